@@ -1,0 +1,44 @@
+//! `relance simulate`: replay a scenario.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::engine::{ReplayOptions, replay};
+use crate::report::simulation::{simulation_json, simulation_text};
+
+/// Arguments of `relance simulate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Persona file (.ron).
+    #[arg(long)]
+    pub persona: PathBuf,
+    /// Scenario file (.ron or .json).
+    #[arg(long)]
+    pub scenario: PathBuf,
+    /// A preset name or a policy file; default: the persona's policy.
+    #[arg(long)]
+    pub policy: Option<String>,
+    /// Print one JSON object (the documented contract) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Write to this file instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Runs `relance simulate`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let persona = super::load_persona(&args.persona)?;
+    let scenario = super::load_scenario(&args.scenario)?;
+    let policy = super::resolve_policy(&persona, args.policy.as_deref())?;
+    let result = replay(&persona, &policy, &scenario, ReplayOptions::default());
+    let text = if args.json {
+        let mut s = serde_json::to_string(&simulation_json(&persona, &scenario, &result))?;
+        s.push('\n');
+        s
+    } else {
+        simulation_text(&persona, &scenario, &result)
+    };
+    super::emit(args.out.as_ref(), &text)?;
+    Ok(ExitCode::SUCCESS)
+}

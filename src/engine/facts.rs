@@ -1,0 +1,170 @@
+//! What the engine needs to know about each user message, computed once per user and policy.
+//!
+//! Scenario replays build [`UserFacts`] from message texts (safety check, stated age, opt-out);
+//! the population simulation builds them directly from synthetic users, without any text.
+
+use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::model::policy::Policy;
+use crate::model::{Channel, Sender, User};
+use crate::safety::{Category, Flag, SafetyChecker};
+
+/// One user message, reduced to what the rules look at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageFacts {
+    /// Unix time in seconds.
+    pub at_secs: i64,
+    /// Index of the message among the user's events (the message index for synthetic users).
+    pub event: u32,
+    /// Channel the message came on.
+    pub channel: Channel,
+    /// The message is an opt-out word.
+    pub opt_out: bool,
+    /// Category of the first blocking flag, if any.
+    pub blocking: Option<Category>,
+    /// An age the user states in this message.
+    pub stated_age: Option<u8>,
+    /// The local night the message was sent in, as a day number, if sent at night.
+    pub night: Option<i32>,
+}
+
+/// Every user message of one user with indexes the rules query, in time order.
+#[derive(Clone, Debug, Default)]
+pub struct UserFacts {
+    /// The user's messages, in time order.
+    pub messages: Vec<MessageFacts>,
+    /// Flags of blocking messages, by event index, for traces.
+    pub flags: Vec<(u32, Flag)>,
+    /// Start of the conversation each message belongs to (unix seconds).
+    pub conversation_start_secs: Vec<i64>,
+    /// Index of the first opt-out message.
+    pub first_opt_out: Option<usize>,
+    /// Indexes of messages with a blocking flag.
+    pub blocking: Vec<usize>,
+    /// Indexes of messages stating an age under the policy's minimum.
+    pub stated_minor: Vec<usize>,
+    /// Indexes of messages sent at night.
+    pub night: Vec<usize>,
+}
+
+/// Whether `text`, trimmed, case-folded and without trailing punctuation, is one of `words`
+/// (already folded with [`fold_opt_out`]).
+pub fn is_opt_out(text: &str, folded_words: &[String]) -> bool {
+    let t = fold_opt_out(text);
+    !t.is_empty() && folded_words.iter().any(|w| *w == t)
+}
+
+/// The form opt-out words are compared in: trimmed, lowercase, trailing `.!` removed.
+pub fn fold_opt_out(text: &str) -> String {
+    text.trim()
+        .trim_end_matches(['.', '!', ' ', '\u{a0}'])
+        .trim()
+        .to_lowercase()
+}
+
+/// The night a local instant belongs to, as a day number, if inside `[start, end)`.
+pub fn night_of(local: chrono::DateTime<Tz>, start: NaiveTime, end: NaiveTime) -> Option<i32> {
+    let time = local.time();
+    let day = local.date_naive().num_days_from_ce();
+    if start <= end {
+        (start <= time && time < end).then_some(day)
+    } else if time >= start {
+        Some(day + 1)
+    } else if time < end {
+        Some(day)
+    } else {
+        None
+    }
+}
+
+impl UserFacts {
+    /// Builds the facts of a scenario user under `policy`, scanning texts with `checker`.
+    pub fn from_user(user: &User, policy: &Policy, checker: &SafetyChecker) -> Self {
+        let words: Vec<String> = policy
+            .opt_out_words
+            .iter()
+            .map(|w| fold_opt_out(w))
+            .collect();
+        let mut facts = UserFacts::default();
+        for (i, event) in user.events.iter().enumerate() {
+            if event.from != Sender::User {
+                continue;
+            }
+            let flag = checker.first_blocking(&event.text);
+            let blocking = flag.as_ref().map(|f| f.category);
+            if let Some(flag) = flag {
+                facts.flags.push((i as u32, flag));
+            }
+            let stated_age =
+                crate::safety::stated_age(&event.text).map(|a| a.min(u8::MAX as u32) as u8);
+            facts.messages.push(MessageFacts {
+                at_secs: event.at.timestamp(),
+                event: i as u32,
+                channel: event.channel,
+                opt_out: is_opt_out(&event.text, &words),
+                blocking,
+                stated_age,
+                night: None,
+            });
+        }
+        facts.index(policy, user.timezone);
+        facts
+    }
+
+    /// Computes the indexes (conversation starts, nights, opt-out…) of `messages` under `policy`.
+    /// Call after filling `messages` (the simulation fills them directly).
+    pub fn index(&mut self, policy: &Policy, tz: Tz) {
+        let gap_secs = policy.window.map_or(14, |w| w.days) * 86_400;
+        self.conversation_start_secs.clear();
+        self.blocking.clear();
+        self.stated_minor.clear();
+        self.night.clear();
+        self.first_opt_out = None;
+        let mut start = i64::MIN;
+        let mut prev = i64::MIN;
+        for (i, m) in self.messages.iter_mut().enumerate() {
+            if prev == i64::MIN || m.at_secs - prev > gap_secs {
+                start = m.at_secs;
+            }
+            prev = m.at_secs;
+            self.conversation_start_secs.push(start);
+            if m.opt_out && self.first_opt_out.is_none() {
+                self.first_opt_out = Some(i);
+            }
+            if m.blocking.is_some() {
+                self.blocking.push(i);
+            }
+            if m.stated_age.is_some_and(|a| (a as i64) < policy.minor_age) {
+                self.stated_minor.push(i);
+            }
+            m.night = policy.wellbeing.and_then(|w| {
+                let local = tz.timestamp_opt(m.at_secs, 0).single()?;
+                night_of(local, w.night_start, w.night_end)
+            });
+            if m.night.is_some() {
+                self.night.push(i);
+            }
+        }
+    }
+
+    /// How many messages were sent at or before `t_secs`.
+    pub fn count_up_to(&self, t_secs: i64) -> usize {
+        self.messages.partition_point(|m| m.at_secs <= t_secs)
+    }
+
+    /// How many messages were sent strictly before `t_secs`.
+    pub fn count_before(&self, t_secs: i64) -> usize {
+        self.messages.partition_point(|m| m.at_secs < t_secs)
+    }
+
+    /// The flag of the message at event index `event`.
+    pub fn flag_of(&self, event: u32) -> Option<&Flag> {
+        self.flags.iter().find(|(e, _)| *e == event).map(|(_, f)| f)
+    }
+}
+
+/// Seconds to a UTC instant (saturating at the representable range).
+pub fn instant(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}

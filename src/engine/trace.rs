@@ -1,0 +1,338 @@
+//! Human sentences for decisions: each rule checked, passed or failed, and why.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::facts::{UserFacts, instant};
+use super::{Check, Decision, Evaluation, Evidence};
+use crate::model::User;
+use crate::model::policy::{Anchor, Policy};
+
+/// One line of a decision's trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceStep {
+    /// The rule or step (`schedule`, `too_few_messages`, `template`…).
+    pub rule: String,
+    /// Whether it allowed the nudge.
+    pub passed: bool,
+    /// What was checked, in one sentence.
+    pub detail: String,
+}
+
+impl TraceStep {
+    /// A step.
+    pub fn new(rule: impl Into<String>, passed: bool, detail: impl Into<String>) -> Self {
+        Self {
+            rule: rule.into(),
+            passed,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// "12 Jan 09:00 (Europe/Paris)": an instant in the user's zone.
+pub fn local(at: DateTime<Utc>, tz: Tz) -> String {
+    format!(
+        "{} ({})",
+        at.with_timezone(&tz).format("%-d %b %H:%M"),
+        tz.name()
+    )
+}
+
+/// "12 Jan 09:00": an instant in the user's zone, without the zone's name.
+pub fn local_short(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%-d %b %H:%M").to_string()
+}
+
+fn quote(user: &User, event: u32) -> String {
+    let text = user
+        .events
+        .get(event as usize)
+        .map_or("", |e| e.text.as_str());
+    let short: String = text.chars().take(60).collect();
+    if short.len() < text.len() {
+        format!("\"{short}…\"")
+    } else {
+        format!("\"{short}\"")
+    }
+}
+
+fn event_time(user: &User, event: u32) -> String {
+    user.events
+        .get(event as usize)
+        .map_or_else(String::new, |e| local_short(e.at, user.timezone))
+}
+
+/// The sentence for one check of a decision at `at`.
+pub fn check_sentence(
+    check: &Check,
+    policy: &Policy,
+    user: &User,
+    facts: Option<&UserFacts>,
+    at: DateTime<Utc>,
+) -> String {
+    let tz = user.timezone;
+    match check.evidence {
+        Evidence::Minor {
+            profile_age,
+            stated,
+        } => match (profile_age, stated) {
+            (Some(age), _) if (age as i64) < policy.minor_age => format!(
+                "The profile gives age {age}: under {}, no nudge ever.",
+                policy.minor_age
+            ),
+            (_, Some((event, age))) => format!(
+                "The user stated age {age} on {} ({}): under {}, no nudge ever.",
+                event_time(user, event),
+                quote(user, event),
+                policy.minor_age
+            ),
+            (Some(age), None) => format!(
+                "The profile gives age {age}, and no message states an age under {}.",
+                policy.minor_age
+            ),
+            (None, None) => format!(
+                "No age in the profile, and no message states an age under {}.",
+                policy.minor_age
+            ),
+        },
+        Evidence::OptedOut { event } => match event {
+            Some(e) => format!(
+                "The user sent {} on {}: opted out for good.",
+                quote(user, e),
+                event_time(user, e)
+            ),
+            None => "No opt-out word among the user's messages.".to_owned(),
+        },
+        Evidence::Sensitive { flagged } => match flagged {
+            Some((e, category)) => {
+                let phrase = facts
+                    .and_then(|f| f.flag_of(e))
+                    .map(|f| format!(" (matched \"{}\")", f.matched))
+                    .unwrap_or_default();
+                let mut s = format!(
+                    "The message of {} {} was flagged {}{phrase}, within the {}-day cooldown.",
+                    event_time(user, e),
+                    quote(user, e),
+                    category.as_str(),
+                    policy.sensitive_cooldown_days
+                );
+                if category == crate::safety::Category::SelfHarm {
+                    match policy.crisis_referral(&user.locale) {
+                        Some(r) => s.push_str(&format!(
+                            " Crisis case: a human-safety protocol must take over, not a nudge. Referral: {r}."
+                        )),
+                        None => s.push_str(
+                            " Crisis case: a human-safety protocol must take over, not a nudge.",
+                        ),
+                    }
+                }
+                s
+            }
+            None => format!(
+                "No flagged message in the {} days before {}.",
+                policy.sensitive_cooldown_days,
+                local(at, tz)
+            ),
+        },
+        Evidence::Wellbeing {
+            messages_7d,
+            nights_7d,
+        } => {
+            let w = policy.wellbeing.unwrap_or_default();
+            format!(
+                "{messages_7d} user message{} in the 7 days before {}, {} allowed; messages during {nights_7d} night{} ({}–{}), {} allowed.",
+                if messages_7d == 1 { "" } else { "s" },
+                local(at, tz),
+                w.max_messages_7d,
+                if nights_7d == 1 { "" } else { "s" },
+                w.night_start.format("%H:%M"),
+                w.night_end.format("%H:%M"),
+                w.min_nights_7d - 1
+            )
+        }
+        Evidence::Window {
+            anchor_secs,
+            deadline_secs,
+        } => {
+            let anchor = match policy.window.map(|w| w.anchor) {
+                Some(Anchor::ConversationStart) => "the conversation started",
+                _ => "the last user message",
+            };
+            let days = policy.window.map_or(0, |w| w.days);
+            if check.passed {
+                format!(
+                    "Send time {} is within {days} days of {anchor} ({}).",
+                    local_short(at, tz),
+                    local_short(instant(anchor_secs), tz)
+                )
+            } else {
+                format!(
+                    "Send time {} is past the {days}-day window after {anchor} ({}), which closed {}.",
+                    local_short(at, tz),
+                    local_short(instant(anchor_secs), tz),
+                    local_short(instant(deadline_secs), tz)
+                )
+            }
+        }
+        Evidence::MessageCount {
+            count,
+            from_secs,
+            to_secs,
+        } => {
+            let Some(m) = policy.min_messages else {
+                return format!("{count} user messages.");
+            };
+            let noun = if count == 1 { "message" } else { "messages" };
+            match m.anchor {
+                Anchor::SendTime => format!(
+                    "{count} user {noun} in the {} days before {}; {} needed.",
+                    m.days,
+                    local(instant(to_secs), tz),
+                    m.count
+                ),
+                Anchor::LastMessage => format!(
+                    "{count} user {noun} in the {} days up to the last one ({}); {} needed.",
+                    m.days,
+                    local(instant(to_secs), tz),
+                    m.count
+                ),
+                Anchor::ConversationStart => format!(
+                    "{count} user {noun} from the start of the conversation ({}) to {}; {} needed.",
+                    local(instant(from_secs), tz),
+                    local_short(instant(to_secs), tz),
+                    m.count
+                ),
+            }
+        }
+    }
+}
+
+/// The schedule step: when the silence began and how the send time was chosen.
+pub fn schedule_sentence(policy: &Policy, user: &User, decision: &Decision) -> String {
+    let tz = user.timezone;
+    let mut s = format!(
+        "Last user message {}; {}",
+        local(decision.silence_start, tz),
+        if decision.nth > 1 {
+            format!(
+                "nudge {} of this silence, due {}",
+                decision.nth,
+                local_short(decision.base, tz)
+            )
+        } else {
+            format!(
+                "{} later is {}",
+                crate::model::policy::hours_phrase(policy.delay_hours),
+                local_short(decision.base, tz)
+            )
+        }
+    );
+    match &policy.quiet_hours {
+        Some(q) if decision.base != decision.at => s.push_str(&format!(
+            ", in quiet hours {}–{}: moved to {}.",
+            q.start.format("%H:%M"),
+            q.end.format("%H:%M"),
+            local_short(decision.at, tz)
+        )),
+        Some(q) => s.push_str(&format!(
+            ", outside quiet hours {}–{}.",
+            q.start.format("%H:%M"),
+            q.end.format("%H:%M")
+        )),
+        None => s.push_str(", and this policy has no quiet hours."),
+    }
+    s
+}
+
+/// Every step of a decision's trace: the schedule, each rule in order, then the composer's steps.
+pub fn decision_trace(
+    decision: &Decision,
+    policy: &Policy,
+    user: &User,
+    facts: Option<&UserFacts>,
+) -> Vec<TraceStep> {
+    let mut steps = vec![TraceStep::new(
+        "schedule",
+        true,
+        schedule_sentence(policy, user, decision),
+    )];
+    steps.extend(decision.evaluation.checks().map(|c| {
+        TraceStep::new(
+            c.rule.as_str(),
+            c.passed,
+            check_sentence(c, policy, user, facts, decision.at),
+        )
+    }));
+    steps.extend(decision.compose_trace.iter().cloned());
+    steps
+}
+
+/// The steps of an explanation at an arbitrary instant.
+pub fn explain_steps(
+    policy: &Policy,
+    user: &User,
+    facts: &UserFacts,
+    at: DateTime<Utc>,
+    last_message: Option<DateTime<Utc>>,
+    in_quiet_hours: bool,
+    evaluation: Option<&Evaluation>,
+) -> Vec<TraceStep> {
+    let tz = user.timezone;
+    let mut steps = Vec::new();
+    let Some(last) = last_message else {
+        steps.push(TraceStep::new(
+            "silence",
+            false,
+            format!(
+                "The user has not written before {}: there is no silence to follow up.",
+                local(at, tz)
+            ),
+        ));
+        return steps;
+    };
+    let due = last + chrono::Duration::hours(policy.delay_hours);
+    steps.push(TraceStep::new(
+        "silence",
+        at >= due,
+        format!(
+            "Last user message {}; a nudge is considered from {} ({} later).",
+            local(last, tz),
+            local_short(due, tz),
+            crate::model::policy::hours_phrase(policy.delay_hours)
+        ),
+    ));
+    if let Some(q) = &policy.quiet_hours {
+        steps.push(TraceStep::new(
+            "quiet_hours",
+            !in_quiet_hours,
+            if in_quiet_hours {
+                format!(
+                    "{} is in quiet hours {}–{}: the nudge would wait until {}.",
+                    local(at, tz),
+                    q.start.format("%H:%M"),
+                    q.end.format("%H:%M"),
+                    q.end.format("%H:%M")
+                )
+            } else {
+                format!(
+                    "{} is outside quiet hours {}–{}.",
+                    local(at, tz),
+                    q.start.format("%H:%M"),
+                    q.end.format("%H:%M")
+                )
+            },
+        ));
+    }
+    if let Some(e) = evaluation {
+        steps.extend(e.checks().map(|c| {
+            TraceStep::new(
+                c.rule.as_str(),
+                c.passed,
+                check_sentence(c, policy, user, Some(facts), at),
+            )
+        }));
+    }
+    steps
+}

@@ -1,0 +1,242 @@
+//! Problems found in files: syntax errors, validation errors and lint warnings, each with its place.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// How serious a [`Diagnostic`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The file cannot be used as it is.
+    Error,
+    /// The file works, but a responsible platform would likely reject it.
+    Warning,
+}
+
+/// One problem in a file, with the place it concerns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The field it concerns, as a path such as `templates[2].text` (empty for the whole file).
+    pub field: String,
+    /// 1-based line and column in the file, when known.
+    pub position: Option<(usize, usize)>,
+    /// Name of the lint rule for warnings (`clingy`, `false_urgency`…), empty for errors.
+    pub rule: String,
+    /// What is wrong, in one sentence.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// An error on `field`.
+    pub fn error(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Error,
+            field: field.into(),
+            position: None,
+            rule: String::new(),
+            message: message.into(),
+        }
+    }
+
+    /// A warning of lint rule `rule` on `field`.
+    pub fn warning(
+        rule: impl Into<String>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            severity: Severity::Warning,
+            field: field.into(),
+            position: None,
+            rule: rule.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The same diagnostic placed at `position`.
+    pub fn at(mut self, position: Option<(usize, usize)>) -> Self {
+        self.position = position;
+        self
+    }
+
+    /// `file:line:col: error: message (field)`, the form `relance check` prints.
+    pub fn display_in<'a>(&'a self, path: &'a Path) -> impl fmt::Display + 'a {
+        DiagnosticInFile {
+            diagnostic: self,
+            path,
+        }
+    }
+}
+
+struct DiagnosticInFile<'a> {
+    diagnostic: &'a Diagnostic,
+    path: &'a Path,
+}
+
+impl fmt::Display for DiagnosticInFile<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some((line, col)) = self.diagnostic.position {
+            write!(f, ":{line}:{col}")?;
+        }
+        write!(f, ": {}", self.diagnostic)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.severity {
+            Severity::Error => write!(f, "error: {}", self.message)?,
+            Severity::Warning => write!(f, "warning[{}]: {}", self.rule, self.message)?,
+        }
+        if !self.field.is_empty() {
+            write!(f, " (in {})", self.field)?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a persona, policy or scenario file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read or written.
+    #[error("{}: {error}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error (shown in the message, so not chained as a source).
+        error: std::io::Error,
+    },
+    /// The file is not well-formed RON or JSON, or does not have the expected shape.
+    #[error("{}:{line}:{col}: {message}", path.display())]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        col: usize,
+        /// What the parser expected.
+        message: String,
+    },
+    /// The file parsed but its content is invalid; every problem is listed.
+    #[error("{}", display_all(path, diagnostics))]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Every error found (and the warnings found with them).
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// The file's extension does not say which format it is in.
+    #[error("{}: unknown file type; expected {expected}", path.display())]
+    UnknownFormat {
+        /// The file.
+        path: PathBuf,
+        /// The extensions that would be accepted.
+        expected: &'static str,
+    },
+}
+
+impl LoadError {
+    /// Every diagnostic of this error, syntax errors included, for display beside a field.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        match self {
+            LoadError::Io { error, .. } => vec![Diagnostic::error("", error.to_string())],
+            LoadError::Syntax {
+                line, col, message, ..
+            } => vec![Diagnostic::error("", message.clone()).at(Some((*line, *col)))],
+            LoadError::Invalid { diagnostics, .. } => diagnostics.clone(),
+            LoadError::UnknownFormat { expected, .. } => vec![Diagnostic::error(
+                "",
+                format!("unknown file type; expected {expected}"),
+            )],
+        }
+    }
+
+    /// The file the error is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            LoadError::Io { path, .. }
+            | LoadError::Syntax { path, .. }
+            | LoadError::Invalid { path, .. }
+            | LoadError::UnknownFormat { path, .. } => path,
+        }
+    }
+
+    /// A RON parse error turned into a [`LoadError::Syntax`].
+    pub fn from_ron(path: &Path, err: &ron::error::SpannedError) -> Self {
+        LoadError::Syntax {
+            path: path.to_owned(),
+            line: err.span.start.line,
+            col: err.span.start.col,
+            message: err.code.to_string(),
+        }
+    }
+
+    /// A JSON parse error turned into a [`LoadError::Syntax`].
+    pub fn from_json(path: &Path, err: &serde_json::Error) -> Self {
+        // serde_json appends " at line L column C" to its message; the position is kept apart.
+        let full = err.to_string();
+        let message = match full.rfind(" at line ") {
+            Some(cut) => full[..cut].to_owned(),
+            None => full,
+        };
+        LoadError::Syntax {
+            path: path.to_owned(),
+            line: err.line(),
+            col: err.column(),
+            message,
+        }
+    }
+
+    /// A read or write failure on `path`.
+    pub fn io(path: &Path, error: std::io::Error) -> Self {
+        LoadError::Io {
+            path: path.to_owned(),
+            error,
+        }
+    }
+}
+
+fn display_all(path: &Path, diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let mut out = format!(
+        "{}: {errors} error{} found",
+        path.display(),
+        if errors == 1 { "" } else { "s" }
+    );
+    for d in diagnostics {
+        out.push_str(&format!("\n  {}", d.display_in(path)));
+    }
+    out
+}
+
+/// Writes `contents` to `path` atomically: a temporary file beside it, then a rename, so a crash
+/// never leaves a half-written file.
+pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), LoadError> {
+    use std::io::Write as _;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "relance".to_owned());
+    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(source) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(LoadError::io(path, source));
+    }
+    Ok(())
+}

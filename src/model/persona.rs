@@ -1,0 +1,733 @@
+//! Persona files: who the bot is, how it speaks, what it follows up on, and its nudge policy.
+//!
+//! Stored as pretty RON in `personas/`. [`Persona::load`] reports syntax errors with file, line
+//! and column, and every validation problem at once; [`Persona::to_ron`] writes the canonical form,
+//! which loads back equal and re-saves byte for byte.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::diagnostics::{Diagnostic, LoadError, Severity, write_atomically};
+use super::locate::Locator;
+use super::policy::PolicyChoice;
+use super::{Channel, Lang};
+use crate::safety::SafetyAdditions;
+
+/// The persona file format version this build reads and writes.
+pub const PERSONA_FORMAT_VERSION: u32 = 1;
+
+/// Text per language, such as several greetings in French and in English.
+pub type Localized<T> = BTreeMap<Lang, T>;
+
+/// The placeholders a follow-up template may use.
+pub const PLACEHOLDERS: [(&str, &str); 9] = [
+    ("greeting", "one of the persona's greetings"),
+    ("signoff", "one of the persona's sign-offs"),
+    ("user_name", "the user's display name"),
+    ("persona_name", "the persona's name"),
+    ("topic", "a topic of the persona the user talked about"),
+    ("mention", "a film, person or place the user named"),
+    ("days_since", "whole days since the user's last message"),
+    ("signature", "one of the persona's signature phrases"),
+    (
+        "emoji",
+        "an emoji fitting the persona's emoji use (may be empty)",
+    ),
+];
+
+/// A chatbot persona, as designed in the studio and stored in a `.ron` file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Persona {
+    /// File format version ([`PERSONA_FORMAT_VERSION`]).
+    pub version: u32,
+    /// Stable identifier, lowercase letters, digits and dashes (`cinema-maestro`).
+    pub id: String,
+    /// Display name ("Maestro of Movie Magic").
+    pub name: String,
+    /// One line under the name.
+    #[serde(default)]
+    pub tagline: Localized<String>,
+    /// A paragraph describing the persona.
+    #[serde(default)]
+    pub description: Localized<String>,
+    /// Languages the persona speaks, the first one being its default.
+    pub languages: Vec<Lang>,
+    /// Personality traits ("warm", "cinephile"…).
+    #[serde(default)]
+    pub traits: Vec<String>,
+    /// How the persona speaks.
+    #[serde(default)]
+    pub tone: Tone,
+    /// Openings ("Bonjour !").
+    #[serde(default)]
+    pub greetings: Localized<Vec<String>>,
+    /// Closings ("À bientôt !").
+    #[serde(default)]
+    pub signoffs: Localized<Vec<String>>,
+    /// Phrases the persona is known for.
+    #[serde(default)]
+    pub signature_phrases: Localized<Vec<String>>,
+    /// Topics of interest, recognised in user messages by their keywords.
+    #[serde(default)]
+    pub topics: Vec<Topic>,
+    /// Named things the persona recognises in user messages: film titles, composers, dishes…
+    #[serde(default)]
+    pub lexicon: Vec<String>,
+    /// Follow-up templates with `{placeholders}`.
+    #[serde(default)]
+    pub templates: Vec<Template>,
+    /// WhatsApp message templates approved for business-initiated messages.
+    #[serde(default)]
+    pub whatsapp_templates: Vec<WhatsappTemplate>,
+    /// Topics this persona must never raise, beyond the built-in sensitive categories.
+    #[serde(default)]
+    pub forbidden_topics: Vec<String>,
+    /// Persona-specific additions to the sensitive-topic lexicons.
+    #[serde(default)]
+    pub safety: SafetyAdditions,
+    /// The "this is an AI" line added to nudges after a long lapse.
+    #[serde(default)]
+    pub ai_disclosure: AiDisclosure,
+    /// The nudge policy: a preset name or a full custom policy.
+    #[serde(default)]
+    pub policy: PolicyChoice,
+}
+
+/// How the persona addresses users in French.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Formality {
+    /// Informal "tu".
+    #[default]
+    Tu,
+    /// Formal "vous".
+    Vous,
+}
+
+/// How often the persona uses emoji.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmojiUse {
+    /// Never.
+    None,
+    /// At most one per message.
+    #[default]
+    Light,
+    /// Freely.
+    Frequent,
+}
+
+/// The persona's tone of voice.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tone {
+    /// 0 (cool) to 1 (very warm).
+    pub warmth: f32,
+    /// `tu` or `vous` in French.
+    pub formality: Formality,
+    /// 0 (calm) to 1 (exuberant).
+    pub enthusiasm: f32,
+    /// Emoji use.
+    pub emoji: EmojiUse,
+    /// Emoji the persona picks from, when it uses any.
+    #[serde(default)]
+    pub emoji_set: Vec<String>,
+}
+
+impl Default for Tone {
+    fn default() -> Self {
+        Self {
+            warmth: 0.7,
+            formality: Formality::Tu,
+            enthusiasm: 0.5,
+            emoji: EmojiUse::Light,
+            emoji_set: Vec::new(),
+        }
+    }
+}
+
+/// A topic of interest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    /// Stable identifier (`soundtracks`).
+    pub id: String,
+    /// Display name per language, used in follow-ups ("musiques de film").
+    pub name: Localized<String>,
+    /// Words that recognise the topic in a user's message, per language (case and accents are
+    /// ignored when matching).
+    pub keywords: Localized<Vec<String>>,
+}
+
+/// A follow-up template.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    /// Stable identifier, shown in traces; the same template in another language shares it.
+    pub id: String,
+    /// Language of the text.
+    pub lang: Lang,
+    /// Text with `{placeholders}` (see [`PLACEHOLDERS`]).
+    pub text: String,
+}
+
+/// A WhatsApp template approved for business-initiated conversations.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhatsappTemplate {
+    /// The template's name as registered with WhatsApp.
+    pub name: String,
+    /// Language of the body.
+    pub lang: Lang,
+    /// Body with `{placeholders}` standing for the template's parameters.
+    pub body: String,
+}
+
+/// The AI disclosure line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AiDisclosure {
+    /// Whether nudges after a long lapse carry the line.
+    pub enabled: bool,
+    /// A lapse of at least this many days since the user's last message counts as long.
+    pub after_days: i64,
+    /// The line per language; a built-in one is used where empty.
+    #[serde(default)]
+    pub text: Localized<String>,
+}
+
+impl Default for AiDisclosure {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            after_days: 7,
+            text: BTreeMap::new(),
+        }
+    }
+}
+
+impl AiDisclosure {
+    /// The line to add in `lang`.
+    pub fn line(&self, lang: Lang) -> String {
+        match self.text.get(&lang) {
+            Some(t) if !t.trim().is_empty() => t.clone(),
+            _ => match lang {
+                Lang::Fr => "(Petit rappel : je suis une IA.)".to_owned(),
+                Lang::En => "(A quick reminder: I'm an AI.)".to_owned(),
+            },
+        }
+    }
+}
+
+/// A placeholder in a template's text, with its byte range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlaceholderRef<'a> {
+    /// The name between the braces.
+    pub name: &'a str,
+    /// Byte offset of `{`.
+    pub start: usize,
+}
+
+/// The `{placeholders}` of a template text, or a message about an unbalanced brace.
+pub fn placeholders(text: &str) -> Result<Vec<PlaceholderRef<'_>>, String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest[open..].starts_with('}') {
+            return Err(format!(
+                "a `}}` without its `{{` at character {}",
+                text[..offset + open].chars().count() + 1
+            ));
+        }
+        let Some(close) = rest[open + 1..].find(['}', '{']) else {
+            return Err("a `{` is never closed".to_owned());
+        };
+        if rest[open + 1 + close..].starts_with('{') {
+            return Err("a `{` is never closed".to_owned());
+        }
+        let name = &rest[open + 1..open + 1 + close];
+        out.push(PlaceholderRef {
+            name,
+            start: offset + open,
+        });
+        let consumed = open + 1 + close + 1;
+        rest = &rest[consumed..];
+        offset += consumed;
+    }
+    Ok(out)
+}
+
+impl Persona {
+    /// The smallest valid persona, as `File ▸ New persona` creates it.
+    pub fn new_blank(id: &str, name: &str) -> Self {
+        Self {
+            version: PERSONA_FORMAT_VERSION,
+            id: id.to_owned(),
+            name: name.to_owned(),
+            tagline: BTreeMap::new(),
+            description: BTreeMap::new(),
+            languages: vec![Lang::En],
+            traits: Vec::new(),
+            tone: Tone::default(),
+            greetings: BTreeMap::new(),
+            signoffs: BTreeMap::new(),
+            signature_phrases: BTreeMap::new(),
+            topics: Vec::new(),
+            lexicon: Vec::new(),
+            templates: Vec::new(),
+            whatsapp_templates: Vec::new(),
+            forbidden_topics: Vec::new(),
+            safety: SafetyAdditions::default(),
+            ai_disclosure: AiDisclosure::default(),
+            policy: PolicyChoice::default(),
+        }
+    }
+
+    /// The persona's default language.
+    pub fn first_language(&self) -> Lang {
+        self.languages.first().copied().unwrap_or(Lang::En)
+    }
+
+    /// The language to write to a user of `locale`: theirs when the persona speaks it, else the
+    /// persona's first.
+    pub fn language_for(&self, locale: &str) -> Lang {
+        match Lang::from_locale(locale) {
+            Some(l) if self.languages.contains(&l) => l,
+            _ => self.first_language(),
+        }
+    }
+
+    /// Parses persona RON text; `path` names the file in errors. Validation errors come back as
+    /// [`LoadError::Invalid`] with every problem; warnings are not errors.
+    pub fn from_ron_str(source: &str, path: &Path) -> Result<Self, LoadError> {
+        let persona: Persona = ron::from_str(source).map_err(|e| LoadError::from_ron(path, &e))?;
+        let diagnostics = persona.validate_in(source);
+        if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+            return Err(LoadError::Invalid {
+                path: path.to_owned(),
+                diagnostics,
+            });
+        }
+        Ok(persona)
+    }
+
+    /// Loads and validates a persona file.
+    pub fn load(path: &Path) -> Result<Self, LoadError> {
+        let source = std::fs::read_to_string(path).map_err(|e| LoadError::io(path, e))?;
+        Self::from_ron_str(&source, path)
+    }
+
+    /// The canonical pretty RON text of this persona.
+    pub fn to_ron(&self) -> String {
+        let config = ron::ser::PrettyConfig::new()
+            .indentor("    ")
+            .struct_names(true)
+            .escape_strings(false);
+        // Serialising plain data with string keys cannot fail.
+        let mut text = ron::ser::to_string_pretty(self, config)
+            .unwrap_or_else(|e| format!("// serialisation failed: {e}"));
+        text.push('\n');
+        text
+    }
+
+    /// Saves the canonical RON text atomically.
+    pub fn save(&self, path: &Path) -> Result<(), LoadError> {
+        write_atomically(path, self.to_ron().as_bytes())
+    }
+
+    /// Every validation problem, placed in this persona's own canonical text.
+    pub fn validate(&self) -> Vec<Diagnostic> {
+        self.validate_in(&self.to_ron())
+    }
+
+    /// Every validation problem, placed in `source` (the text the persona was read from).
+    pub fn validate_in(&self, source: &str) -> Vec<Diagnostic> {
+        let loc = Locator::new(source);
+        let mut out = Vec::new();
+        let mut push = |d: Diagnostic, anchors: &[&str], needle: &str| {
+            let pos = loc.find(anchors, needle);
+            out.push(d.at(pos));
+        };
+        if self.version != PERSONA_FORMAT_VERSION {
+            push(
+                Diagnostic::error(
+                    "version",
+                    format!(
+                        "format version {} is not supported; this build reads version {PERSONA_FORMAT_VERSION}",
+                        self.version
+                    ),
+                ),
+                &[],
+                "version:",
+            );
+        }
+        if self.id.is_empty()
+            || !self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            push(
+                Diagnostic::error(
+                    "id",
+                    format!(
+                        "the id `{}` must be non-empty lowercase letters, digits and dashes",
+                        self.id
+                    ),
+                ),
+                &[],
+                "id:",
+            );
+        }
+        if self.name.trim().is_empty() {
+            push(Diagnostic::error("name", "the name is empty"), &[], "name:");
+        }
+        if self.languages.is_empty() {
+            push(
+                Diagnostic::error("languages", "the persona speaks no language; add fr or en"),
+                &[],
+                "languages:",
+            );
+        }
+        for (i, lang) in self.languages.iter().enumerate() {
+            if self.languages[..i].contains(lang) {
+                push(
+                    Diagnostic::error("languages", format!("`{lang}` is listed twice")),
+                    &[],
+                    "languages:",
+                );
+            }
+        }
+        for (field, value) in [
+            ("tone.warmth", self.tone.warmth),
+            ("tone.enthusiasm", self.tone.enthusiasm),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                let key = field.trim_start_matches("tone.");
+                push(
+                    Diagnostic::error(field, format!("{key} must be between 0 and 1, not {value}")),
+                    &["tone:"],
+                    &format!("{key}:"),
+                );
+            }
+        }
+        let mut topic_ids: Vec<&str> = Vec::new();
+        for (i, topic) in self.topics.iter().enumerate() {
+            let field = format!("topics[{i}]");
+            let anchor = format!("\"{}\"", topic.id);
+            if topic.id.trim().is_empty() {
+                push(
+                    Diagnostic::error(format!("{field}.id"), "a topic has an empty id"),
+                    &["topics:"],
+                    "id:",
+                );
+            } else if topic_ids.contains(&topic.id.as_str()) {
+                push(
+                    Diagnostic::error(
+                        format!("{field}.id"),
+                        format!("the topic id `{}` is used twice", topic.id),
+                    ),
+                    &["topics:"],
+                    &anchor,
+                );
+            }
+            topic_ids.push(&topic.id);
+            if topic
+                .keywords
+                .values()
+                .all(|k| k.iter().all(|w| w.trim().is_empty()))
+            {
+                push(
+                    Diagnostic::error(
+                        format!("{field}.keywords"),
+                        format!("the topic `{}` has no keyword to recognise it", topic.id),
+                    ),
+                    &["topics:", &anchor],
+                    "keywords:",
+                );
+            }
+            for lang in &self.languages {
+                if topic.name.get(lang).is_none_or(|n| n.trim().is_empty()) {
+                    push(
+                        Diagnostic::error(
+                            format!("{field}.name"),
+                            format!("the topic `{}` has no {lang} name", topic.id),
+                        ),
+                        &["topics:", &anchor],
+                        "name:",
+                    );
+                }
+            }
+        }
+        let mut template_ids: Vec<(&str, Lang)> = Vec::new();
+        for (i, t) in self.templates.iter().enumerate() {
+            let field = format!("templates[{i}]");
+            let anchor = format!("\"{}\"", t.id);
+            if t.id.trim().is_empty() {
+                push(
+                    Diagnostic::error(format!("{field}.id"), "a template has an empty id"),
+                    &["templates:"],
+                    "id:",
+                );
+            } else if template_ids.contains(&(t.id.as_str(), t.lang)) {
+                push(
+                    Diagnostic::error(
+                        format!("{field}.id"),
+                        format!("the template id `{}` is used twice in {}", t.id, t.lang),
+                    ),
+                    &["templates:"],
+                    &anchor,
+                );
+            }
+            template_ids.push((&t.id, t.lang));
+            if !self.languages.contains(&t.lang) {
+                push(
+                    Diagnostic::error(
+                        format!("{field}.lang"),
+                        format!(
+                            "the template `{}` is in `{}`, which the persona does not speak",
+                            t.id, t.lang
+                        ),
+                    ),
+                    &["templates:", &anchor],
+                    "lang:",
+                );
+            }
+            check_template_text(
+                &t.text,
+                &format!("{field}.text"),
+                &["templates:", &anchor],
+                &mut push,
+            );
+        }
+        for (i, t) in self.whatsapp_templates.iter().enumerate() {
+            let field = format!("whatsapp_templates[{i}]");
+            let anchor = format!("\"{}\"", t.name);
+            if t.name.trim().is_empty()
+                || !t
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                push(
+                    Diagnostic::error(
+                        format!("{field}.name"),
+                        format!(
+                            "the WhatsApp template name `{}` must be lowercase letters, digits and underscores",
+                            t.name
+                        ),
+                    ),
+                    &["whatsapp_templates:"],
+                    "name:",
+                );
+            }
+            if !self.languages.contains(&t.lang) {
+                push(
+                    Diagnostic::error(
+                        format!("{field}.lang"),
+                        format!(
+                            "the WhatsApp template `{}` is in `{}`, which the persona does not speak",
+                            t.name, t.lang
+                        ),
+                    ),
+                    &["whatsapp_templates:", &anchor],
+                    "lang:",
+                );
+            }
+            if t.body.chars().count() > Channel::Whatsapp.max_chars() {
+                push(
+                    Diagnostic::error(
+                        format!("{field}.body"),
+                        format!(
+                            "the WhatsApp template `{}` is longer than {} characters",
+                            t.name,
+                            Channel::Whatsapp.max_chars()
+                        ),
+                    ),
+                    &["whatsapp_templates:", &anchor],
+                    "body:",
+                );
+            }
+            check_template_text(
+                &t.body,
+                &format!("{field}.body"),
+                &["whatsapp_templates:", &anchor],
+                &mut push,
+            );
+        }
+        for (what, map) in [
+            ("greetings", &self.greetings),
+            ("signoffs", &self.signoffs),
+            ("signature_phrases", &self.signature_phrases),
+        ] {
+            for (lang, lines) in map {
+                if let Some(j) = lines.iter().position(|l| l.trim().is_empty()) {
+                    push(
+                        Diagnostic::error(
+                            format!("{what}.{lang}[{j}]"),
+                            format!("an empty line in the {lang} {what}"),
+                        ),
+                        &[&format!("{what}:")],
+                        "\"\"",
+                    );
+                }
+            }
+        }
+        if self.ai_disclosure.after_days <= 0 {
+            push(
+                Diagnostic::error(
+                    "ai_disclosure.after_days",
+                    format!(
+                        "the lapse before the AI disclosure must be a positive number of days, not {}",
+                        self.ai_disclosure.after_days
+                    ),
+                ),
+                &["ai_disclosure:"],
+                "after_days:",
+            );
+        }
+        match &self.policy {
+            super::PolicyChoice::Preset(name) => {
+                if super::Policy::preset(name).is_none() {
+                    push(
+                        Diagnostic::error(
+                            "policy",
+                            format!(
+                                "no preset is named `{name}`; the presets are {}",
+                                super::policy::PRESET_NAMES.join(", ")
+                            ),
+                        ),
+                        &["policy:"],
+                        &format!("\"{name}\""),
+                    );
+                }
+            }
+            super::PolicyChoice::Custom(policy) => {
+                for d in policy.validate("policy") {
+                    let key = d.field.rsplit('.').next().unwrap_or("").to_owned();
+                    push(d, &["policy:"], &format!("{key}:"));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Checks a template text's braces and placeholder names.
+fn check_template_text(
+    text: &str,
+    field: &str,
+    anchors: &[&str],
+    push: &mut impl FnMut(Diagnostic, &[&str], &str),
+) {
+    if text.trim().is_empty() {
+        push(
+            Diagnostic::error(field, "the template text is empty"),
+            anchors,
+            "text:",
+        );
+        return;
+    }
+    match placeholders(text) {
+        Err(message) => push(
+            Diagnostic::error(field, format!("the template text is malformed: {message}")),
+            anchors,
+            "{",
+        ),
+        Ok(refs) => {
+            for r in refs {
+                if !PLACEHOLDERS.iter().any(|(name, _)| *name == r.name) {
+                    push(
+                        Diagnostic::error(
+                            field,
+                            format!(
+                                "unknown placeholder `{{{}}}`; the placeholders are {}",
+                                r.name,
+                                PLACEHOLDERS
+                                    .iter()
+                                    .map(|(n, _)| format!("{{{n}}}"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        ),
+                        anchors,
+                        &format!("{{{}}}", r.name),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_found_with_offsets() {
+        let refs = placeholders("{greeting} Tu as vu {mention} ?").expect("well formed");
+        assert_eq!(
+            refs,
+            [
+                PlaceholderRef {
+                    name: "greeting",
+                    start: 0
+                },
+                PlaceholderRef {
+                    name: "mention",
+                    start: 20
+                }
+            ]
+        );
+        assert!(placeholders("oops {greeting").is_err());
+        assert!(placeholders("oops } there").is_err());
+        assert!(placeholders("{a{b}").is_err());
+    }
+
+    #[test]
+    fn blank_persona_is_valid_and_round_trips() {
+        let p = Persona::new_blank("blank", "Blank");
+        assert!(p.validate().is_empty(), "{:?}", p.validate());
+        let text = p.to_ron();
+        let back = Persona::from_ron_str(&text, Path::new("blank.ron")).expect("loads");
+        assert_eq!(back, p);
+        assert_eq!(back.to_ron(), text);
+    }
+
+    #[test]
+    fn validation_reports_every_problem_with_positions() {
+        let mut p = Persona::new_blank("x", "");
+        p.templates.push(Template {
+            id: "t1".into(),
+            lang: Lang::En,
+            text: "{greeting} {usr_name}".into(),
+        });
+        p.policy = PolicyChoice::Preset("omnii".into());
+        let text = p.to_ron();
+        let problems = p.validate_in(&text);
+        let messages: Vec<_> = problems.iter().map(|d| d.message.clone()).collect();
+        assert_eq!(problems.len(), 3, "{messages:?}");
+        assert!(messages[0].contains("name is empty"));
+        assert!(messages[1].contains("{usr_name}"));
+        assert!(messages[2].contains("omnii"));
+        let (line, _) = problems[1].position.expect("placed");
+        assert!(
+            text.lines()
+                .nth(line - 1)
+                .is_some_and(|l| l.contains("{usr_name}"))
+        );
+    }
+
+    #[test]
+    fn language_for_prefers_the_users_locale() {
+        let mut p = Persona::new_blank("x", "X");
+        p.languages = vec![Lang::Fr, Lang::En];
+        assert_eq!(p.language_for("en-US"), Lang::En);
+        assert_eq!(p.language_for("de"), Lang::Fr);
+        assert_eq!(p.language_for("fr_CA"), Lang::Fr);
+    }
+}

@@ -1,0 +1,413 @@
+//! Scenarios: simulated users and the time-ordered messages they exchanged with the bot.
+//!
+//! Loaded from RON or JSON (chosen by extension); the JSON shape is the documented interchange
+//! format (README, "Scenario files"). Raw file structs are checked once into [`Scenario`]: time
+//! zones parsed, ids unique, events in time order (out-of-order events are sorted and reported).
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::Channel;
+use super::diagnostics::{Diagnostic, LoadError, Severity, write_atomically};
+use super::locate::Locator;
+
+/// Who sent a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sender {
+    /// The user: only these messages count as interactions.
+    User,
+    /// The bot (replies and nudges).
+    Bot,
+}
+
+/// One message in a conversation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// When it was sent (UTC).
+    pub at: DateTime<Utc>,
+    /// Who sent it.
+    pub from: Sender,
+    /// Where.
+    pub channel: Channel,
+    /// What it said.
+    pub text: String,
+}
+
+/// A simulated user, checked: the time zone is known and events are in time order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct User {
+    /// Unique identifier in the scenario.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Age when known.
+    pub age: Option<u32>,
+    /// IANA time zone.
+    pub timezone: Tz,
+    /// Locale (`fr`, `en-US`…).
+    pub locale: String,
+    /// Messages, in time order.
+    pub events: Vec<Event>,
+}
+
+/// A named set of simulated users.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// Display name.
+    pub name: String,
+    /// What the scenario shows.
+    pub description: String,
+    /// Decisions after this instant are not reported; `None` means 14 days after the last event.
+    pub until: Option<DateTime<Utc>>,
+    /// The users.
+    pub users: Vec<User>,
+}
+
+/// The scenario file as written (RON or JSON).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    until: Option<DateTime<Utc>>,
+    users: Vec<UserFile>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserFile {
+    id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    age: Option<u32>,
+    timezone: String,
+    locale: String,
+    #[serde(default)]
+    events: Vec<Event>,
+}
+
+/// File formats a scenario is stored in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScenarioFormat {
+    /// Pretty RON.
+    Ron,
+    /// JSON, the interchange format.
+    Json,
+}
+
+impl ScenarioFormat {
+    /// The format named by a file's extension.
+    pub fn from_path(path: &Path) -> Option<Self> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("ron") => Some(Self::Ron),
+            Some("json") => Some(Self::Json),
+            _ => None,
+        }
+    }
+}
+
+/// The default horizon after the last event when a scenario sets no `until`.
+pub const DEFAULT_HORIZON_DAYS: i64 = 14;
+
+impl Scenario {
+    /// Loads a scenario file; warnings (such as sorted events) are dropped.
+    pub fn load(path: &Path) -> Result<Self, LoadError> {
+        Self::load_with_warnings(path).map(|(s, _)| s)
+    }
+
+    /// Loads a scenario file and returns it with its warnings.
+    pub fn load_with_warnings(path: &Path) -> Result<(Self, Vec<Diagnostic>), LoadError> {
+        let format = ScenarioFormat::from_path(path).ok_or_else(|| LoadError::UnknownFormat {
+            path: path.to_owned(),
+            expected: ".ron or .json",
+        })?;
+        let source = std::fs::read_to_string(path).map_err(|e| LoadError::io(path, e))?;
+        Self::from_str(&source, format, path)
+    }
+
+    /// Parses scenario text in `format`; `path` names the file in errors.
+    pub fn from_str(
+        source: &str,
+        format: ScenarioFormat,
+        path: &Path,
+    ) -> Result<(Self, Vec<Diagnostic>), LoadError> {
+        let file: ScenarioFile = match format {
+            ScenarioFormat::Ron => {
+                ron::from_str(source).map_err(|e| LoadError::from_ron(path, &e))?
+            }
+            ScenarioFormat::Json => {
+                serde_json::from_str(source).map_err(|e| LoadError::from_json(path, &e))?
+            }
+        };
+        let (scenario, diagnostics) = Self::check(file, source);
+        if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+            return Err(LoadError::Invalid {
+                path: path.to_owned(),
+                diagnostics,
+            });
+        }
+        Ok((scenario, diagnostics))
+    }
+
+    fn check(file: ScenarioFile, source: &str) -> (Self, Vec<Diagnostic>) {
+        let loc = Locator::new(source);
+        let mut diagnostics = Vec::new();
+        let mut users: Vec<User> = Vec::with_capacity(file.users.len());
+        for (i, u) in file.users.into_iter().enumerate() {
+            let field = format!("users[{i}]");
+            let id_anchor = format!("\"{}\"", u.id);
+            if u.id.trim().is_empty() {
+                diagnostics.push(
+                    Diagnostic::error(format!("{field}.id"), "a user has an empty id")
+                        .at(loc.find_nth(&[], "id", i)),
+                );
+            } else if users.iter().any(|o| o.id == u.id) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        format!("{field}.id"),
+                        format!("the user id `{}` is used twice", u.id),
+                    )
+                    .at(loc.find_nth(&[], &id_anchor, 1)),
+                );
+            }
+            let timezone = match u.timezone.parse::<Tz>() {
+                Ok(tz) => tz,
+                Err(_) => {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            format!("{field}.timezone"),
+                            format!(
+                                "unknown time zone `{}` for user `{}`; use an IANA name such as Europe/Paris or America/New_York",
+                                u.timezone, u.id
+                            ),
+                        )
+                        .at(loc.find(&[&id_anchor], &format!("\"{}\"", u.timezone))),
+                    );
+                    Tz::UTC
+                }
+            };
+            if u.locale.trim().is_empty() {
+                diagnostics.push(
+                    Diagnostic::error(
+                        format!("{field}.locale"),
+                        format!("the user `{}` has an empty locale", u.id),
+                    )
+                    .at(loc.find(&[&id_anchor], "locale")),
+                );
+            }
+            if let Some(age) = u.age
+                && age > 130
+            {
+                diagnostics.push(
+                    Diagnostic::error(
+                        format!("{field}.age"),
+                        format!("the age {age} of user `{}` is not plausible", u.id),
+                    )
+                    .at(loc.find(&[&id_anchor], "age")),
+                );
+            }
+            let mut events = u.events;
+            if let Some(k) = events.windows(2).position(|w| w[1].at < w[0].at) {
+                let at = events[k + 1].at;
+                diagnostics.push(Diagnostic {
+                    severity: Severity::Warning,
+                    field: format!("{field}.events[{}]", k + 1),
+                    position: loc.find(&[&id_anchor], &at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+                    rule: "events_order".to_owned(),
+                    message: format!(
+                        "the events of user `{}` are not in time order (event {} at {at} comes before the one above it); they were sorted",
+                        u.id,
+                        k + 1
+                    ),
+                });
+                events.sort_by_key(|e| e.at);
+            }
+            let name = if u.name.trim().is_empty() {
+                u.id.clone()
+            } else {
+                u.name
+            };
+            users.push(User {
+                id: u.id,
+                name,
+                age: u.age,
+                timezone,
+                locale: u.locale,
+                events,
+            });
+        }
+        (
+            Scenario {
+                name: file.name,
+                description: file.description,
+                until: file.until,
+                users,
+            },
+            diagnostics,
+        )
+    }
+
+    /// The instant after which decisions are not reported: `until`, or 14 days after the last
+    /// event of any user.
+    pub fn horizon(&self) -> Option<DateTime<Utc>> {
+        self.until.or_else(|| {
+            self.users
+                .iter()
+                .filter_map(|u| u.events.last().map(|e| e.at))
+                .max()
+                .map(|last| last + chrono::Duration::days(DEFAULT_HORIZON_DAYS))
+        })
+    }
+
+    /// The first and last event instants of all users.
+    pub fn span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let first = self
+            .users
+            .iter()
+            .filter_map(|u| u.events.first())
+            .map(|e| e.at)
+            .min()?;
+        let last = self
+            .users
+            .iter()
+            .filter_map(|u| u.events.last())
+            .map(|e| e.at)
+            .max()?;
+        Some((first, last))
+    }
+
+    /// A user by id.
+    pub fn user(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    fn to_file(&self) -> ScenarioFile {
+        ScenarioFile {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            until: self.until,
+            users: self
+                .users
+                .iter()
+                .map(|u| UserFile {
+                    id: u.id.clone(),
+                    name: u.name.clone(),
+                    age: u.age,
+                    timezone: u.timezone.name().to_owned(),
+                    locale: u.locale.clone(),
+                    events: u.events.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The scenario as text in `format` (pretty RON, or pretty JSON).
+    pub fn to_string(&self, format: ScenarioFormat) -> String {
+        let file = self.to_file();
+        let mut text = match format {
+            ScenarioFormat::Ron => {
+                let config = ron::ser::PrettyConfig::new()
+                    .struct_names(false)
+                    .escape_strings(false);
+                ron::ser::to_string_pretty(&file, config)
+                    .unwrap_or_else(|e| format!("// serialisation failed: {e}"))
+            }
+            ScenarioFormat::Json => serde_json::to_string_pretty(&file)
+                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
+        };
+        text.push('\n');
+        text
+    }
+
+    /// Saves atomically, in the format named by the extension of `path`.
+    pub fn save(&self, path: &Path) -> Result<(), LoadError> {
+        let format = ScenarioFormat::from_path(path).ok_or_else(|| LoadError::UnknownFormat {
+            path: path.to_owned(),
+            expected: ".ron or .json",
+        })?;
+        write_atomically(path, self.to_string(format).as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JSON: &str = r#"{"name": "demo", "until": "2026-03-01T00:00:00Z",
+ "users": [{"id": "lea", "name": "Léa", "age": 34, "timezone": "Europe/Paris", "locale": "fr",
+            "events": [{"at": "2026-01-05T18:03:00Z", "from": "user", "channel": "messenger", "text": "Tu connais la BO d'Interstellar ?"},
+                       {"at": "2026-01-05T18:03:05Z", "from": "bot", "channel": "messenger", "text": "Bien sûr, Hans Zimmer !"}]}]}"#;
+
+    #[test]
+    fn documented_json_shape_loads() {
+        let (s, warnings) =
+            Scenario::from_str(JSON, ScenarioFormat::Json, Path::new("demo.json")).expect("loads");
+        assert!(warnings.is_empty());
+        assert_eq!(s.name, "demo");
+        let lea = s.user("lea").expect("lea");
+        assert_eq!(lea.timezone, chrono_tz::Europe::Paris);
+        assert_eq!(lea.age, Some(34));
+        assert_eq!(lea.events.len(), 2);
+        assert_eq!(lea.events[1].from, Sender::Bot);
+    }
+
+    #[test]
+    fn unknown_time_zone_is_reported_at_its_place() {
+        let bad = JSON.replace("Europe/Paris", "Europe/Pariss");
+        let err = Scenario::from_str(&bad, ScenarioFormat::Json, Path::new("demo.json"))
+            .expect_err("rejected");
+        let text = err.to_string();
+        assert!(text.contains("demo.json:2:"), "{text}");
+        assert!(text.contains("Europe/Pariss"), "{text}");
+    }
+
+    #[test]
+    fn out_of_order_events_are_sorted_and_reported() {
+        let swapped = JSON
+            .replace("2026-01-05T18:03:00Z", "X")
+            .replace("2026-01-05T18:03:05Z", "2026-01-05T18:03:00Z")
+            .replace('X', "2026-01-05T18:03:05Z");
+        let (s, warnings) =
+            Scenario::from_str(&swapped, ScenarioFormat::Json, Path::new("d.json")).expect("loads");
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].severity, Severity::Warning);
+        let lea = s.user("lea").expect("lea");
+        assert!(lea.events.windows(2).all(|w| w[0].at <= w[1].at));
+        assert_eq!(lea.events.len(), 2);
+    }
+
+    #[test]
+    fn round_trips_through_ron_and_json() {
+        let (s, _) =
+            Scenario::from_str(JSON, ScenarioFormat::Json, Path::new("demo.json")).expect("loads");
+        for format in [ScenarioFormat::Ron, ScenarioFormat::Json] {
+            let text = s.to_string(format);
+            let (back, _) = Scenario::from_str(&text, format, Path::new("x")).expect("reloads");
+            assert_eq!(back, s);
+        }
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_column() {
+        let err = Scenario::from_str(
+            "{\"name\": \"x\",\n \"users\": [}",
+            ScenarioFormat::Json,
+            Path::new("b.json"),
+        )
+        .expect_err("rejected");
+        assert!(err.to_string().starts_with("b.json:2:"), "{err}");
+    }
+}

@@ -1,0 +1,188 @@
+//! The `relance simulate` outputs: JSON (a public contract, see README "JSON output") and text.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::compose::MemoryItem;
+use crate::engine::trace::{decision_trace, local};
+use crate::engine::{Decision, Outcome, Reason, Replay, TraceStep, UserFacts, checker_for};
+use crate::model::{Channel, Persona, Scenario};
+
+/// The JSON object `relance simulate --json` prints.
+#[derive(Debug, Serialize)]
+pub struct SimulationJson<'a> {
+    /// The policy's name.
+    pub policy: &'a str,
+    /// Users in scenario order.
+    pub users: Vec<UserJson<'a>>,
+}
+
+/// One user's decisions.
+#[derive(Debug, Serialize)]
+pub struct UserJson<'a> {
+    /// The user's id.
+    pub id: &'a str,
+    /// Decisions in time order.
+    pub decisions: Vec<DecisionJson<'a>>,
+}
+
+/// One decision.
+#[derive(Debug, Serialize)]
+pub struct DecisionJson<'a> {
+    /// RFC 3339 UTC instant with `Z`.
+    pub at: String,
+    /// `sent` or `suppressed`.
+    pub outcome: Outcome,
+    /// `sent` or the reason.
+    pub reason: Reason,
+    /// The channel.
+    pub channel: Channel,
+    /// The text, for sent decisions only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<&'a str>,
+    /// The rules checked.
+    pub trace: Vec<TraceStep>,
+    /// The user message that opened the silence (RFC 3339 UTC).
+    pub silence_start: String,
+    /// The crisis referral, when a self-harm flag holds the nudge back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crisis_referral: Option<&'a str>,
+    /// The persona template used, for sent decisions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<&'a str>,
+    /// The WhatsApp template filled, on WhatsApp.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel_template: Option<&'a str>,
+    /// What the text echoes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<&'a MemoryItem>,
+}
+
+fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Builds the JSON value of a replay.
+pub fn simulation_json<'a>(
+    persona: &Persona,
+    scenario: &'a Scenario,
+    replay: &'a Replay,
+) -> SimulationJson<'a> {
+    let checker = checker_for(persona);
+    let users = replay
+        .users
+        .iter()
+        .map(|ud| {
+            let user = &scenario.users[ud.user];
+            let needs_facts = ud.decisions.iter().any(|d| {
+                d.evaluation.checks().any(|c| {
+                    matches!(
+                        c.evidence,
+                        crate::engine::Evidence::Sensitive { flagged: Some(_) }
+                    )
+                })
+            });
+            let facts = needs_facts.then(|| UserFacts::from_user(user, &replay.policy, &checker));
+            UserJson {
+                id: &user.id,
+                decisions: ud
+                    .decisions
+                    .iter()
+                    .map(|d| decision_json(d, replay, user, facts.as_ref()))
+                    .collect(),
+            }
+        })
+        .collect();
+    SimulationJson {
+        policy: &replay.policy.name,
+        users,
+    }
+}
+
+fn decision_json<'a>(
+    d: &'a Decision,
+    replay: &Replay,
+    user: &crate::model::User,
+    facts: Option<&UserFacts>,
+) -> DecisionJson<'a> {
+    DecisionJson {
+        at: rfc3339(d.at),
+        outcome: d.outcome,
+        reason: d.reason,
+        channel: d.channel,
+        text: d.text(),
+        trace: decision_trace(d, &replay.policy, user, facts),
+        silence_start: rfc3339(d.silence_start),
+        crisis_referral: d.crisis_referral.as_deref(),
+        template: d.message.as_ref().map(|m| m.template.as_str()),
+        channel_template: d
+            .message
+            .as_ref()
+            .and_then(|m| m.channel_template.as_deref()),
+        memory: d.message.as_ref().and_then(|m| m.memory.as_ref()),
+    }
+}
+
+/// The human-readable report of a replay.
+pub fn simulation_text(persona: &Persona, scenario: &Scenario, replay: &Replay) -> String {
+    let checker = checker_for(persona);
+    let mut out = String::new();
+    let (sent, held) = replay.totals();
+    let _ = writeln!(
+        out,
+        "{} × scenario \"{}\" under policy {}: {sent} sent, {held} held back",
+        persona.name, scenario.name, replay.policy.name
+    );
+    for ud in &replay.users {
+        let user = &scenario.users[ud.user];
+        let _ = writeln!(
+            out,
+            "\n{} ({}, {}, {}{})",
+            user.name,
+            user.id,
+            user.timezone.name(),
+            user.locale,
+            user.age.map(|a| format!(", {a} years")).unwrap_or_default()
+        );
+        if ud.decisions.is_empty() {
+            let _ = writeln!(out, "  no decision: the user never went quiet long enough");
+        }
+        let facts = UserFacts::from_user(user, &replay.policy, &checker);
+        for d in &ud.decisions {
+            let mark = match d.outcome {
+                Outcome::Sent => "SENT",
+                Outcome::Suppressed => "held",
+            };
+            let _ = writeln!(
+                out,
+                "  {mark:<4} {} UTC  {}  {}  {}",
+                d.at.format("%Y-%m-%d %H:%M"),
+                local(d.at, user.timezone),
+                d.channel,
+                d.reason.as_str()
+            );
+            if let Some(text) = d.text() {
+                let _ = writeln!(out, "       “{text}”");
+            }
+            if let Some(r) = &d.crisis_referral {
+                let _ = writeln!(
+                    out,
+                    "       CRISIS: a human-safety protocol must take over. Referral: {r}"
+                );
+            }
+            for step in decision_trace(d, &replay.policy, user, Some(&facts)) {
+                if !step.passed || d.outcome == Outcome::Suppressed {
+                    let _ = writeln!(
+                        out,
+                        "       {} {}: {}",
+                        if step.passed { "✓" } else { "✗" },
+                        step.rule,
+                        step.detail
+                    );
+                }
+            }
+        }
+    }
+    out
+}
