@@ -211,15 +211,15 @@ pub fn compose(
         emoji_used: Cell::new(0),
         default_greeting: false,
     };
-    let mut skipped: Vec<String> = Vec::new();
+    let mut skipped = Skipped::default();
     let mut fits: Vec<Fit<'_>> = Vec::new();
     for c in &candidates {
         if Some(c.id) == last_template {
-            skipped.push(format!("`{}` (the previous nudge used it)", c.id));
+            skipped.add(c.id, "the previous nudge used it".to_owned());
             continue;
         }
         match slot_value.fill(c.text) {
-            Err(why) => skipped.push(format!("`{}` ({why})", c.id)),
+            Err(why) => skipped.add(c.id, why),
             Ok(filled) => {
                 let bad_param = whatsapp
                     .then(|| {
@@ -231,7 +231,7 @@ pub fn compose(
                     })
                     .flatten();
                 if let Some((slot, why)) = bad_param {
-                    skipped.push(format!("`{}` (parameter {}: {why})", c.id, slot_name(&slot)));
+                    skipped.add(c.id, format!("parameter {}: {why}", slot_name(&slot)));
                     continue;
                 }
                 let (echoed, rank) = slot_value.echoes(c.text);
@@ -292,7 +292,7 @@ pub fn compose(
         if skipped.is_empty() {
             detail.push('.');
         } else {
-            detail.push_str(&format!("; skipped {}.", skipped.join(", ")));
+            detail.push_str(&format!("; skipped {}.", skipped.sentence()));
         }
         steps.push(TraceStep::new(rule, true, detail));
         steps.push(TraceStep::new(
@@ -342,7 +342,7 @@ pub fn compose(
                 if skipped.is_empty() {
                     String::new()
                 } else {
-                    format!(" (skipped {})", skipped.join(", "))
+                    format!(" (skipped {})", skipped.sentence())
                 }
             ),
         ));
@@ -390,7 +390,7 @@ pub fn compose(
                 if skipped.is_empty() {
                     String::new()
                 } else {
-                    format!(" (skipped {})", skipped.join(", "))
+                    format!(" (skipped {})", skipped.sentence())
                 }
             ),
         ));
@@ -421,6 +421,34 @@ pub fn compose(
         "No candidate text passed the output check, not even the generic lines: held back.",
     ));
     ComposeOutcome::Hold(Reason::NoSafeText, steps)
+}
+
+/// Templates skipped, grouped by why.
+#[derive(Default)]
+struct Skipped {
+    groups: Vec<(String, Vec<String>)>,
+}
+
+impl Skipped {
+    fn add(&mut self, id: &str, why: String) {
+        let id = format!("`{id}`");
+        match self.groups.iter_mut().find(|(w, _)| *w == why) {
+            Some((_, ids)) => ids.push(id),
+            None => self.groups.push((why, vec![id])),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    fn sentence(&self) -> String {
+        self.groups
+            .iter()
+            .map(|(why, ids)| format!("{} ({why})", ids.join(", ")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 fn capitalised(text: &str) -> String {
