@@ -677,3 +677,6 @@ pub fn explain_at(
         decision_of_silence,
     }
 }
+
+#[cfg(test)]
+mod tests;
