@@ -1,1 +1,2 @@
 //! Relance
+pub mod safety;

@@ -1,0 +1,38 @@
+//! Sensitive-topic check for messages and nudges.
+//!
+//! A [`SafetyChecker`] finds lexicon phrases in a text and reports them as
+//! [`Flag`]s, each with a [`Category`]. Blocking categories
+//! ([`Category::is_blocking`]) hold a nudge back; the others are topics the
+//! composer must never raise on its own.
+//!
+//! Lexicons are data files (`assets/lexicons/<lang>/<category>.txt`, embedded
+//! at compile time), one phrase per line; see [`lexicon`] for the format.
+//! Matching folds case, accents, apostrophes and punctuation ([`fold`]) and
+//! respects word boundaries. Allow-list phrases (`allow.txt`: film titles,
+//! idioms such as "mort de rire") cancel any match they overlap.
+//!
+//! ```
+//! use relance::safety::{Category, SafetyChecker};
+//!
+//! let checker = SafetyChecker::builtin();
+//! let flag = checker.first_blocking("Franchement j’ai envie d’en finir").expect("flagged");
+//! assert_eq!(flag.category, Category::SelfHarm);
+//! assert!(checker.is_clean("On a revu Suicide Squad hier, j'étais mort de rire"));
+//! ```
+
+mod age;
+mod category;
+mod checker;
+mod error;
+mod fold;
+pub mod lexicon;
+
+#[cfg(test)]
+mod tests;
+
+pub use age::stated_age;
+pub use category::Category;
+pub use checker::{Flag, SafetyAdditions, SafetyChecker};
+pub use error::{PhraseProblem, SafetyError};
+pub use fold::fold;
+pub use lexicon::MAX_VARIANTS;
