@@ -25,6 +25,26 @@ pub fn stated_age(text: &str) -> Option<u32> {
     (0..tokens.len()).find_map(|i| t.english_at(i).or_else(|| t.french_at(i)))
 }
 
+/// Whether the author states they are a minor: an age under 18
+/// ([`stated_age`]) or a school year that implies one ("je suis en 4e",
+/// "je suis au collège", "I'm in 8th grade", "I'm in middle school").
+///
+/// ```
+/// use relance::safety::states_minor;
+/// assert!(states_minor("je suis en 4e"));
+/// assert!(states_minor("I'm 15"));
+/// assert!(!states_minor("I'm 25 and in grad school"));
+/// ```
+pub fn states_minor(text: &str) -> bool {
+    if stated_age(text).is_some_and(|age| age < 18) {
+        return true;
+    }
+    let folded = fold(text);
+    let tokens = tokenize(&folded);
+    let t = Tokens(&tokens);
+    (0..tokens.len()).any(|i| t.school_at(i))
+}
+
 /// The oldest plausible stated age.
 const MAX_AGE: u32 = 120;
 
@@ -402,6 +422,67 @@ impl Tokens<'_, '_> {
         follows.then_some(age)
     }
 
+    /// A school year that implies a minor, stated at `i`.
+    fn school_at(&self, i: usize) -> bool {
+        if let Some(j) = self.any_seq(
+            i,
+            &[
+                &["je", "suis", "en"],
+                &["j", "suis", "en"],
+                &["jsuis", "en"],
+            ],
+        ) {
+            let numbered = match (self.0.get(j), self.word(j + 1)) {
+                (Some(Token::Number(n)), Some("e" | "eme" | "em" | "ieme")) => {
+                    matches!(*n, "3" | "4" | "5" | "6")
+                }
+                _ => false,
+            };
+            let named = matches!(
+                self.word(j),
+                Some("sixieme" | "cinquieme" | "quatrieme" | "troisieme" | "seconde" | "cm" | "ce")
+            );
+            let premiere = matches!(self.word(j), Some("premiere" | "terminale"))
+                && !matches!(
+                    self.word(j + 1),
+                    Some("classe" | "ligne" | "position" | "place")
+                );
+            return numbered || named || premiere;
+        }
+        if let Some(j) = self.any_seq(
+            i,
+            &[
+                &["je", "suis", "au"],
+                &["j", "suis", "au"],
+                &["jsuis", "au"],
+                &["je", "vais", "au"],
+            ],
+        ) {
+            return matches!(self.word(j), Some("college" | "lycee"));
+        }
+        let Some(j) = self.any_seq(i, &[&["i", "m", "in"], &["im", "in"], &["i", "am", "in"]])
+        else {
+            return false;
+        };
+        let grade = matches!(self.0.get(j), Some(Token::Number(n)) if n.parse::<u32>().is_ok_and(|g| (5..=12).contains(&g)))
+            && matches!(self.word(j + 1), Some("th" | "st" | "nd" | "rd"))
+            && self.word(j + 2) == Some("grade");
+        let school = self
+            .any_seq(
+                j,
+                &[
+                    &["middle", "school"],
+                    &["junior", "high"],
+                    &["high", "school"],
+                    &["grade", "school"],
+                ],
+            )
+            .is_some();
+        let year = self.word(j) == Some("year")
+            && matches!(self.0.get(j + 1), Some(Token::Number(n)) if n.parse::<u32>().is_ok_and(|y| (6..=13).contains(&y)));
+        grade || school || year
+    }
+
     fn french_at(&self, i: usize) -> Option<u32> {
         let after_subject = self.any_seq(
             i,
@@ -477,6 +558,34 @@ mod tests {
             ("hi, I'm 17 and I love horror films", 17),
         ] {
             assert_eq!(stated_age(text), Some(age), "{text}");
+        }
+    }
+
+    #[test]
+    fn minors_by_age_or_school_year() {
+        for text in [
+            "je suis en 4e",
+            "je suis en 3ème au collège",
+            "jsuis en seconde",
+            "je suis au collège",
+            "I'm in 8th grade",
+            "im in middle school",
+            "I am in year 9",
+            "I'm 15",
+            "j'ai 12 ans",
+        ] {
+            assert!(states_minor(text), "{text}");
+        }
+        for text in [
+            "je suis en première classe",
+            "je suis en retard",
+            "I'm in grad school",
+            "I'm in year 2 of my PhD",
+            "my son is in 8th grade",
+            "I'm 25",
+            "",
+        ] {
+            assert!(!states_minor(text), "{text}");
         }
     }
 

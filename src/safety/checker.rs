@@ -9,7 +9,7 @@ use std::sync::{Arc, LazyLock};
 use aho_corasick::Input;
 use serde::{Deserialize, Serialize};
 
-use super::age::stated_age;
+use super::age::states_minor;
 use super::category::Category;
 use super::error::SafetyError;
 use super::fold::Folded;
@@ -125,9 +125,6 @@ struct RawFlag {
     end: usize,
 }
 
-/// The age under which sexual content is reported as [`Category::SexualMinors`].
-const AGE_OF_MAJORITY: u32 = 18;
-
 impl SafetyChecker {
     /// The checker over the lexicons embedded from `assets/lexicons`, built once.
     ///
@@ -182,8 +179,9 @@ impl SafetyChecker {
     /// Every flag in `text`, in text order.
     ///
     /// Allow-list phrases cancel the matches they overlap. A [`Category::Sexual`]
-    /// match in a text whose author states an age under 18 ([`stated_age`](crate::safety::stated_age))
-    /// is reported as [`Category::SexualMinors`].
+    /// match in a text whose author states being a minor (an age under 18 or a
+    /// school year, see [`states_minor`](crate::safety::states_minor)) is reported
+    /// as [`Category::SexualMinors`].
     pub fn scan(&self, text: &str) -> Vec<Flag> {
         let mut flags = Vec::new();
         self.for_each(text, |raw| {
@@ -277,11 +275,7 @@ impl SafetyChecker {
             if allowed.iter().any(|&(a, b)| a < end && start < b) {
                 continue;
             }
-            if category == Category::Sexual
-                && *minor.get_or_insert_with(|| {
-                    stated_age(text).is_some_and(|age| age < AGE_OF_MAJORITY)
-                })
-            {
+            if category == Category::Sexual && *minor.get_or_insert_with(|| states_minor(text)) {
                 category = Category::SexualMinors;
             }
             let (start, end) = folded.original_range(text, start, end);

@@ -30,7 +30,7 @@ pub mod lexicon;
 #[cfg(test)]
 mod tests;
 
-pub use age::stated_age;
+pub use age::{stated_age, states_minor};
 pub use category::Category;
 pub use checker::{Flag, SafetyAdditions, SafetyChecker};
 pub use error::{PhraseProblem, SafetyError};
