@@ -4,6 +4,7 @@
 //! 2 usage (clap's own errors).
 
 mod check;
+mod compose;
 mod explain;
 mod simulate;
 
@@ -35,6 +36,8 @@ pub enum Command {
     Check(check::Args),
     /// Explain what the engine would decide for one user at one instant.
     Explain(explain::Args),
+    /// Print the follow-up a user would get at the next decision, and why those words.
+    Compose(compose::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -65,6 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Simulate(args)) => simulate::run(args),
         Some(Command::Check(args)) => check::run(args),
         Some(Command::Explain(args)) => explain::run(args),
+        Some(Command::Compose(args)) => compose::run(args),
         None => {
             use clap::CommandFactory as _;
             Cli::command().print_help()?;

@@ -509,11 +509,17 @@ impl Replay {
 pub struct ReplayOptions {
     /// Compose the texts of sent nudges (the population simulation skips it).
     pub compose: bool,
+    /// Varies the composer's choices of templates and phrasings; the same seed always gives
+    /// the same texts.
+    pub seed: u64,
 }
 
 impl Default for ReplayOptions {
     fn default() -> Self {
-        Self { compose: true }
+        Self {
+            compose: true,
+            seed: 0,
+        }
     }
 }
 
@@ -569,7 +575,7 @@ pub fn decide_user(
     if options.compose {
         let mut previous: Vec<Composed> = Vec::new();
         for d in decisions.iter_mut().filter(|d| d.outcome == Outcome::Sent) {
-            match compose::compose(persona, checker, user, d, &previous) {
+            match compose::compose(persona, checker, user, d, &previous, options.seed) {
                 ComposeOutcome::Message(composed, steps) => {
                     d.compose_trace = steps;
                     previous.push(composed.clone());
