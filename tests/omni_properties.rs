@@ -128,7 +128,10 @@ fn run(g: &Generated, policy: &Policy) -> Vec<relance::engine::Decision> {
         &persona,
         policy,
         &scenario,
-        ReplayOptions { compose: false },
+        ReplayOptions {
+            compose: false,
+            ..ReplayOptions::default()
+        },
     );
     r.users.pop().map(|u| u.decisions).unwrap_or_default()
 }

@@ -126,18 +126,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         })
         .collect();
     let preview = match (&decision.message, decision.compose_trace.is_empty()) {
-        (None, true) => {
-            match compose(&persona, &checker, user, decision, &previous, args.seed) {
-                ComposeOutcome::Message(m, steps) => {
-                    trace.extend(steps);
-                    Some(m)
-                }
-                ComposeOutcome::Hold(_, steps) => {
-                    trace.extend(steps);
-                    None
-                }
+        (None, true) => match compose(&persona, &checker, user, decision, &previous, args.seed) {
+            ComposeOutcome::Message(m, steps) => {
+                trace.extend(steps);
+                Some(m)
             }
-        }
+            ComposeOutcome::Hold(_, steps) => {
+                trace.extend(steps);
+                None
+            }
+        },
         _ => {
             trace.extend(decision.compose_trace.iter().cloned());
             None

@@ -245,7 +245,11 @@ pub fn source_phrase(item: &MemoryItem, user: &User) -> String {
 /// The source message of `item`, quoted and cut around the words it matched.
 fn quote_around(user: &User, item: &MemoryItem) -> String {
     const WIDTH: usize = 60;
-    let Some(text) = user.events.get(item.event as usize).map(|e| e.text.as_str()) else {
+    let Some(text) = user
+        .events
+        .get(item.event as usize)
+        .map(|e| e.text.as_str())
+    else {
         return "\"\"".to_owned();
     };
     let at = text.find(&item.matched).unwrap_or(0);
@@ -296,23 +300,175 @@ pub struct Recognizer {
 /// pronouns, days and months (matching keys).
 const STOP_WORDS: &[&str] = &[
     // French
-    "je", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles", "le", "la", "les", "un",
-    "une", "des", "du", "et", "mais", "ou", "donc", "car", "oui", "non", "merci", "bonjour",
-    "bonsoir", "salut", "coucou", "super", "genial", "bravo", "alors", "bref", "bon", "bien",
-    "tres", "pas", "plus", "ce", "cet", "cette", "ces", "ca", "qui", "que", "quoi", "quand",
-    "comment", "pourquoi", "quel", "quelle", "hier", "demain", "aujourd", "hui", "note", "ah",
-    "oh", "eh", "hein", "voila", "enfin", "sinon", "aussi", "cher", "chere", "madame",
-    "monsieur", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-    "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre",
-    "octobre", "novembre", "decembre", "noel", // English
-    "i", "im", "me", "my", "we", "you", "he", "she", "it", "they", "the", "a", "an", "and",
-    "but", "so", "or", "also", "yes", "yeah", "yep", "no", "nope", "thanks", "thank", "ok",
-    "okay", "hi", "hey", "hello", "dear", "cool", "great", "wow", "lol", "what", "when", "why",
-    "how", "who", "where", "which", "this", "that", "these", "those", "there", "here", "just",
-    "still", "maybe", "well", "sure", "mr", "mrs", "ms", "dr", "monday", "tuesday",
-    "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
-    "april", "may", "june", "july", "august", "september", "october", "november", "december",
-    "christmas", "today", "tomorrow", "yesterday", "tonight",
+    "je",
+    "tu",
+    "il",
+    "elle",
+    "on",
+    "nous",
+    "vous",
+    "ils",
+    "elles",
+    "le",
+    "la",
+    "les",
+    "un",
+    "une",
+    "des",
+    "du",
+    "et",
+    "mais",
+    "ou",
+    "donc",
+    "car",
+    "oui",
+    "non",
+    "merci",
+    "bonjour",
+    "bonsoir",
+    "salut",
+    "coucou",
+    "super",
+    "genial",
+    "bravo",
+    "alors",
+    "bref",
+    "bon",
+    "bien",
+    "tres",
+    "pas",
+    "plus",
+    "ce",
+    "cet",
+    "cette",
+    "ces",
+    "ca",
+    "qui",
+    "que",
+    "quoi",
+    "quand",
+    "comment",
+    "pourquoi",
+    "quel",
+    "quelle",
+    "hier",
+    "demain",
+    "aujourd",
+    "hui",
+    "note",
+    "ah",
+    "oh",
+    "eh",
+    "hein",
+    "voila",
+    "enfin",
+    "sinon",
+    "aussi",
+    "cher",
+    "chere",
+    "madame",
+    "monsieur",
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "janvier",
+    "fevrier",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
+    "noel", // English
+    "i",
+    "im",
+    "me",
+    "my",
+    "we",
+    "you",
+    "he",
+    "she",
+    "it",
+    "they",
+    "the",
+    "a",
+    "an",
+    "and",
+    "but",
+    "so",
+    "or",
+    "also",
+    "yes",
+    "yeah",
+    "yep",
+    "no",
+    "nope",
+    "thanks",
+    "thank",
+    "ok",
+    "okay",
+    "hi",
+    "hey",
+    "hello",
+    "dear",
+    "cool",
+    "great",
+    "wow",
+    "lol",
+    "what",
+    "when",
+    "why",
+    "how",
+    "who",
+    "where",
+    "which",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "here",
+    "just",
+    "still",
+    "maybe",
+    "well",
+    "sure",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "christmas",
+    "today",
+    "tomorrow",
+    "yesterday",
+    "tonight",
 ];
 
 /// Articles that open titles ("The Hours", "La Grande Vadrouille").
@@ -321,8 +477,8 @@ const ARTICLES: &[&str] = &["the", "a", "an", "le", "la", "les", "l", "un", "une
 /// Lowercase words that may join capitalised words into one name ("Pirates of the Caribbean").
 const CONNECTORS: &[&str] = &[
     "of", "the", "and", "a", "an", "in", "on", "at", "to", "for", "de", "du", "des", "la", "le",
-    "les", "l", "d", "et", "y", "van", "von", "der", "da", "di", "del", "dos", "sur", "aux",
-    "au", "en",
+    "les", "l", "d", "et", "y", "van", "von", "der", "da", "di", "del", "dos", "sur", "aux", "au",
+    "en",
 ];
 
 impl Recognizer {
@@ -440,8 +596,7 @@ impl Recognizer {
                 continue;
             }
             let label = clean_label(&text[start..end]);
-            if label.chars().count() > MAX_QUOTED_CHARS || !label.chars().any(char::is_alphabetic)
-            {
+            if label.chars().count() > MAX_QUOTED_CHARS || !label.chars().any(char::is_alphabetic) {
                 continue;
             }
             let key = Phrase::new(&label).keys.join(" ");
@@ -565,7 +720,9 @@ fn capitalised_runs(text: &str, words: &[Token<'_>], covered: &[bool]) -> Vec<(u
             let gap = &text[words[k - 1].end..words[k].start];
             let joined = !gap.is_empty()
                 && gap.chars().count() <= 2
-                && gap.chars().all(|c| matches!(c, ' ' | '-' | '\'' | '’' | '\u{a0}'));
+                && gap
+                    .chars()
+                    .all(|c| matches!(c, ' ' | '-' | '\'' | '’' | '\u{a0}'));
             if !joined {
                 break;
             }
@@ -609,7 +766,10 @@ pub fn clean_label(text: &str) -> String {
         .map(|c| {
             if c.is_whitespace() {
                 ' '
-            } else if matches!(c, '{' | '}' | '<' | '>' | '*' | '_' | '`' | '~' | '[' | ']' | '#') {
+            } else if matches!(
+                c,
+                '{' | '}' | '<' | '>' | '*' | '_' | '`' | '~' | '[' | ']' | '#'
+            ) {
                 ' '
             } else {
                 c

@@ -488,7 +488,11 @@ pub fn echo_sentence(echoed: &[MemoryItem], user: &User) -> String {
                     )
                 })
                 .collect();
-            format!("{} ({})", names.join(" and "), source_phrase(items[0], user))
+            format!(
+                "{} ({})",
+                names.join(" and "),
+                source_phrase(items[0], user)
+            )
         })
         .collect();
     format!("echoing {}", parts.join(", and "))

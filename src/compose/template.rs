@@ -213,8 +213,22 @@ fn starts_with_vowel(text: &str) -> bool {
     text.chars().next().is_some_and(|c| {
         matches!(
             c.to_lowercase().next().unwrap_or(c),
-            'a' | 'e' | 'i' | 'o' | 'u' | 'à' | 'â' | 'é' | 'è' | 'ê' | 'ë' | 'î' | 'ï' | 'ô' | 'ù'
-                | 'û' | 'œ'
+            'a' | 'e'
+                | 'i'
+                | 'o'
+                | 'u'
+                | 'à'
+                | 'â'
+                | 'é'
+                | 'è'
+                | 'ê'
+                | 'ë'
+                | 'î'
+                | 'ï'
+                | 'ô'
+                | 'ù'
+                | 'û'
+                | 'œ'
         )
     })
 }
@@ -374,7 +388,12 @@ mod tests {
         );
         // English is left alone.
         assert_eq!(
-            simple("The score of {mention}.", Lang::En, &[("mention", "Oppenheimer")]).as_deref(),
+            simple(
+                "The score of {mention}.",
+                Lang::En,
+                &[("mention", "Oppenheimer")]
+            )
+            .as_deref(),
             Ok("The score of Oppenheimer.")
         );
     }
@@ -385,7 +404,11 @@ mod tests {
             simple(
                 "{topic} : quoi de neuf ? {emoji} {signoff}",
                 Lang::Fr,
-                &[("topic", "musiques de film"), ("emoji", ""), ("signoff", "Ciao !")]
+                &[
+                    ("topic", "musiques de film"),
+                    ("emoji", ""),
+                    ("signoff", "Ciao !")
+                ]
             )
             .as_deref(),
             Ok("Musiques de film : quoi de neuf ? Ciao !")

@@ -214,7 +214,10 @@ mod tests {
     #[test]
     fn phrases_match_whole_words_with_optional_plural() {
         let words = tokens("J'adore les compositeurs de musique de film.");
-        assert_eq!(Phrase::new("musique de film").find_in(&words, false), Some(5));
+        assert_eq!(
+            Phrase::new("musique de film").find_in(&words, false),
+            Some(5)
+        );
         assert_eq!(Phrase::new("compositeur").find_in(&words, false), None);
         assert_eq!(Phrase::new("compositeur").find_in(&words, true), Some(3));
         assert_eq!(Phrase::new("film music").find_in(&words, true), None);

@@ -74,7 +74,11 @@ fn french_texts(persona: &Persona) -> Vec<(String, &'static str, &str)> {
     for (what, section, map) in [
         ("greetings", "greetings:", &persona.greetings),
         ("signoffs", "signoffs:", &persona.signoffs),
-        ("signature_phrases", "signature_phrases:", &persona.signature_phrases),
+        (
+            "signature_phrases",
+            "signature_phrases:",
+            &persona.signature_phrases,
+        ),
     ] {
         if let Some(lines) = map.get(&Lang::Fr) {
             for (i, line) in lines.iter().enumerate() {
@@ -141,7 +145,10 @@ mod tests {
         let (line, col) = problems[0].position.expect("placed");
         let text = source.lines().nth(line - 1).expect("line exists");
         assert!(
-            text.chars().skip(col - 1).collect::<String>().starts_with("Tu me"),
+            text.chars()
+                .skip(col - 1)
+                .collect::<String>()
+                .starts_with("Tu me"),
             "{text} at {col}"
         );
     }

@@ -88,14 +88,17 @@ pub fn address_words(text: &str) -> Vec<AddressWord> {
             "tu" | "te" | "toi" | "ta" | "tes" | "tienne" | "tiennes" | "tien" => {
                 Some(Formality::Tu)
             }
-            "ton" if !matches!(
-                previous,
-                Some("le" | "un" | "du" | "au" | "ce" | "quel" | "meme")
-            ) =>
+            "ton"
+                if !matches!(
+                    previous,
+                    Some("le" | "un" | "du" | "au" | "ce" | "quel" | "meme")
+                ) =>
             {
                 Some(Formality::Tu)
             }
-            "t" if matches!(after, Some('\'' | '’')) && before != Some('-') => Some(Formality::Tu),
+            "t" if matches!(after, Some('\'' | '’')) && before != Some('-') => {
+                Some(Formality::Tu)
+            }
             "vous" | "votre" | "vos" | "votres" => Some(Formality::Vous),
             _ => None,
         };

@@ -62,7 +62,10 @@ fn decide(policy: &Policy, u: &User) -> Vec<Decision> {
         &checker,
         u,
         None,
-        ReplayOptions { compose: false },
+        ReplayOptions {
+            compose: false,
+            ..ReplayOptions::default()
+        },
     )
 }
 
@@ -397,7 +400,10 @@ fn decisions_after_until_are_not_reported() {
         &checker,
         &u,
         until,
-        ReplayOptions { compose: false },
+        ReplayOptions {
+            compose: false,
+            ..ReplayOptions::default()
+        },
     );
     assert!(ds.is_empty());
 }
