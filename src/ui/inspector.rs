@@ -76,7 +76,11 @@ fn steps_ui(ui: &mut Ui, steps: &[TraceStep]) {
                 } else {
                     ("✗", theme::FAIL)
                 };
-                ui.label(RichText::new(format!("{mark} {}", step.rule)).color(color).monospace());
+                ui.label(
+                    RichText::new(format!("{mark} {}", step.rule))
+                        .color(color)
+                        .monospace(),
+                );
                 ui.add(egui::Label::new(&step.detail).wrap());
                 ui.end_row();
             }
@@ -272,10 +276,7 @@ fn instant_ui(ui: &mut Ui, output: &SimOutput, user: &User, at_secs: i64, e: &Ex
         } else if ev.reason == crate::engine::Reason::Sent {
             "Every rule would allow it.".to_owned()
         } else {
-            format!(
-                "It would be held back: {}.",
-                theme::reason_words(ev.reason)
-            )
+            format!("It would be held back: {}.", theme::reason_words(ev.reason))
         };
         ui.label(RichText::new(verdict).strong());
     }

@@ -105,7 +105,11 @@ pub fn library_ui(
 ) {
     ui.heading("personas");
     ui.horizontal(|ui| {
-        if ui.button("new").on_hover_text("a new, empty persona").clicked() {
+        if ui
+            .button("new")
+            .on_hover_text("a new, empty persona")
+            .clicked()
+        {
             commands.push(Command::NewPersona);
         }
         let selected = open.map(Path::to_owned);

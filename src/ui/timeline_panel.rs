@@ -184,10 +184,7 @@ impl TimelineView {
                 }
                 last_silence = Some(d.silence_start);
                 let t = d.silence_start.timestamp();
-                let next = facts
-                    .messages
-                    .get(facts.count_up_to(t))
-                    .map(|m| m.at_secs);
+                let next = facts.messages.get(facts.count_up_to(t)).map(|m| m.at_secs);
                 let (start, end) = follow_up_window(policy, d, next);
                 windows.push((start, end.unwrap_or(to)));
             }
@@ -203,7 +200,12 @@ impl TimelineView {
         self.spans.as_ref()
     }
 
-    fn explanation(&mut self, output: &SimOutput, user: usize, at_secs: i64) -> Option<&Explanation> {
+    fn explanation(
+        &mut self,
+        output: &SimOutput,
+        user: usize,
+        at_secs: i64,
+    ) -> Option<&Explanation> {
         let fresh = self
             .explanation
             .as_ref()
@@ -264,7 +266,9 @@ pub fn timeline_ui(
         .resizable(true)
         .default_size(inputs.side_width)
         .size_range(260.0..=900.0)
-        .show(ui, |ui| side_ui(ui, view, output, inputs.scenario, commands));
+        .show(ui, |ui| {
+            side_ui(ui, view, output, inputs.scenario, commands)
+        });
     egui::Panel::bottom("timeline editing")
         .resizable(false)
         .show(ui, |ui| add_message_ui(ui, view, inputs.scenario, commands));
@@ -327,7 +331,11 @@ fn scenario_bar_ui(ui: &mut Ui, inputs: &TimelineInputs<'_>, commands: &mut Vec<
                 "“{}”: {} user{}, {events} message{}",
                 inputs.scenario.name,
                 inputs.scenario.users.len(),
-                if inputs.scenario.users.len() == 1 { "" } else { "s" },
+                if inputs.scenario.users.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
                 if events == 1 { "" } else { "s" },
             ))
             .weak(),
@@ -358,11 +366,7 @@ fn playback_ui(
     let _ = busy;
     ui.horizontal(|ui| {
         let c = &view.cursor;
-        if ui
-            .button("⏮")
-            .on_hover_text("to the start")
-            .clicked()
-        {
+        if ui.button("⏮").on_hover_text("to the start").clicked() {
             commands.push(Command::Cursor(CursorCommand::ToStart));
         }
         if ui
@@ -440,13 +444,12 @@ fn legend_ui(ui: &mut Ui, view: &mut TimelineView, data: &TimelineData) {
                 _ => "✖",
             };
             let shown = &mut view.shown[kind.index()];
-            let text = RichText::new(format!("{symbol} {} ({count})", kind.name())).color(
-                if *shown {
+            let text =
+                RichText::new(format!("{symbol} {} ({count})", kind.name())).color(if *shown {
                     kind.color()
                 } else {
                     ui.visuals().weak_text_color()
-                },
-            );
+                });
             if ui
                 .selectable_label(*shown, text)
                 .on_hover_text("show or hide these markers")
@@ -469,7 +472,14 @@ fn legend_ui(ui: &mut Ui, view: &mut TimelineView, data: &TimelineData) {
     });
 }
 
-fn rect_polygon(name: &str, x0: f64, x1: f64, y0: f64, y1: f64, color: egui::Color32) -> Polygon<'static> {
+fn rect_polygon(
+    name: &str,
+    x0: f64,
+    x1: f64,
+    y0: f64,
+    y1: f64,
+    color: egui::Color32,
+) -> Polygon<'static> {
     Polygon::new(
         name,
         PlotPoints::Owned(vec![
@@ -761,7 +771,11 @@ fn side_ui(
             })
             .response
             .labelled_by(l.id);
-        if ui.button("fit").on_hover_text("show the whole scenario").clicked() {
+        if ui
+            .button("fit")
+            .on_hover_text("show the whole scenario")
+            .clicked()
+        {
             commands.push(Command::FitTimeline);
         }
     });
@@ -770,7 +784,14 @@ fn side_ui(
         .resizable(true)
         .default_size(available * 0.45)
         .show(ui, |ui| {
-            conversation_ui(ui, view.user, view.cursor.time_secs(), output, view.selection, commands);
+            conversation_ui(
+                ui,
+                view.user,
+                view.cursor.time_secs(),
+                output,
+                view.selection,
+                commands,
+            );
         });
     egui::CentralPanel::default().show(ui, |ui| {
         egui::ScrollArea::vertical()
@@ -802,7 +823,12 @@ fn side_ui(
     });
 }
 
-fn add_message_ui(ui: &mut Ui, view: &mut TimelineView, scenario: &Scenario, commands: &mut Vec<Command>) {
+fn add_message_ui(
+    ui: &mut Ui,
+    view: &mut TimelineView,
+    scenario: &Scenario,
+    commands: &mut Vec<Command>,
+) {
     let Some(user) = scenario.users.get(view.user) else {
         ui.label("This scenario has no user.");
         return;
