@@ -21,10 +21,16 @@ use crate::model::{Persona, Policy, Scenario};
 /// Relance: design chatbot personas and test their proactive follow-ups ("nudges").
 #[derive(Debug, Parser)]
 #[command(name = "relance", version, about, long_about = None)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// The command; without one, the studio opens.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// A persona file to open in the studio (default: the last one, or the cinema maestro).
+    pub persona: Option<PathBuf>,
+    /// A scenario file to open in the studio (default: the last one, or the cinema demo).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
 }
 
 /// The commands.
@@ -70,9 +76,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Explain(args)) => explain::run(args),
         Some(Command::Compose(args)) => compose::run(args),
         None => {
-            use clap::CommandFactory as _;
-            Cli::command().print_help()?;
-            println!();
+            crate::ui::run(cli.persona, cli.scenario)?;
             Ok(ExitCode::SUCCESS)
         }
     }

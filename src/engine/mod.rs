@@ -7,6 +7,7 @@
 //! only, no wall clock, no randomness.
 
 pub mod facts;
+pub mod spans;
 pub mod trace;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -683,3 +684,6 @@ pub fn explain_at(
         decision_of_silence,
     }
 }
+
+#[cfg(test)]
+mod tests;
