@@ -873,3 +873,81 @@ mod properties {
         }
     }
 }
+
+mod command_line {
+    use std::process::{Command, Output};
+
+    use super::DIR;
+
+    fn relance(args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_relance"))
+            .args(args)
+            .current_dir(DIR)
+            .output()
+            .expect("the binary runs")
+    }
+
+    fn compose(user: &str, more: &[&str]) -> Output {
+        let mut args = vec![
+            "compose",
+            "--persona",
+            "personas/cinema-maestro.ron",
+            "--scenario",
+            "assets/scenarios/demo-cinema.json",
+            "--user",
+            user,
+        ];
+        args.extend_from_slice(more);
+        relance(&args)
+    }
+
+    #[test]
+    fn compose_prints_the_next_follow_up_and_its_reasoning() {
+        let o = compose("lea", &[]);
+        assert_eq!(o.status.code(), Some(0));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            out.contains("Next decision 8 Jan 14:00 (Europe/Paris) on messenger: sent"),
+            "{out}"
+        );
+        assert!(
+            out.contains("Interstellar") && out.contains("Hans Zimmer"),
+            "{out}"
+        );
+        assert!(
+            out.contains("✓ memory: Remembers, best first: mention \"Interstellar\""),
+            "{out}"
+        );
+        assert!(out.contains("✓ template: Template `mention-pair"), "{out}");
+    }
+
+    #[test]
+    fn compose_previews_a_nudge_a_rule_holds_back() {
+        let o = compose("tom", &["--json"]);
+        assert_eq!(o.status.code(), Some(0));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        assert_eq!(v["reason"], "too_few_messages");
+        assert_eq!(v["preview"], true);
+        assert!(v["text"].as_str().is_some_and(|t| t.contains("soundtrack")));
+        assert_eq!(v["trace"][0]["rule"], "too_few_messages");
+        assert_eq!(v["trace"][0]["passed"], false);
+    }
+
+    #[test]
+    fn compose_seeds_vary_the_words_and_bad_users_are_named() {
+        let a = compose("lea", &["--seed", "1"]);
+        let b = compose("lea", &["--seed", "1"]);
+        assert_eq!(a.stdout, b.stdout);
+        let texts: std::collections::BTreeSet<Vec<u8>> = (0..6)
+            .map(|s| compose("lea", &["--seed", &s.to_string(), "--json"]).stdout)
+            .collect();
+        assert!(texts.len() > 1);
+        let o = compose("zoe", &[]);
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("no user `zoe`; the users are lea, tom"),
+            "{err}"
+        );
+    }
+}
