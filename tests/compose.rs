@@ -548,6 +548,34 @@ mod channels {
     }
 
     #[test]
+    fn inside_the_customer_service_window_whatsapp_takes_free_text() {
+        let scenario = shipped_scenario("whatsapp.ron");
+        let mut policy = Policy::omni();
+        policy.name = "quick".into();
+        policy.delay_hours = 2;
+        policy.quiet_hours = None;
+        let result = replay(
+            &persona("minimal"),
+            &policy,
+            &scenario,
+            ReplayOptions::default(),
+        );
+        // The last silence: five messages in two days, then two hours of quiet.
+        let d = result.users[0].decisions.last().expect("a decision");
+        let m = d
+            .message
+            .as_ref()
+            .expect("free text is allowed within 24 hours");
+        assert_eq!(m.channel_template, None);
+        assert!(m.template.starts_with("fallback"));
+        assert!(
+            d.compose_trace[0]
+                .detail
+                .contains("customer service window")
+        );
+    }
+
+    #[test]
     fn the_shipped_personas_send_on_whatsapp_in_both_languages() {
         for (p, c, id) in [
             ("cinema-maestro", "cinema-fr", "theo"),
@@ -693,10 +721,11 @@ mod validation {
     fn tu_in_a_vous_persona_is_an_error() {
         let source = std::fs::read_to_string(format!("{DIR}/personas/chef.ron")).expect("reads");
         let broken = source.replacen(
-            "Voulez-vous une idée de saison",
-            "Tu veux une idée de saison",
+            "Voulez-vous une recette de saison",
+            "Tu veux une recette de saison",
             1,
         );
+        assert_ne!(broken, source);
         let err = load(&broken).expect_err("tu in a vous persona");
         let d = &err.diagnostics()[0];
         assert!(

@@ -4,7 +4,8 @@
 //! - Markup: Messenger and Instagram show no formatting, so any Markdown or HTML mark would
 //!   reach the user as raw characters; WhatsApp renders its own marks (`*bold*`, `_italic_`,
 //!   `~strike~`, ```` ``` ````) but no Markdown links, double asterisks or HTML.
-//! - WhatsApp template parameters may not be empty, hold line breaks or tabs, or more than four
+//! - WhatsApp: outside the 24-hour customer service window only approved templates may be
+//!   sent, and their parameters may not be empty, hold line breaks or tabs, or more than four
 //!   spaces in a row (Meta's rules for template parameters).
 //! - Safety: no flag of any category from the same checker as user messages, and none of the
 //!   persona's forbidden topics.
@@ -16,6 +17,10 @@ use crate::safety::SafetyChecker;
 
 use super::memory::Recognizer;
 use super::voice::{address_mismatch, formality_word};
+
+/// How long after a user's message WhatsApp lets a business reply with free-form text; after
+/// that, only approved templates may start a conversation.
+pub const WHATSAPP_SERVICE_WINDOW_HOURS: i64 = 24;
 
 /// Whether `channel` renders formatting marks of its own.
 pub fn has_markup(channel: Channel) -> bool {

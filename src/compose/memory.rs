@@ -24,7 +24,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::Composed;
-use super::text::{Phrase, Token, tokens};
+use super::text::{Phrase, PhraseIndex, Token, tokens};
 use crate::engine::trace::local_short;
 use crate::model::{Lang, Persona, Sender, User};
 use crate::safety::{Category, SafetyChecker};
@@ -289,8 +289,12 @@ pub struct Found {
 /// A persona's recognisers, compiled once: topic keywords, lexicon entries, names to ignore.
 #[derive(Clone, Debug)]
 pub struct Recognizer {
-    topics: Vec<(String, String, Phrase)>,
-    lexicon: Vec<(String, Phrase)>,
+    /// Topic id and label of each keyword of `keywords`.
+    topics: Vec<(String, String)>,
+    keywords: PhraseIndex,
+    /// The persona's spelling of each entry of `lexicon`.
+    entries: Vec<String>,
+    lexicon: PhraseIndex,
     keyword_keys: HashSet<String>,
     persona_words: HashSet<String>,
     forbidden: Vec<(String, Phrase)>,
@@ -485,6 +489,7 @@ impl Recognizer {
     /// Compiles the recognisers of `persona`, labelling topics in `lang`.
     pub fn new(persona: &Persona, lang: Lang) -> Self {
         let mut topics = Vec::new();
+        let mut keywords = Vec::new();
         let mut keyword_keys = HashSet::new();
         for topic in &persona.topics {
             let label = topic
@@ -499,15 +504,12 @@ impl Recognizer {
                     continue;
                 }
                 keyword_keys.insert(phrase.keys.join(" "));
-                topics.push((topic.id.clone(), label.clone(), phrase));
+                topics.push((topic.id.clone(), label.clone()));
+                keywords.push(phrase);
             }
         }
-        let lexicon = persona
-            .lexicon
-            .iter()
-            .map(|e| (e.clone(), Phrase::new(e)))
-            .filter(|(_, p)| !p.is_empty())
-            .collect();
+        let entries = persona.lexicon.clone();
+        let lexicon = PhraseIndex::new(entries.iter().map(|e| Phrase::new(e)).collect(), false);
         let persona_words = tokens(&persona.name)
             .into_iter()
             .map(|t| t.key)
@@ -521,6 +523,8 @@ impl Recognizer {
             .collect();
         Self {
             topics,
+            keywords: PhraseIndex::new(keywords, true),
+            entries,
             lexicon,
             keyword_keys,
             persona_words,
@@ -547,10 +551,11 @@ impl Recognizer {
                 found.push(f);
             }
         };
-        // Topics.
-        for (id, label, phrase) in &self.topics {
-            if let Some(i) = phrase.find_in(&words, true) {
-                let last = &words[i + phrase.keys.len() - 1];
+        // Topics, at their first keyword.
+        for i in 0..words.len() {
+            for k in self.keywords.at(&words, i) {
+                let (id, label) = &self.topics[k];
+                let last = &words[i + self.keywords.phrase(k).keys.len() - 1];
                 push(Found {
                     kind: MemoryKind::Topic,
                     key: id.clone(),
@@ -561,28 +566,26 @@ impl Recognizer {
                 });
             }
         }
-        // Lexicon entries, longest first so that a title is not cut by a shorter entry.
+        // Lexicon entries, leftmost longest, so that a title is not cut by a shorter entry.
         let mut covered = vec![false; words.len()];
-        let mut order: Vec<&(String, Phrase)> = self.lexicon.iter().collect();
-        order.sort_by_key(|(_, p)| std::cmp::Reverse(p.keys.len()));
-        for (entry, phrase) in order {
+        let mut i = 0;
+        while i < words.len() {
+            let Some(&e) = self.lexicon.at(&words, i).first() else {
+                i += 1;
+                continue;
+            };
+            let phrase = self.lexicon.phrase(e);
             let n = phrase.keys.len();
-            for i in 0..words.len() {
-                if covered[i..(i + n).min(words.len())].iter().any(|c| *c)
-                    || !phrase.matches_at(&words, i, false)
-                {
-                    continue;
-                }
-                covered[i..i + n].iter_mut().for_each(|c| *c = true);
-                push(Found {
-                    kind: MemoryKind::Mention,
-                    key: phrase.keys.join(" "),
-                    label: entry.clone(),
-                    source: MemorySource::Lexicon,
-                    matched: text[words[i].start..words[i + n - 1].end].to_owned(),
-                    pos: words[i].start,
-                });
-            }
+            covered[i..i + n].iter_mut().for_each(|c| *c = true);
+            push(Found {
+                kind: MemoryKind::Mention,
+                key: phrase.keys.join(" "),
+                label: self.entries[e].clone(),
+                source: MemorySource::Lexicon,
+                matched: text[words[i].start..words[i + n - 1].end].to_owned(),
+                pos: words[i].start,
+            });
+            i += n;
         }
         let user_words: HashSet<String> = tokens(user_name).into_iter().map(|t| t.key).collect();
         // Quoted phrases.

@@ -6,8 +6,9 @@
 //! 1. **Memory** ([`memory`]): what the persona can echo from the user's messages before the
 //!    nudge: its topics and the things the user named, best first; flagged messages, items an
 //!    earlier nudge already echoed and forbidden topics are left out.
-//! 2. **Templates** ([`template`]): on WhatsApp only the persona's approved templates in the
-//!    nudge's language (none: held back, `no_approved_template`), elsewhere its templates.
+//! 2. **Templates** ([`template`]): on WhatsApp, outside the 24-hour customer service window
+//!    (always the case under `omni`), only the persona's approved templates in the nudge's
+//!    language (none: held back, `no_approved_template`); elsewhere its templates.
 //!    Templates whose placeholders cannot all be filled are skipped, and so is the template of
 //!    the previous nudge to this user. The rest are tried in order of how much they echo (two
 //!    named things, one, then two topics, one, then nothing), and within the same rank in a rotation
@@ -136,9 +137,24 @@ pub fn compose(
 ) -> ComposeOutcome {
     let lang = persona.language_for(&user.locale);
     let hash = choice_hash(persona, user, decision, seed);
-    let whatsapp = decision.channel == Channel::Whatsapp;
     let mut steps = Vec::new();
-    let lapse_days = (decision.at - decision.silence_start).num_days();
+    let lapse = decision.at - decision.silence_start;
+    let lapse_days = lapse.num_days();
+    // Outside WhatsApp's customer service window only approved templates may be sent; inside
+    // it (a custom policy with a short delay), free-form text may.
+    let in_service_window = lapse < chrono::Duration::hours(channel::WHATSAPP_SERVICE_WINDOW_HOURS);
+    let whatsapp = decision.channel == Channel::Whatsapp && !in_service_window;
+    if decision.channel == Channel::Whatsapp && in_service_window {
+        steps.push(TraceStep::new(
+            "channel_template",
+            true,
+            format!(
+                "The user wrote {} minutes before: within WhatsApp's {}-hour customer service window, free-form text is allowed.",
+                lapse.num_minutes(),
+                channel::WHATSAPP_SERVICE_WINDOW_HOURS
+            ),
+        ));
+    }
     let disclosure_due =
         persona.ai_disclosure.enabled && lapse_days >= persona.ai_disclosure.after_days;
     let last_template = previous.last().map(|p| p.template.as_str());

@@ -3,12 +3,17 @@
 //! Matching is accent- and case-insensitive: "Bande originale", "bande Originale" and
 //! "BANDE ORIGINALE" all have the key `bande originale`, "Göransson" has `goransson`.
 
+use std::collections::HashMap;
+
 use unicode_normalization::UnicodeNormalization as _;
 use unicode_normalization::char::is_combining_mark;
 
 /// The matching key of a text: lowercase, accents removed (canonical decomposition, combining
 /// marks dropped), ligatures `œ` and `æ` spelled out, typographic apostrophes made plain.
 pub fn fold_key(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.nfd() {
         if is_combining_mark(c) {
@@ -130,6 +135,60 @@ impl Phrase {
     }
 }
 
+/// Phrases indexed by their first word, to find many of them in a text in one pass.
+#[derive(Clone, Debug, Default)]
+pub struct PhraseIndex {
+    phrases: Vec<Phrase>,
+    by_first: HashMap<String, Vec<usize>>,
+    plural: bool,
+}
+
+impl PhraseIndex {
+    /// Indexes `phrases` (empty ones are never found); with `plural`, the last word of a phrase
+    /// may take a trailing `s` or `x`.
+    pub fn new(phrases: Vec<Phrase>, plural: bool) -> Self {
+        let mut by_first: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, p) in phrases.iter().enumerate() {
+            if let Some(first) = p.keys.first() {
+                by_first.entry(first.clone()).or_default().push(i);
+            }
+        }
+        for list in by_first.values_mut() {
+            list.sort_by_key(|&i| std::cmp::Reverse(phrases[i].keys.len()));
+        }
+        Self {
+            phrases,
+            by_first,
+            plural,
+        }
+    }
+
+    /// The phrase of index `i`.
+    pub fn phrase(&self, i: usize) -> &Phrase {
+        &self.phrases[i]
+    }
+
+    /// The indexes of the phrases that start at word `i` of `words`, longest first.
+    pub fn at(&self, words: &[Token<'_>], i: usize) -> Vec<usize> {
+        let Some(word) = words.get(i) else {
+            return Vec::new();
+        };
+        let mut keys = vec![word.key.as_str()];
+        if self.plural && word.key.len() > 1 && word.key.ends_with(['s', 'x']) {
+            keys.push(&word.key[..word.key.len() - 1]);
+        }
+        let mut out: Vec<usize> = keys
+            .into_iter()
+            .filter_map(|k| self.by_first.get(k))
+            .flatten()
+            .copied()
+            .filter(|&p| self.phrases[p].matches_at(words, i, self.plural))
+            .collect();
+        out.sort_by_key(|&p| (std::cmp::Reverse(self.phrases[p].keys.len()), p));
+        out
+    }
+}
+
 /// A deterministic 64-bit FNV-1a hash of the parts, for choices without randomness.
 pub fn stable_hash(parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -212,6 +271,24 @@ mod tests {
         assert_eq!(Phrase::new("film music").find_in(&words, true), None);
         assert_eq!(Phrase::new("Musique").find_in(&words, false), Some(5));
         assert!(Phrase::new(" , ").is_empty());
+    }
+
+    #[test]
+    fn an_index_finds_the_longest_phrase_at_a_word() {
+        let index = PhraseIndex::new(
+            ["Star", "Star Wars", "compositeur", "", "wars"]
+                .into_iter()
+                .map(Phrase::new)
+                .collect(),
+            true,
+        );
+        let words = tokens("star wars et compositeurs");
+        assert_eq!(index.at(&words, 0), [1, 0]);
+        assert_eq!(index.at(&words, 1), [4]);
+        assert_eq!(index.at(&words, 3), [2]);
+        assert!(index.at(&words, 2).is_empty());
+        assert!(index.at(&words, 9).is_empty());
+        assert_eq!(index.phrase(1).keys, ["star", "wars"]);
     }
 
     #[test]
