@@ -116,6 +116,17 @@ struct Scratch {
     allowed: Vec<(usize, usize)>,
 }
 
+impl Scratch {
+    /// Folded bytes kept between scans; a longer text's buffers are released.
+    const KEEP_BYTES: usize = 64 * 1024;
+
+    fn trim(&mut self) {
+        if self.folded.text.capacity() > Self::KEEP_BYTES {
+            self.folded = Folded::default();
+        }
+    }
+}
+
 /// A match before it is turned into a [`Flag`].
 #[derive(Debug, Clone, Copy)]
 struct RawFlag {
@@ -235,7 +246,10 @@ impl SafetyChecker {
     /// Calls `visit` on each match not cancelled by the allow-list, in text order.
     fn for_each(&self, text: &str, visit: impl FnMut(RawFlag) -> ControlFlow<()>) {
         SCRATCH.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut scratch) => self.scan_with(text, &mut scratch, visit),
+            Ok(mut scratch) => {
+                self.scan_with(text, &mut scratch, visit);
+                scratch.trim();
+            }
             Err(_) => self.scan_with(text, &mut Scratch::default(), visit),
         });
     }
