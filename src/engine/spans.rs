@@ -244,7 +244,10 @@ mod tests {
             &checker_for(&persona),
             user,
             scenario.horizon(),
-            ReplayOptions { compose: false },
+            ReplayOptions {
+                compose: false,
+                ..ReplayOptions::default()
+            },
         );
         let last = decisions.last().expect("the last silence has a decision");
         let (start, end) = follow_up_window(&policy, last, None);
