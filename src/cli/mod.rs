@@ -5,6 +5,10 @@
 
 mod check;
 mod explain;
+mod export;
+mod import;
+mod import_chat;
+mod report;
 mod simulate;
 
 use std::io::Write as _;
@@ -35,6 +39,14 @@ pub enum Command {
     Check(check::Args),
     /// Explain what the engine would decide for one user at one instant.
     Explain(explain::Args),
+    /// Import a persona: a Character Card (JSON or PNG) or a Relance file, saved as RON.
+    Import(import::Args),
+    /// Export a persona as RON, JSON, Character Card V2/V3 JSON, or a PNG card.
+    Export(export::Args),
+    /// Import a WhatsApp export or a SillyTavern log as a scenario.
+    ImportChat(import_chat::Args),
+    /// Replay a scenario and write a report for stakeholders: CSV, JSON or HTML.
+    Report(report::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -65,6 +77,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Simulate(args)) => simulate::run(args),
         Some(Command::Check(args)) => check::run(args),
         Some(Command::Explain(args)) => explain::run(args),
+        Some(Command::Import(args)) => import::run(args),
+        Some(Command::Export(args)) => export::run(args),
+        Some(Command::ImportChat(args)) => import_chat::run(args),
+        Some(Command::Report(args)) => report::run(args),
         None => {
             use clap::CommandFactory as _;
             Cli::command().print_help()?;
