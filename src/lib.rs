@@ -25,6 +25,7 @@
 pub mod cli;
 pub mod compose;
 pub mod engine;
+pub mod interop;
 pub mod model;
 pub mod report;
 pub mod safety;
