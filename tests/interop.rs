@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use chrono::{DateTime, TimeZone as _, Utc};
 use relance::interop::card::{BACKFILL_NOTE, CardSpec};
-use relance::interop::chat::{ChatError, ChatImportOptions, DateOrder, import_chat, import_chat_str};
+use relance::interop::chat::{
+    ChatError, ChatImportOptions, DateOrder, import_chat, import_chat_str,
+};
 use relance::interop::{
     ImportedPersona, PersonaFormat, PersonaSource, export_persona, import_persona,
     import_persona_bytes, png as card_png,
@@ -23,10 +25,14 @@ fn data(path: &str) -> PathBuf {
 }
 
 fn shipped_personas() -> Vec<Persona> {
-    ["personas/cinema-maestro.ron", "personas/chef.ron", "personas/minimal.ron"]
-        .iter()
-        .map(|p| Persona::load(&data(p)).expect("shipped persona loads"))
-        .collect()
+    [
+        "personas/cinema-maestro.ron",
+        "personas/chef.ron",
+        "personas/minimal.ron",
+    ]
+    .iter()
+    .map(|p| Persona::load(&data(p)).expect("shipped persona loads"))
+    .collect()
 }
 
 fn import(bytes: &[u8], name: &str) -> ImportedPersona {
@@ -39,10 +45,7 @@ fn b64(text: &str) -> String {
 
 /// A PNG written by the `png` crate, with `before` text chunks in the header and `after` ones
 /// after the image data.
-fn png_by_other_tool(
-    before: &[(&str, &str, &str)],
-    after: &[(&str, &str, &str)],
-) -> Vec<u8> {
+fn png_by_other_tool(before: &[(&str, &str, &str)], after: &[(&str, &str, &str)]) -> Vec<u8> {
     let mut out = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut out, 2, 2);
@@ -60,8 +63,12 @@ fn png_by_other_tool(
         writer.write_image_data(&[200u8; 12]).expect("pixels");
         for (kind, keyword, text) in after {
             match *kind {
-                "tEXt" => writer.write_text_chunk(&png::text_metadata::TEXtChunk::new(*keyword, *text)),
-                "zTXt" => writer.write_text_chunk(&png::text_metadata::ZTXtChunk::new(*keyword, *text)),
+                "tEXt" => {
+                    writer.write_text_chunk(&png::text_metadata::TEXtChunk::new(*keyword, *text))
+                }
+                "zTXt" => {
+                    writer.write_text_chunk(&png::text_metadata::ZTXtChunk::new(*keyword, *text))
+                }
                 _ => {
                     let mut chunk = png::text_metadata::ITXtChunk::new(*keyword, *text);
                     chunk.compress_text().expect("compress");
@@ -129,14 +136,26 @@ mod cards {
         assert_eq!(v2["spec"], "chara_card_v2");
         assert_eq!(v3["spec"], "chara_card_v3");
         assert_eq!(v3["data"]["group_only_greetings"], json!([]));
-        assert!(v2["data"]["creator_notes"].as_str().expect("text").contains(BACKFILL_NOTE));
+        assert!(
+            v2["data"]["creator_notes"]
+                .as_str()
+                .expect("text")
+                .contains(BACKFILL_NOTE)
+        );
         // A reader that only knows V2 gets the same persona, the backfill note trimmed.
         let only_v2 = card_png::replace_text_chunks(&png, &["ccv3"], &[]).expect("rewritten");
         let back = import(&only_v2, "v2.png");
         assert_eq!(back.persona, persona);
         // And the written image is a PNG other tools decode.
-        let reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().expect("decodes");
-        let texts: Vec<&str> = reader.info().uncompressed_latin1_text.iter().map(|t| t.keyword.as_str()).collect();
+        let reader = png::Decoder::new(std::io::Cursor::new(png))
+            .read_info()
+            .expect("decodes");
+        let texts: Vec<&str> = reader
+            .info()
+            .uncompressed_latin1_text
+            .iter()
+            .map(|t| t.keyword.as_str())
+            .collect();
         assert!(texts.contains(&"chara") || reader.info().uncompressed_latin1_text.is_empty());
     }
 
@@ -151,17 +170,33 @@ mod cards {
         assert!(p.validate().is_empty(), "{:?}", p.validate());
         let greetings = &p.greetings[&relance::model::Lang::En];
         assert_eq!(greetings.len(), 3);
-        assert!(greetings[0].contains("{{user}}"), "macros are kept verbatim");
+        assert!(
+            greetings[0].contains("{{user}}"),
+            "macros are kept verbatim"
+        );
         assert!(p.templates.is_empty(), "macros do not become templates");
         assert_eq!(p.card.personality, "warm, theatrical, nostalgic");
-        assert_eq!(p.card.system_prompt, "You are {{char}}. Stay in character. {{original}}");
-        assert_eq!(p.card.post_history_instructions, "Keep answers under 120 words.");
+        assert_eq!(
+            p.card.system_prompt,
+            "You are {{char}}. Stay in character. {{original}}"
+        );
+        assert_eq!(
+            p.card.post_history_instructions,
+            "Keep answers under 120 words."
+        );
         assert_eq!(p.card.creator, "lyonnaise");
         assert_eq!(p.card.character_version, "1.2");
         assert_eq!(p.card.tags, ["music", "slice of life"]);
         assert_eq!(p.card.extensions["depth_prompt"]["depth"], json!(4));
-        assert_eq!(p.card.other["character_book"]["entries"][0]["keys"], json!(["Callas", "Maria"]));
-        assert!(imported.notes.iter().any(|n| n.contains("`chat`")), "{:?}", imported.notes);
+        assert_eq!(
+            p.card.other["character_book"]["entries"][0]["keys"],
+            json!(["Callas", "Maria"])
+        );
+        assert!(
+            imported.notes.iter().any(|n| n.contains("`chat`")),
+            "{:?}",
+            imported.notes
+        );
 
         // Export again: the card's data is the original's, plus extensions.relance.
         let original: Value =
@@ -172,7 +207,10 @@ mod cards {
         .expect("json");
         let mut data = exported["data"].clone();
         assert!(data["extensions"]["relance"].is_object());
-        data["extensions"].as_object_mut().expect("object").remove("relance");
+        data["extensions"]
+            .as_object_mut()
+            .expect("object")
+            .remove("relance");
         assert_eq!(data, original["data"]);
     }
 
@@ -188,18 +226,31 @@ mod cards {
         });
         persona.policy = relance::model::PolicyChoice::Preset("omni-two-weeks".to_owned());
         let ron = persona.to_ron();
-        let reloaded = Persona::from_ron_str(&ron, Path::new("nightjar.ron")).expect("RON round trip");
+        let reloaded =
+            Persona::from_ron_str(&ron, Path::new("nightjar.ron")).expect("RON round trip");
         assert_eq!(reloaded, persona);
         let v3: Value = serde_json::from_slice(
             &export_persona(&reloaded, PersonaFormat::CardV3, None).expect("exports"),
         )
         .expect("json");
         let d = &v3["data"];
-        assert_eq!(d["extensions"]["risuai"], json!({"utilityBot": false, "sourceMap": {}}));
+        assert_eq!(
+            d["extensions"]["risuai"],
+            json!({"utilityBot": false, "sourceMap": {}})
+        );
         assert_eq!(d["nickname"], "Jar");
-        assert_eq!(d["group_only_greetings"], json!(["Nightjar here, with guests tonight."]));
-        assert_eq!(d["assets"][1]["uri"], "embeded://assets/background/images/studio.webp");
-        assert_eq!(d["creator_notes_multilingual"]["fr"], "Pour les discussions tardives.");
+        assert_eq!(
+            d["group_only_greetings"],
+            json!(["Nightjar here, with guests tonight."])
+        );
+        assert_eq!(
+            d["assets"][1]["uri"],
+            "embeded://assets/background/images/studio.webp"
+        );
+        assert_eq!(
+            d["creator_notes_multilingual"]["fr"],
+            "Pour les discussions tardives."
+        );
         assert_eq!(d["source"], json!(["https://example.org/cards/nightjar"]));
         // Milliseconds were read as such and written back in seconds, as the spec says.
         assert_eq!(d["creation_date"], json!(1735689600));
@@ -242,12 +293,16 @@ mod cards {
         let lang = persona.first_language();
         assert_eq!(back.persona.description[&lang], "Edited elsewhere.");
         assert_eq!(back.persona.templates, persona.templates);
-        assert_eq!(back.persona.card.extensions["other_tool"], json!({"x": [1, 2]}));
+        assert_eq!(
+            back.persona.card.extensions["other_tool"],
+            json!({"x": [1, 2]})
+        );
     }
 
     #[test]
     fn png_cards_written_by_other_tools_are_read_wherever_the_chunk_sits() {
-        let v2 = std::fs::read_to_string(data("tests/data/cards/v2-sillytavern.json")).expect("read");
+        let v2 =
+            std::fs::read_to_string(data("tests/data/cards/v2-sillytavern.json")).expect("read");
         let v3 = std::fs::read_to_string(data("tests/data/cards/v3-nightjar.json")).expect("read");
         // chara in a tEXt chunk after the image data, base64 without padding.
         let unpadded = b64(&v2).trim_end_matches('=').to_owned();
@@ -255,7 +310,10 @@ mod cards {
         let got = import(&a, "a.png");
         assert_eq!(got.persona.name, "Seraphine");
         // Both chunks: ccv3 (compressed iTXt, after IDAT) wins over chara (zTXt, before IDAT).
-        let b = png_by_other_tool(&[("zTXt", "chara", &b64(&v2))], &[("iTXt", "ccv3", &b64(&v3))]);
+        let b = png_by_other_tool(
+            &[("zTXt", "chara", &b64(&v2))],
+            &[("iTXt", "ccv3", &b64(&v3))],
+        );
         let got = import(&b, "b.png");
         assert_eq!(got.persona.name, "Nightjar");
         assert_eq!(
@@ -269,7 +327,10 @@ mod cards {
         let c = png_by_other_tool(&[("tEXt", "Software", "paint")], &[]);
         let err = import_persona_bytes(&c, Path::new("c.png")).expect_err("no card");
         let text = err.to_string();
-        assert!(text.starts_with("c.png: ") && text.contains("`Software`"), "{text}");
+        assert!(
+            text.starts_with("c.png: ") && text.contains("`Software`"),
+            "{text}"
+        );
         // A truncated file: the error names the byte.
         let err = import_persona_bytes(&a[..a.len() - 20], Path::new("d.png")).expect_err("cut");
         assert!(err.to_string().starts_with("d.png: byte "), "{err}");
@@ -277,11 +338,17 @@ mod cards {
 
     #[test]
     fn bad_cards_are_reported_with_file_and_place() {
-        let err = import_persona_bytes(b"{\"spec\": \"chara_card_v2\",\n \"data\": {\"name\": }}", Path::new("x.json"))
-            .expect_err("syntax");
+        let err = import_persona_bytes(
+            b"{\"spec\": \"chara_card_v2\",\n \"data\": {\"name\": }}",
+            Path::new("x.json"),
+        )
+        .expect_err("syntax");
         assert!(err.to_string().starts_with("x.json:2:"), "{err}");
-        let err = import_persona_bytes(br#"{"spec": "chara_card_v2", "data": {"name": "A", "tags": {"a": 1}}}"#, Path::new("y.json"))
-            .expect_err("shape");
+        let err = import_persona_bytes(
+            br#"{"spec": "chara_card_v2", "data": {"name": "A", "tags": {"a": 1}}}"#,
+            Path::new("y.json"),
+        )
+        .expect_err("shape");
         assert!(err.to_string().contains("data.tags"), "{err}");
     }
 
@@ -309,18 +376,50 @@ mod chats {
 
     fn expected() -> Vec<(DateTime<Utc>, Sender, &'static str)> {
         vec![
-            (paris(2026, 1, 5, 19, 3), Sender::User, "Tu connais la BO d'Interstellar ?"),
-            (paris(2026, 1, 5, 19, 4), Sender::Bot, "Bien sûr, Hans Zimmer ! L'orgue est inoubliable."),
-            (paris(2026, 1, 5, 19, 10), Sender::User, "Hans Zimmer est mon compositeur préféré.\nJe l'écoute en boucle."),
-            (paris(2026, 1, 6, 12, 30), Sender::User, "Pas encore ! Je prépare une soirée ciné samedi."),
-            (paris(2026, 1, 8, 21, 45), Sender::User, "Et la musique de Dune, tu en penses quoi ?"),
-            (paris(2026, 1, 8, 21, 46), Sender::Bot, "Hans Zimmer encore ! Des percussions incroyables."),
-            (paris(2026, 1, 13, 8, 5), Sender::User, "Merci pour les idées, à bientôt !"),
+            (
+                paris(2026, 1, 5, 19, 3),
+                Sender::User,
+                "Tu connais la BO d'Interstellar ?",
+            ),
+            (
+                paris(2026, 1, 5, 19, 4),
+                Sender::Bot,
+                "Bien sûr, Hans Zimmer ! L'orgue est inoubliable.",
+            ),
+            (
+                paris(2026, 1, 5, 19, 10),
+                Sender::User,
+                "Hans Zimmer est mon compositeur préféré.\nJe l'écoute en boucle.",
+            ),
+            (
+                paris(2026, 1, 6, 12, 30),
+                Sender::User,
+                "Pas encore ! Je prépare une soirée ciné samedi.",
+            ),
+            (
+                paris(2026, 1, 8, 21, 45),
+                Sender::User,
+                "Et la musique de Dune, tu en penses quoi ?",
+            ),
+            (
+                paris(2026, 1, 8, 21, 46),
+                Sender::Bot,
+                "Hans Zimmer encore ! Des percussions incroyables.",
+            ),
+            (
+                paris(2026, 1, 13, 8, 5),
+                Sender::User,
+                "Merci pour les idées, à bientôt !",
+            ),
         ]
     }
 
     fn events(s: &Scenario) -> Vec<(DateTime<Utc>, Sender, &str)> {
-        s.users[0].events.iter().map(|e| (e.at, e.from, e.text.as_str())).collect()
+        s.users[0]
+            .events
+            .iter()
+            .map(|e| (e.at, e.from, e.text.as_str()))
+            .collect()
     }
 
     fn options() -> ChatImportOptions {
@@ -329,7 +428,13 @@ mod chats {
 
     #[test]
     fn every_whatsapp_variant_parses_to_the_same_events() {
-        for file in ["android-en-us.txt", "android-fr.txt", "ios-en-gb.txt", "ios-fr.txt", "ios-en-us.txt"] {
+        for file in [
+            "android-en-us.txt",
+            "android-fr.txt",
+            "ios-en-gb.txt",
+            "ios-fr.txt",
+            "ios-en-us.txt",
+        ] {
             let imported = import_chat(&data(&format!("tests/data/chats/{file}")), &options())
                 .unwrap_or_else(|e| panic!("{file}: {e}"));
             let s = &imported.scenario;
@@ -337,14 +442,26 @@ mod chats {
             assert_eq!(s.users.len(), 1);
             assert_eq!(s.users[0].id, "lea");
             assert_eq!(s.users[0].locale, "fr", "{file}");
-            assert!(s.users[0].events.iter().all(|e| e.channel == Channel::Whatsapp));
+            assert!(
+                s.users[0]
+                    .events
+                    .iter()
+                    .all(|e| e.channel == Channel::Whatsapp)
+            );
             // The encryption notice is skipped, and reported at its line.
             assert_eq!(imported.skipped.len(), 1, "{file}: {:?}", imported.skipped);
-            assert_eq!((imported.skipped[0].line, imported.skipped[0].why.as_str()), (1, "system line"));
+            assert_eq!(
+                (imported.skipped[0].line, imported.skipped[0].why.as_str()),
+                (1, "system line")
+            );
             // The scenario saves and loads back equal.
             let ron = s.to_string(relance::model::scenario::ScenarioFormat::Ron);
-            let (back, _) = Scenario::from_str(&ron, relance::model::scenario::ScenarioFormat::Ron, Path::new("s.ron"))
-                .expect("loads");
+            let (back, _) = Scenario::from_str(
+                &ron,
+                relance::model::scenario::ScenarioFormat::Ron,
+                Path::new("s.ron"),
+            )
+            .expect("loads");
             assert_eq!(&back, s);
         }
     }
@@ -356,27 +473,42 @@ mod chats {
             &ChatImportOptions::new(None, None, chrono_tz::Europe::Paris),
         )
         .expect("imports");
-        let mut want = vec![(paris(2026, 1, 5, 19, 2), Sender::Bot, "Bonsoir ! Prêt pour parler musique de film ?")];
+        let mut want = vec![(
+            paris(2026, 1, 5, 19, 2),
+            Sender::Bot,
+            "Bonsoir ! Prêt pour parler musique de film ?",
+        )];
         want.extend(expected().into_iter().take(4));
         assert_eq!(events(&imported.scenario), want);
         assert_eq!(imported.scenario.users[0].name, "Léa");
         assert_eq!(imported.skipped.len(), 1);
-        assert_eq!((imported.skipped[0].line, imported.skipped[0].why.as_str()), (6, "system message"));
+        assert_eq!(
+            (imported.skipped[0].line, imported.skipped[0].why.as_str()),
+            (6, "system message")
+        );
     }
 
     #[test]
     fn malformed_lines_are_reported_with_their_line_numbers() {
-        let err = import_chat(&data("tests/data/chats/malformed.txt"), &options()).expect_err("malformed");
+        let err = import_chat(&data("tests/data/chats/malformed.txt"), &options())
+            .expect_err("malformed");
         let ChatError::Malformed { problems, .. } = &err else {
             panic!("{err}");
         };
         assert_eq!(problems.iter().map(|p| p.line).collect::<Vec<_>>(), [1, 3]);
-        assert!(err.to_string().contains("malformed.txt:3: `31/2/2026"), "{err}");
+        assert!(
+            err.to_string().contains("malformed.txt:3: `31/2/2026"),
+            "{err}"
+        );
         let mut lenient = options();
         lenient.skip_malformed = true;
-        let imported = import_chat(&data("tests/data/chats/malformed.txt"), &lenient).expect("imports");
-        assert_eq!(imported.scenario.users[0].events.len(), 2);
-        assert_eq!(imported.skipped.iter().map(|s| s.line).collect::<Vec<_>>(), [1, 3]);
+        let imported =
+            import_chat(&data("tests/data/chats/malformed.txt"), &lenient).expect("imports");
+        assert_eq!(imported.scenario.users[0].events.len(), 3);
+        assert_eq!(
+            imported.skipped.iter().map(|s| s.line).collect::<Vec<_>>(),
+            [1, 3]
+        );
 
         let err = import_chat(
             &data("tests/data/chats/sillytavern-malformed.jsonl"),
@@ -386,17 +518,31 @@ mod chats {
         let ChatError::Malformed { problems, .. } = &err else {
             panic!("{err}");
         };
-        assert_eq!(problems.iter().map(|p| p.line).collect::<Vec<_>>(), [3, 4, 5]);
+        assert_eq!(
+            problems.iter().map(|p| p.line).collect::<Vec<_>>(),
+            [3, 4, 5]
+        );
     }
 
     #[test]
     fn participants_are_checked_and_others_reported() {
         let chat = "05/01/2026 19:03 - Léa: Salut Carol et Maestro\n05/01/2026 19:04 - Carol: Coucou Léa, mon 06 12 34 56 78\n05/01/2026 19:05 - Maestro: Bonsoir !\n";
-        let err = import_chat_str(chat, Path::new("g.txt"), &ChatImportOptions::new(Some("Lea"), Some("Maestro"), chrono_tz::Europe::Paris))
-            .expect_err("unknown user");
-        assert!(err.to_string().contains("`Léa`, `Carol`, `Maestro`"), "{err}");
-        let err = import_chat_str(chat, Path::new("g.txt"), &ChatImportOptions::new(None, None, chrono_tz::Europe::Paris))
-            .expect_err("who is who");
+        let err = import_chat_str(
+            chat,
+            Path::new("g.txt"),
+            &ChatImportOptions::new(Some("Lea"), Some("Maestro"), chrono_tz::Europe::Paris),
+        )
+        .expect_err("unknown user");
+        assert!(
+            err.to_string().contains("`Léa`, `Carol`, `Maestro`"),
+            "{err}"
+        );
+        let err = import_chat_str(
+            chat,
+            Path::new("g.txt"),
+            &ChatImportOptions::new(None, None, chrono_tz::Europe::Paris),
+        )
+        .expect_err("who is who");
         assert!(err.to_string().contains("--user"), "{err}");
         let mut o = options();
         o.pseudonymise = true;
@@ -405,8 +551,16 @@ mod chats {
         assert_eq!((user.id.as_str(), user.name.as_str()), ("user-a", "User A"));
         assert_eq!(user.events[0].text, "Salut Person B et Maestro");
         assert_eq!(imported.skipped.len(), 1);
-        assert!(imported.skipped[0].why.contains("Person B"), "{}", imported.skipped[0].why);
-        assert!(!imported.skipped[0].text.contains("06 12"), "skipped text is pseudonymised too: {}", imported.skipped[0].text);
+        assert!(
+            imported.skipped[0].why.contains("Person B"),
+            "{}",
+            imported.skipped[0].why
+        );
+        assert!(
+            !imported.skipped[0].text.contains("06 12"),
+            "skipped text is pseudonymised too: {}",
+            imported.skipped[0].text
+        );
     }
 
     #[test]
@@ -415,7 +569,10 @@ mod chats {
         let mut o = options();
         o.date_order = Some(DateOrder::MonthDayYear);
         let imported = import_chat_str(chat, Path::new("o.txt"), &o).expect("imports");
-        assert_eq!(imported.scenario.users[0].events[0].at, paris(2026, 3, 4, 10, 0));
+        assert_eq!(
+            imported.scenario.users[0].events[0].at,
+            paris(2026, 3, 4, 10, 0)
+        );
     }
 }
 
@@ -427,7 +584,8 @@ mod reports {
 
     fn demo() -> (Persona, Scenario, Policy) {
         let persona = Persona::load(&data("personas/cinema-maestro.ron")).expect("persona");
-        let scenario = Scenario::load(&data("assets/scenarios/demo-cinema.json")).expect("scenario");
+        let scenario =
+            Scenario::load(&data("assets/scenarios/demo-cinema.json")).expect("scenario");
         let policy = persona.policy.resolve().expect("preset");
         (persona, scenario, policy)
     }
@@ -452,18 +610,34 @@ mod reports {
         let (persona, scenario, policy) = demo();
         let result = replay(&persona, &policy, &scenario, ReplayOptions::default());
         let decisions: Vec<_> = result.users.iter().flat_map(|u| &u.decisions).collect();
-        assert!(decisions.len() >= 5, "the demo has decisions of several kinds");
+        assert!(
+            decisions.len() >= 5,
+            "the demo has decisions of several kinds"
+        );
         let text = render(ReportFormat::Csv, None);
         let mut reader = csv::Reader::from_reader(text.as_bytes());
-        let header: Vec<String> = reader.headers().expect("header").iter().map(str::to_owned).collect();
+        let header: Vec<String> = reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(str::to_owned)
+            .collect();
         assert_eq!(header, relance::report::csv::CSV_COLUMNS);
-        let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().expect("rows");
+        let rows: Vec<csv::StringRecord> =
+            reader.records().collect::<Result<_, _>>().expect("rows");
         assert_eq!(rows.len(), decisions.len());
         for (row, d) in rows.iter().zip(&decisions) {
             assert_eq!(&row[1], d.at.format("%Y-%m-%d %H:%M:%S").to_string());
             assert_eq!(&row[5], d.reason.as_str());
             assert_eq!(&row[7], d.text().unwrap_or(""));
-            assert_eq!(&row[4], if d.outcome == Outcome::Sent { "sent" } else { "suppressed" });
+            assert_eq!(
+                &row[4],
+                if d.outcome == Outcome::Sent {
+                    "sent"
+                } else {
+                    "suppressed"
+                }
+            );
         }
     }
 
@@ -495,7 +669,12 @@ mod reports {
                     for attr in e.attributes() {
                         let attr = attr.expect("well-formed attribute");
                         let value = String::from_utf8_lossy(&attr.value);
-                        assert!(!value.starts_with("http"), "external resource: {value}");
+                        if matches!(attr.key.as_ref(), b"src" | b"href") {
+                            assert!(
+                                value.starts_with("data:") || value.starts_with('#'),
+                                "external resource: {value}"
+                            );
+                        }
                     }
                 }
                 Ok(quick_xml::events::Event::End(_)) => depth -= 1,
@@ -514,10 +693,19 @@ mod reports {
             assert!(html.contains(&format!("{} UTC", d.at.format("%Y-%m-%d %H:%M"))));
         }
         for (_, sentence) in policy.sentences() {
-            let escaped = sentence.replace('&', "&amp;").replace('"', "&quot;").replace('\'', "&#39;");
-            assert!(html.contains(&escaped), "policy sentence missing: {sentence}");
+            let escaped = sentence
+                .replace('&', "&amp;")
+                .replace('"', "&quot;")
+                .replace('\'', "&#39;");
+            assert!(
+                html.contains(&escaped),
+                "policy sentence missing: {sentence}"
+            );
         }
-        assert!(html.contains("data:image/png;base64,"), "the avatar is embedded");
+        assert!(
+            html.contains("data:image/png;base64,"),
+            "the avatar is embedded"
+        );
         assert!(html.contains("Population summary") && html.contains("night_owl"));
         assert!(!html.contains("<script") && !html.contains("<link"));
     }

@@ -22,10 +22,7 @@ pub struct Args {
 /// Runs `relance import`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.out.exists() && !args.force {
-        anyhow::bail!(
-            "{} exists; pass --force to replace it",
-            args.out.display()
-        );
+        anyhow::bail!("{} exists; pass --force to replace it", args.out.display());
     }
     let imported = import_persona(&args.file)?;
     for note in &imported.notes {

@@ -72,13 +72,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             Channel::ALL
                 .into_iter()
                 .find(|ch| ch.as_str().eq_ignore_ascii_case(c))
-                .with_context(|| format!("unknown channel `{c}`; use whatsapp, messenger or instagram"))
+                .with_context(|| {
+                    format!("unknown channel `{c}`; use whatsapp, messenger or instagram")
+                })
         })
         .transpose()?;
     options.date_order = args
         .date_order
         .as_deref()
-        .map(|o| DateOrder::from_name(o).with_context(|| format!("unknown date order `{o}`; use dmy, mdy or ymd")))
+        .map(|o| {
+            DateOrder::from_name(o)
+                .with_context(|| format!("unknown date order `{o}`; use dmy, mdy or ymd"))
+        })
         .transpose()?;
     let imported = import_chat(&args.file, &options)?;
     for note in &imported.notes {
@@ -90,7 +95,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.file.display(),
             s.line,
             s.why,
-            if s.text.is_empty() { String::new() } else { format!(": {}", s.text) }
+            if s.text.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", s.text)
+            }
         );
     }
     imported.scenario.save(&args.out)?;

@@ -141,7 +141,11 @@ const V1_FIELDS: [(&str, &str); 11] = [
     ("example_dialogue", "mes_example"),
 ];
 
-fn text_field(data: &mut Map<String, Value>, key: &str, notes: &mut Vec<String>) -> Result<String, CardProblem> {
+fn text_field(
+    data: &mut Map<String, Value>,
+    key: &str,
+    notes: &mut Vec<String>,
+) -> Result<String, CardProblem> {
     match data.remove(key) {
         None | Some(Value::Null) => Ok(String::new()),
         Some(Value::String(s)) => Ok(s),
@@ -173,7 +177,10 @@ fn list_field(
             if s.trim().is_empty() {
                 Ok(Vec::new())
             } else if split_commas {
-                Ok(s.split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect())
+                Ok(s.split(',')
+                    .map(|t| t.trim().to_owned())
+                    .filter(|t| !t.is_empty())
+                    .collect())
             } else {
                 Ok(vec![s])
             }
@@ -227,7 +234,9 @@ fn normalise_date(data: &mut Map<String, Value>, key: &str, notes: &mut Vec<Stri
         return;
     };
     let seconds = if number > MILLISECONDS_ABOVE {
-        notes.push(format!("`{key}` was in milliseconds; it is kept in seconds"));
+        notes.push(format!(
+            "`{key}` was in milliseconds; it is kept in seconds"
+        ));
         (number / 1000.0).floor()
     } else {
         number.floor()
@@ -272,13 +281,20 @@ impl Card {
         };
         let mut ignored: Vec<&String> = root
             .keys()
-            .filter(|k| !matches!(k.as_str(), "spec" | "spec_version") && !V1_FIELDS.iter().any(|(f, _)| f == k))
+            .filter(|k| {
+                !matches!(k.as_str(), "spec" | "spec_version")
+                    && !V1_FIELDS.iter().any(|(f, _)| f == k)
+            })
             .collect();
         ignored.sort();
         if !ignored.is_empty() {
             notes.push(format!(
                 "root fields outside `data` were left out: {}",
-                ignored.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                ignored
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         let name = text_field(&mut data, "name", &mut notes)?;
@@ -297,7 +313,11 @@ impl Card {
             example_messages: text_field(&mut data, "mes_example", &mut notes)?,
             creator_notes: text_field(&mut data, "creator_notes", &mut notes)?,
             system_prompt: text_field(&mut data, "system_prompt", &mut notes)?,
-            post_history_instructions: text_field(&mut data, "post_history_instructions", &mut notes)?,
+            post_history_instructions: text_field(
+                &mut data,
+                "post_history_instructions",
+                &mut notes,
+            )?,
             tags: list_field(&mut data, "tags", true, &mut notes)?,
             creator: text_field(&mut data, "creator", &mut notes)?,
             character_version: text_field(&mut data, "character_version", &mut notes)?,
@@ -315,6 +335,13 @@ impl Card {
         };
         if data.get("character_book").is_some_and(Value::is_null) {
             data.remove("character_book");
+        }
+        // V3 requires the field; an empty one is written again on V3 export.
+        if data
+            .get("group_only_greetings")
+            .is_some_and(|g| g.is_null() || g.as_array().is_some_and(Vec::is_empty))
+        {
+            data.remove("group_only_greetings");
         }
         normalise_date(&mut data, "creation_date", &mut notes);
         normalise_date(&mut data, "modification_date", &mut notes);
@@ -354,15 +381,22 @@ impl Card {
         put("mes_example", info.example_messages.clone().into());
         put("creator_notes", info.creator_notes.clone().into());
         put("system_prompt", info.system_prompt.clone().into());
-        put("post_history_instructions", info.post_history_instructions.clone().into());
-        put("alternate_greetings", self.alternate_greetings.clone().into());
+        put(
+            "post_history_instructions",
+            info.post_history_instructions.clone().into(),
+        );
+        put(
+            "alternate_greetings",
+            self.alternate_greetings.clone().into(),
+        );
         put("tags", info.tags.clone().into());
         put("creator", info.creator.clone().into());
         put("character_version", info.character_version.clone().into());
         put("extensions", Value::Object(info.extensions.clone()));
         let (spec_name, version) = match spec {
             CardSpec::V3 => {
-                data.entry("group_only_greetings").or_insert_with(|| Value::Array(Vec::new()));
+                data.entry("group_only_greetings")
+                    .or_insert_with(|| Value::Array(Vec::new()));
                 ("chara_card_v3", "3.0")
             }
             CardSpec::V1 | CardSpec::V2 => ("chara_card_v2", "2.0"),
@@ -388,24 +422,38 @@ fn v1_data(root: &mut Map<String, Value>) -> Map<String, Value> {
 /// Whether a JSON value looks like a character card (a `spec` naming one, a `data` object, or the
 /// V1 fields at the root) rather than a Relance persona.
 pub fn looks_like_card(root: &Value) -> bool {
-    let Some(obj) = root.as_object() else { return false };
+    let Some(obj) = root.as_object() else {
+        return false;
+    };
     if obj.contains_key("languages") && obj.contains_key("version") && !obj.contains_key("spec") {
         return false;
     }
-    obj.get("spec").and_then(Value::as_str).is_some_and(|s| s.starts_with("chara_card"))
+    obj.get("spec")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.starts_with("chara_card"))
         || obj.get("data").is_some_and(Value::is_object)
-        || ["first_mes", "char_greeting", "char_name", "mes_example"].iter().any(|k| obj.contains_key(*k))
+        || ["first_mes", "char_greeting", "char_name", "mes_example"]
+            .iter()
+            .any(|k| obj.contains_key(*k))
 }
 
 /// The text of `map` in the first of `languages` that has one, else in any language.
 fn primary<'a, T>(map: &'a Localized<T>, languages: &[Lang]) -> Option<&'a T> {
-    languages.iter().find_map(|l| map.get(l)).or_else(|| map.values().next())
+    languages
+        .iter()
+        .find_map(|l| map.get(l))
+        .or_else(|| map.values().next())
 }
 
 /// The persona's greetings in one list: its languages in order, then any other.
 fn flat_greetings(persona: &Persona) -> Vec<String> {
     let mut langs: Vec<Lang> = persona.languages.clone();
-    langs.extend(persona.greetings.keys().filter(|l| !persona.languages.contains(l)));
+    langs.extend(
+        persona
+            .greetings
+            .keys()
+            .filter(|l| !persona.languages.contains(l)),
+    );
     langs
         .iter()
         .filter_map(|l| persona.greetings.get(l))
@@ -429,11 +477,14 @@ pub fn card_of(persona: &Persona) -> Card {
     let first_message = greetings.next().unwrap_or_default();
     let mut info = persona.card.clone();
     info.personality = exported_personality(persona);
-    info.extensions.insert(RELANCE_EXTENSION.to_owned(), relance_extension(persona));
+    info.extensions
+        .insert(RELANCE_EXTENSION.to_owned(), relance_extension(persona));
     Card {
         spec: CardSpec::V3,
         name: persona.name.clone(),
-        description: primary(&persona.description, &persona.languages).cloned().unwrap_or_default(),
+        description: primary(&persona.description, &persona.languages)
+            .cloned()
+            .unwrap_or_default(),
         first_message,
         alternate_greetings: greetings.collect(),
         info,
@@ -441,12 +492,19 @@ pub fn card_of(persona: &Persona) -> Card {
     }
 }
 
+/// Set in `extensions.relance` when the card's `personality` was made from the traits, so that
+/// import leaves `card.personality` empty again.
+const PERSONALITY_FROM_TRAITS: &str = "personality_from_traits";
+
 /// Relance's own data: the persona's JSON without the fields the card itself carries.
 fn relance_extension(persona: &Persona) -> Value {
     match serde_json::to_value(persona) {
         Ok(Value::Object(mut map)) => {
             map.remove("name");
             map.remove("card");
+            if persona.card.personality.is_empty() && !persona.traits.is_empty() {
+                map.insert(PERSONALITY_FROM_TRAITS.to_owned(), Value::Bool(true));
+            }
             Value::Object(map)
         }
         // Plain data with string keys always serialises to an object.
@@ -483,12 +541,19 @@ pub fn slug(name: &str) -> String {
     for c in name.nfd() {
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
-        } else if !unicode_normalization::char::is_combining_mark(c) && !out.ends_with('-') && !out.is_empty() {
+        } else if !unicode_normalization::char::is_combining_mark(c)
+            && !out.ends_with('-')
+            && !out.is_empty()
+        {
             out.push('-');
         }
     }
     let out = out.trim_end_matches('-').to_owned();
-    if out.is_empty() { "persona".to_owned() } else { out }
+    if out.is_empty() {
+        "persona".to_owned()
+    } else {
+        out
+    }
 }
 
 /// A card turned into a persona, with what was repaired on the way.
@@ -509,7 +574,9 @@ pub fn persona_of(mut card: Card) -> CardPersona {
         .chain(card.alternate_greetings.iter().cloned())
         .collect();
     if greetings.first().is_some_and(|g| g.trim().is_empty()) && greetings.len() > 1 {
-        notes.push("the card has no first message; its first alternate greeting comes first".to_owned());
+        notes.push(
+            "the card has no first message; its first alternate greeting comes first".to_owned(),
+        );
     }
     greetings.retain(|g| !g.trim().is_empty());
     let restored = relance.and_then(|ext| match restore(ext, &card) {
@@ -524,19 +591,24 @@ pub fn persona_of(mut card: Card) -> CardPersona {
     let persona = match restored {
         Some(mut persona) => {
             let lang = persona.first_language();
-            if primary(&persona.description, &persona.languages).map_or("", String::as_str) != card.description {
-                notes.push("the description was edited in another tool; it replaces the first language's".to_owned());
+            if primary(&persona.description, &persona.languages).map_or("", String::as_str)
+                != card.description
+            {
+                notes.push(
+                    "the description was edited in another tool; it replaces the first language's"
+                        .to_owned(),
+                );
                 set_or_remove(&mut persona.description, lang, card.description.clone());
             }
             if flat_greetings(&persona) != greetings {
-                notes.push("the greetings were edited in another tool; they replace the persona's".to_owned());
+                notes.push(
+                    "the greetings were edited in another tool; they replace the persona's"
+                        .to_owned(),
+                );
                 persona.greetings = Localized::new();
                 if !greetings.is_empty() {
                     persona.greetings.insert(lang, greetings);
                 }
-            }
-            if exported_personality(&persona) != card.info.personality {
-                persona.card.personality = card.info.personality.clone();
             }
             persona
         }
@@ -588,9 +660,13 @@ fn restore(ext: Value, card: &Card) -> Result<Persona, serde_json::Error> {
     };
     map.insert("name".to_owned(), card.name.clone().into());
     map.remove("card");
+    let derived = map.remove(PERSONALITY_FROM_TRAITS) == Some(Value::Bool(true));
     let mut persona: Persona = serde_json::from_value(Value::Object(map))?;
     let mut info = card.info.clone();
     info.extensions.remove(RELANCE_EXTENSION);
+    if derived && info.personality == persona.traits.join(", ") {
+        info.personality.clear();
+    }
     persona.card = info;
     Ok(persona)
 }
@@ -605,8 +681,14 @@ mod tests {
         assert_eq!(slug("Maestro of Movie Magic"), "maestro-of-movie-magic");
         assert_eq!(slug("  Élodie, la Chef ! "), "elodie-la-chef");
         assert_eq!(slug("東方"), "persona");
-        assert_eq!(guess_language("Tu es une cheffe qui aime la cuisine et les marchés."), Lang::Fr);
-        assert_eq!(guess_language("You are a chef who loves the markets."), Lang::En);
+        assert_eq!(
+            guess_language("Tu es une cheffe qui aime la cuisine et les marchés."),
+            Lang::Fr
+        );
+        assert_eq!(
+            guess_language("You are a chef who loves the markets."),
+            Lang::En
+        );
         assert_eq!(guess_language(""), Lang::En);
     }
 
@@ -624,8 +706,13 @@ mod tests {
         assert_eq!(card.info.character_version, "2");
         assert!(!card.info.other.contains_key("character_book"));
         assert_eq!(card.info.other["creation_date"], json!(1700000000));
-        assert!(card.notes.iter().any(|n| n.contains("`chat`")), "{:?}", card.notes);
-        let err = Card::from_value(json!({"spec": "chara_card_v2", "data": {"name": ""}})).expect_err("no name");
+        assert!(
+            card.notes.iter().any(|n| n.contains("`chat`")),
+            "{:?}",
+            card.notes
+        );
+        let err = Card::from_value(json!({"spec": "chara_card_v2", "data": {"name": ""}}))
+            .expect_err("no name");
         assert_eq!(err.field, "data.name");
         let err = Card::from_value(json!({"name": "x", "first_mes": ["a"]})).expect_err("list");
         assert_eq!(err.field, "data.first_mes");
@@ -637,7 +724,10 @@ mod tests {
             "char_greeting": "Bonjour !", "world_scenario": "A bakery."}))
         .expect("reads");
         assert_eq!(card.spec, CardSpec::V1);
-        assert_eq!((card.name.as_str(), card.first_message.as_str()), ("Bob", "Bonjour !"));
+        assert_eq!(
+            (card.name.as_str(), card.first_message.as_str()),
+            ("Bob", "Bonjour !")
+        );
         assert_eq!(card.info.scenario, "A bakery.");
     }
 }

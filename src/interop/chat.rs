@@ -14,9 +14,9 @@ use chrono_tz::Tz;
 
 use super::card::{guess_language, slug};
 use super::{sillytavern, whatsapp};
+use crate::model::Channel;
 use crate::model::diagnostics::LoadError;
 use crate::model::scenario::{Event, Scenario, Sender, User};
-use crate::model::Channel;
 
 /// A message read from a chat file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,7 +113,12 @@ impl ChatFormat {
         let jsonl = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"));
-        if jsonl || text.trim_start_matches('\u{feff}').trim_start().starts_with('{') {
+        if jsonl
+            || text
+                .trim_start_matches('\u{feff}')
+                .trim_start()
+                .starts_with('{')
+        {
             ChatFormat::SillyTavern
         } else {
             ChatFormat::Whatsapp
@@ -452,7 +457,10 @@ fn build(
     let (user_id, display_name) = if options.pseudonymise {
         let mut names: Vec<(String, String)> = vec![(user_name.clone(), "User A".to_owned())];
         for (i, o) in others.iter().enumerate() {
-            names.push((o.clone(), format!("Person {}", (b'B' + (i % 24) as u8) as char)));
+            names.push((
+                o.clone(),
+                format!("Person {}", (b'B' + (i % 24) as u8) as char),
+            ));
         }
         for e in &mut events {
             e.text = pseudonymise(&e.text, &names);
@@ -611,7 +619,11 @@ fn replace_names(text: &str, pairs: &[(String, &str)]) -> String {
     }
     let lower = text.to_lowercase();
     // Lowercasing can change byte lengths; fall back to exact-case matching then.
-    let haystack = if lower.len() == text.len() { &lower } else { text };
+    let haystack = if lower.len() == text.len() {
+        &lower
+    } else {
+        text
+    };
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     'outer: while i < text.len() {
@@ -625,7 +637,11 @@ fn replace_names(text: &str, pairs: &[(String, &str)]) -> String {
                     continue;
                 }
                 let end = i + real.len();
-                if text[end..].chars().next().is_none_or(|c| !c.is_alphanumeric()) {
+                if text[end..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_alphanumeric())
+                {
                     out.push_str(pseudo);
                     i = end;
                     continue 'outer;

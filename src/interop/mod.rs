@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use serde_json::Value;
 
-use crate::model::diagnostics::{LoadError, Severity, write_atomically};
 use crate::model::Persona;
+use crate::model::diagnostics::{LoadError, Severity, write_atomically};
 use card::{BACKFILL_NOTE, Card, CardSpec};
 
 /// The PNG chunk keywords of character cards.
@@ -190,10 +190,17 @@ pub fn import_persona_bytes(bytes: &[u8], path: &Path) -> Result<ImportedPersona
     if png::is_png(bytes) {
         return import_png(bytes, path);
     }
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| InteropError::format(path, Some(format!("byte {}", e.valid_up_to())), "the file is neither a PNG image nor UTF-8 text"))?;
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        InteropError::format(
+            path,
+            Some(format!("byte {}", e.valid_up_to())),
+            "the file is neither a PNG image nor UTF-8 text",
+        )
+    })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let is_ron = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ron"))
+    let is_ron = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("ron"))
         || text.trim_start().starts_with("Persona(");
     if is_ron {
         let persona = Persona::from_ron_str(text, path)?;
@@ -211,7 +218,8 @@ pub fn import_persona_bytes(bytes: &[u8], path: &Path) -> Result<ImportedPersona
         let spec = card.spec;
         return finish_card(card, path, PersonaSource::CardJson(spec), None);
     }
-    let persona: Persona = serde_json::from_str(text).map_err(|e| LoadError::from_json(path, &e))?;
+    let persona: Persona =
+        serde_json::from_str(text).map_err(|e| LoadError::from_json(path, &e))?;
     let persona = checked(persona, path)?;
     Ok(ImportedPersona {
         persona,
@@ -222,11 +230,7 @@ pub fn import_persona_bytes(bytes: &[u8], path: &Path) -> Result<ImportedPersona
 }
 
 fn checked(persona: Persona, path: &Path) -> Result<Persona, InteropError> {
-    let diagnostics: Vec<_> = persona
-        .validate()
-        .into_iter()
-        .map(|d| d.at(None))
-        .collect();
+    let diagnostics: Vec<_> = persona.validate().into_iter().map(|d| d.at(None)).collect();
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return Err(LoadError::Invalid {
             path: path.to_owned(),
@@ -283,8 +287,13 @@ fn import_png(bytes: &[u8], path: &Path) -> Result<ImportedPersona, InteropError
         InteropError::format(path, Some(format!("byte {}", e.offset)), e.message)
     };
     let texts = png::text_chunks(bytes).map_err(png_error)?;
-    let find = |keyword: &str| texts.iter().find(|t| t.keyword.eq_ignore_ascii_case(keyword));
-    let candidates: Vec<&png::TextChunk> = ["ccv3", "chara"].iter().filter_map(|k| find(k)).collect();
+    let find = |keyword: &str| {
+        texts
+            .iter()
+            .find(|t| t.keyword.eq_ignore_ascii_case(keyword))
+    };
+    let candidates: Vec<&png::TextChunk> =
+        ["ccv3", "chara"].iter().filter_map(|k| find(k)).collect();
     if candidates.is_empty() {
         let found: Vec<String> = texts.iter().map(|t| format!("`{}`", t.keyword)).collect();
         return Err(InteropError::format(
@@ -303,14 +312,26 @@ fn import_png(bytes: &[u8], path: &Path) -> Result<ImportedPersona, InteropError
     let mut notes = Vec::new();
     let mut last_error = None;
     for chunk in candidates {
-        let place = format!("byte {}, {} chunk `{}`", chunk.offset, chunk.kind.chunk_type(), chunk.keyword);
+        let place = format!(
+            "byte {}, {} chunk `{}`",
+            chunk.offset,
+            chunk.kind.chunk_type(),
+            chunk.keyword
+        );
         if !chunk.crc_ok {
-            notes.push(format!("{place}: its CRC does not match; it was read anyway"));
+            notes.push(format!(
+                "{place}: its CRC does not match; it was read anyway"
+            ));
         }
         let parsed = decode_chunk_text(&chunk.text)
             .and_then(|json| {
-                serde_json::from_str::<Value>(&json)
-                    .map_err(|e| format!("the decoded JSON is invalid at line {} column {}: {e}", e.line(), e.column()))
+                serde_json::from_str::<Value>(&json).map_err(|e| {
+                    format!(
+                        "the decoded JSON is invalid at line {} column {}: {e}",
+                        e.line(),
+                        e.column()
+                    )
+                })
             })
             .and_then(|value| Card::from_value(value).map_err(|p| p.to_string()));
         match parsed {
@@ -319,10 +340,14 @@ fn import_png(bytes: &[u8], path: &Path) -> Result<ImportedPersona, InteropError
                     card.trim_backfill_note();
                 }
                 if let Some(e) = last_error.take() {
-                    notes.push(format!("{e}; the `{}` chunk was read instead", chunk.keyword));
+                    notes.push(format!(
+                        "{e}; the `{}` chunk was read instead",
+                        chunk.keyword
+                    ));
                 }
                 card.notes.splice(0..0, notes);
-                let avatar = png::replace_text_chunks(bytes, &CARD_CHUNKS, &[]).map_err(png_error)?;
+                let avatar =
+                    png::replace_text_chunks(bytes, &CARD_CHUNKS, &[]).map_err(png_error)?;
                 let source = PersonaSource::CardPng {
                     spec: card.spec,
                     chunk: chunk.keyword.clone(),
@@ -413,13 +438,20 @@ pub fn avatar_path(persona: &Persona, persona_file: &Path) -> Option<PathBuf> {
 }
 
 /// Reads the avatar of a persona saved at `persona_file` (`None` when it names none).
-pub fn load_avatar(persona: &Persona, persona_file: &Path) -> Result<Option<Vec<u8>>, InteropError> {
+pub fn load_avatar(
+    persona: &Persona,
+    persona_file: &Path,
+) -> Result<Option<Vec<u8>>, InteropError> {
     let Some(path) = avatar_path(persona, persona_file) else {
         return Ok(None);
     };
     let bytes = std::fs::read(&path).map_err(|e| LoadError::io(&path, e))?;
     if !png::is_png(&bytes) {
-        return Err(InteropError::format(&path, None, "the avatar is not a PNG image"));
+        return Err(InteropError::format(
+            &path,
+            None,
+            "the avatar is not a PNG image",
+        ));
     }
     Ok(Some(bytes))
 }
@@ -482,14 +514,23 @@ mod tests {
         for f in PersonaFormat::ALL {
             assert_eq!(PersonaFormat::from_name(f.name()), Some(f));
         }
-        assert_eq!(PersonaFormat::from_name("PNG"), Some(PersonaFormat::CardPng));
+        assert_eq!(
+            PersonaFormat::from_name("PNG"),
+            Some(PersonaFormat::CardPng)
+        );
         assert_eq!(PersonaFormat::from_name("yaml"), None);
     }
 
     #[test]
     fn chunk_text_accepts_base64_variants_and_raw_json() {
-        assert_eq!(decode_chunk_text("eyJhIjoxfQ==").as_deref(), Ok("{\"a\":1}"));
-        assert_eq!(decode_chunk_text("eyJhIjox\nfQ").as_deref(), Ok("{\"a\":1}"));
+        assert_eq!(
+            decode_chunk_text("eyJhIjoxfQ==").as_deref(),
+            Ok("{\"a\":1}")
+        );
+        assert_eq!(
+            decode_chunk_text("eyJhIjox\nfQ").as_deref(),
+            Ok("{\"a\":1}")
+        );
         assert_eq!(decode_chunk_text(" {\"a\":1} ").as_deref(), Ok("{\"a\":1}"));
         assert!(decode_chunk_text("@@@").is_err());
     }

@@ -82,7 +82,10 @@ struct RawChunk<'a> {
 /// Walks the chunks of `png` up to and including `IEND`.
 fn chunks(png: &[u8]) -> Result<Vec<RawChunk<'_>>, PngError> {
     if png.len() < SIGNATURE.len() || png[..8] != SIGNATURE {
-        return Err(PngError::new(0, "not a PNG image (the PNG signature is missing)"));
+        return Err(PngError::new(
+            0,
+            "not a PNG image (the PNG signature is missing)",
+        ));
     }
     let mut out = Vec::new();
     let mut at = SIGNATURE.len();
@@ -102,7 +105,10 @@ fn chunks(png: &[u8]) -> Result<Vec<RawChunk<'_>>, PngError> {
             ));
         }
         let data_start = at + 8;
-        let Some(data_end) = data_start.checked_add(length).filter(|&e| e + 4 <= png.len()) else {
+        let Some(data_end) = data_start
+            .checked_add(length)
+            .filter(|&e| e + 4 <= png.len())
+        else {
             return Err(PngError::new(
                 at,
                 format!(
@@ -144,7 +150,12 @@ fn inflate(data: &[u8], offset: usize) -> Result<Vec<u8>, PngError> {
     flate2::read::ZlibDecoder::new(data)
         .take(MAX_INFLATED_BYTES + 1)
         .read_to_end(&mut out)
-        .map_err(|e| PngError::new(offset, format!("the compressed text cannot be inflated: {e}")))?;
+        .map_err(|e| {
+            PngError::new(
+                offset,
+                format!("the compressed text cannot be inflated: {e}"),
+            )
+        })?;
     if out.len() as u64 > MAX_INFLATED_BYTES {
         return Err(PngError::new(
             offset,
@@ -167,12 +178,19 @@ fn text_of(chunk: &RawChunk<'_>) -> Result<Option<TextChunk>, PngError> {
     let (kind, keyword, text) = match &chunk.kind {
         b"tEXt" => {
             let (keyword, rest) = split_nul(chunk.data, offset, "tEXt chunk")?;
-            (TextKind::Text, latin1(&keyword), latin1(&chunk.data[rest..]))
+            (
+                TextKind::Text,
+                latin1(&keyword),
+                latin1(&chunk.data[rest..]),
+            )
         }
         b"zTXt" => {
             let (keyword, rest) = split_nul(chunk.data, offset, "zTXt chunk")?;
             let Some((&method, compressed)) = chunk.data[rest..].split_first() else {
-                return Err(PngError::new(offset, "the zTXt chunk has no compression method"));
+                return Err(PngError::new(
+                    offset,
+                    "the zTXt chunk has no compression method",
+                ));
             };
             if method != 0 {
                 return Err(PngError::new(
@@ -258,12 +276,16 @@ pub fn replace_text_chunks(
     add: &[(&str, &str)],
 ) -> Result<Vec<u8>, PngError> {
     let all = chunks(png)?;
-    let mut out = Vec::with_capacity(png.len() + add.iter().map(|(_, t)| t.len() + 32).sum::<usize>());
+    let mut out =
+        Vec::with_capacity(png.len() + add.iter().map(|(_, t)| t.len() + 32).sum::<usize>());
     out.extend_from_slice(&SIGNATURE);
     for chunk in &all {
         if &chunk.kind == b"IEND" {
             for (keyword, text) in add {
-                if keyword.is_empty() || keyword.len() > 79 || !text.chars().all(|c| (c as u32) < 256) {
+                if keyword.is_empty()
+                    || keyword.len() > 79
+                    || !text.chars().all(|c| (c as u32) < 256)
+                {
                     return Err(PngError::new(
                         chunk.start,
                         format!("`{keyword}` cannot be written as a Latin-1 tEXt chunk"),
@@ -339,8 +361,8 @@ mod tests {
         assert_eq!(texts[0].keyword, "chara");
         assert_eq!(texts[1].text, "déf");
         assert!(texts.iter().all(|t| t.crc_ok && t.kind == TextKind::Text));
-        let again = replace_text_chunks(&with, &["CHARA", "ccv3"], &[("chara", "xyz")])
-            .expect("written");
+        let again =
+            replace_text_chunks(&with, &["CHARA", "ccv3"], &[("chara", "xyz")]).expect("written");
         let texts = text_chunks(&again).expect("valid");
         assert_eq!(texts.len(), 1);
         assert_eq!(texts[0].text, "xyz");
@@ -363,8 +385,14 @@ mod tests {
         file.extend_from_slice(&png[iend..]);
         let texts = text_chunks(&file).expect("valid");
         assert_eq!(texts.len(), 2);
-        assert_eq!((texts[0].kind, texts[0].text.as_str()), (TextKind::CompressedText, "hello"));
-        assert_eq!((texts[1].kind, texts[1].keyword.as_str()), (TextKind::InternationalText, "k2"));
+        assert_eq!(
+            (texts[0].kind, texts[0].text.as_str()),
+            (TextKind::CompressedText, "hello")
+        );
+        assert_eq!(
+            (texts[1].kind, texts[1].keyword.as_str()),
+            (TextKind::InternationalText, "k2")
+        );
         assert_eq!(texts[1].text, "hello");
     }
 

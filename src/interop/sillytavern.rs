@@ -70,20 +70,30 @@ pub fn parse_send_date(
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
-    let naive = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M"]
+    let naive = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    .or_else(|| humanized(text))
+    .or_else(|| {
+        // "May 12, 2023 3:32pm" and its spaced or abbreviated forms.
+        let spaced = text.replace("am", " AM").replace("pm", " PM");
+        [
+            "%B %d, %Y %I:%M %p",
+            "%b %d, %Y %I:%M %p",
+            "%B %d, %Y %H:%M",
+        ]
         .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .or_else(|| humanized(text))
-        .or_else(|| {
-            // "May 12, 2023 3:32pm" and its spaced or abbreviated forms.
-            let spaced = text.replace("am", " AM").replace("pm", " PM");
-            ["%B %d, %Y %I:%M %p", "%b %d, %Y %I:%M %p", "%B %d, %Y %H:%M"]
-                .iter()
-                .find_map(|f| NaiveDateTime::parse_from_str(&spaced, f).ok())
-        });
+        .find_map(|f| NaiveDateTime::parse_from_str(&spaced, f).ok())
+    });
     match naive {
         Some(naive) => Ok(local_to_utc(naive, tz, line, notes)),
-        None => Err(format!("`send_date` \"{text}\" is not a date this importer knows")),
+        None => Err(format!(
+            "`send_date` \"{text}\" is not a date this importer knows"
+        )),
     }
 }
 

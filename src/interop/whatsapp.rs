@@ -224,7 +224,9 @@ fn is_system_notice(text: &str) -> bool {
 
 /// Splits `Name: text`; `None` for a line without a sender.
 fn split_sender(rest: &str) -> Option<(&str, &str)> {
-    let colon = rest.find(": ").or_else(|| rest.strip_suffix(':').map(str::len))?;
+    let colon = rest
+        .find(": ")
+        .or_else(|| rest.strip_suffix(':').map(str::len))?;
     let name = rest[..colon].trim();
     if name.is_empty() || name.chars().count() > 80 {
         return None;
@@ -296,7 +298,9 @@ pub fn parse(text: &str, tz: Tz, order: Option<DateOrder>) -> ParsedChat {
                 is_user: None,
                 text: strip_marks(text).to_owned(),
             }),
-            _ => out.skipped.push(Skipped::new(entry.line, "system line", &body)),
+            _ => out
+                .skipped
+                .push(Skipped::new(entry.line, "system line", &body)),
         }
     }
     out
@@ -309,19 +313,70 @@ mod tests {
     #[test]
     fn headers_of_every_variant_parse() {
         let cases = [
-            ("12/31/25, 9:05 PM - Léa: Hi", [12, 31, 25], 9, Some(true), "Léa: Hi"),
-            ("12/31/25, 9:05\u{202f}PM - Léa: Hi", [12, 31, 25], 9, Some(true), "Léa: Hi"),
-            ("31/12/2025, 21:05 - Léa: Hi", [31, 12, 2025], 21, None, "Léa: Hi"),
-            ("31/12/2025 21:05 - Léa: Salut", [31, 12, 2025], 21, None, "Léa: Salut"),
-            ("[12/31/25, 9:05:12 AM] Léa: Hi", [12, 31, 25], 9, Some(false), "Léa: Hi"),
-            ("\u{200e}[31/12/2025 21:05:12] Léa: Salut", [31, 12, 2025], 21, None, "Léa: Salut"),
-            ("31.12.25, 21:05 - Léa: Hi", [31, 12, 25], 21, None, "Léa: Hi"),
+            (
+                "12/31/25, 9:05 PM - Léa: Hi",
+                [12, 31, 25],
+                9,
+                Some(true),
+                "Léa: Hi",
+            ),
+            (
+                "12/31/25, 9:05\u{202f}PM - Léa: Hi",
+                [12, 31, 25],
+                9,
+                Some(true),
+                "Léa: Hi",
+            ),
+            (
+                "31/12/2025, 21:05 - Léa: Hi",
+                [31, 12, 2025],
+                21,
+                None,
+                "Léa: Hi",
+            ),
+            (
+                "31/12/2025 21:05 - Léa: Salut",
+                [31, 12, 2025],
+                21,
+                None,
+                "Léa: Salut",
+            ),
+            (
+                "[12/31/25, 9:05:12 AM] Léa: Hi",
+                [12, 31, 25],
+                9,
+                Some(false),
+                "Léa: Hi",
+            ),
+            (
+                "\u{200e}[31/12/2025 21:05:12] Léa: Salut",
+                [31, 12, 2025],
+                21,
+                None,
+                "Léa: Salut",
+            ),
+            (
+                "31.12.25, 21:05 - Léa: Hi",
+                [31, 12, 25],
+                21,
+                None,
+                "Léa: Hi",
+            ),
         ];
         for (line, fields, hour, pm, rest) in cases {
             let (stamp, r) = parse_header(line).unwrap_or_else(|| panic!("{line}"));
-            assert_eq!((stamp.fields, stamp.hour, stamp.pm, r), (fields, hour, pm, rest), "{line}");
+            assert_eq!(
+                (stamp.fields, stamp.hour, stamp.pm, r),
+                (fields, hour, pm, rest),
+                "{line}"
+            );
         }
-        for line in ["Hello there", "12:30 we meet", "2025 was great", "[note] hi"] {
+        for line in [
+            "Hello there",
+            "12:30 we meet",
+            "2025 was great",
+            "[note] hi",
+        ] {
             assert!(parse_header(line).is_none(), "{line}");
         }
     }
@@ -336,9 +391,18 @@ mod tests {
             second: 0,
             pm,
         };
-        assert_eq!(time_of(&stamp(12, Some(false))), NaiveTime::from_hms_opt(0, 0, 0));
-        assert_eq!(time_of(&stamp(12, Some(true))), NaiveTime::from_hms_opt(12, 0, 0));
-        assert_eq!(time_of(&stamp(9, Some(true))), NaiveTime::from_hms_opt(21, 0, 0));
+        assert_eq!(
+            time_of(&stamp(12, Some(false))),
+            NaiveTime::from_hms_opt(0, 0, 0)
+        );
+        assert_eq!(
+            time_of(&stamp(12, Some(true))),
+            NaiveTime::from_hms_opt(12, 0, 0)
+        );
+        assert_eq!(
+            time_of(&stamp(9, Some(true))),
+            NaiveTime::from_hms_opt(21, 0, 0)
+        );
         assert_eq!(time_of(&stamp(13, Some(true))), None);
     }
 
@@ -347,14 +411,26 @@ mod tests {
         let mut notes = Vec::new();
         let (a, _) = parse_header("03/04/2025 10:00 - A: x").expect("stamp");
         let (b, _) = parse_header("03/05/2025 10:00 - A: x").expect("stamp");
-        assert_eq!(choose_order(&[a, b], None, &mut notes), DateOrder::DayMonthYear);
+        assert_eq!(
+            choose_order(&[a, b], None, &mut notes),
+            DateOrder::DayMonthYear
+        );
         // Under day/month these go back in time (1 May, then 2 April): month/day is chosen.
         let (c, _) = parse_header("01/05/2025 10:00 - A: x").expect("stamp");
         let (d, _) = parse_header("02/04/2025 10:00 - A: x").expect("stamp");
-        assert_eq!(choose_order(&[c, d], None, &mut notes), DateOrder::MonthDayYear);
+        assert_eq!(
+            choose_order(&[c, d], None, &mut notes),
+            DateOrder::MonthDayYear
+        );
         let (f, _) = parse_header("13/01/2025 10:00 - A: x").expect("stamp");
-        assert_eq!(choose_order(&[a, f], None, &mut notes), DateOrder::DayMonthYear);
+        assert_eq!(
+            choose_order(&[a, f], None, &mut notes),
+            DateOrder::DayMonthYear
+        );
         let (g, _) = parse_header("01/13/25, 10:00 AM - A: x").expect("stamp");
-        assert_eq!(choose_order(&[g], None, &mut notes), DateOrder::MonthDayYear);
+        assert_eq!(
+            choose_order(&[g], None, &mut notes),
+            DateOrder::MonthDayYear
+        );
     }
 }

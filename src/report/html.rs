@@ -92,7 +92,11 @@ fn persona_html(out: &mut String, persona: &Persona, avatar_png: Option<&[u8]>) 
         );
     }
     let _ = write!(out, "<div><h3>{}</h3>", escape(&persona.name));
-    if let Some(tagline) = persona.tagline.get(&lang).or_else(|| persona.tagline.values().next()) {
+    if let Some(tagline) = persona
+        .tagline
+        .get(&lang)
+        .or_else(|| persona.tagline.values().next())
+    {
         let _ = write!(out, "<p><em>{}</em></p>", escape(tagline));
     }
     out.push_str("<dl>");
@@ -115,7 +119,10 @@ fn persona_html(out: &mut String, persona: &Persona, avatar_png: Option<&[u8]>) 
         "tone",
         &format!(
             "warmth {:.1}, enthusiasm {:.1}, {:?} in French, emoji {:?}",
-            persona.tone.warmth, persona.tone.enthusiasm, persona.tone.formality, persona.tone.emoji
+            persona.tone.warmth,
+            persona.tone.enthusiasm,
+            persona.tone.formality,
+            persona.tone.emoji
         )
         .to_lowercase(),
     );

@@ -35,8 +35,14 @@ const TOP: f64 = 40.0;
 const ROW: f64 = 36.0;
 
 fn span(scenario: &Scenario, replay: &Replay) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    let events = scenario.users.iter().flat_map(|u| u.events.iter().map(|e| e.at));
-    let decisions = replay.users.iter().flat_map(|u| u.decisions.iter().map(|d| d.at));
+    let events = scenario
+        .users
+        .iter()
+        .flat_map(|u| u.events.iter().map(|e| e.at));
+    let decisions = replay
+        .users
+        .iter()
+        .flat_map(|u| u.decisions.iter().map(|d| d.at));
     let all: Vec<DateTime<Utc>> = events.chain(decisions).collect();
     let first = *all.iter().min()?;
     let last = *all.iter().max()?;
@@ -62,7 +68,9 @@ pub fn timeline_svg(scenario: &Scenario, replay: &Replay) -> String {
         return out;
     };
     let total_secs = (t1 - t0).num_seconds().max(1) as f64;
-    let x = |t: DateTime<Utc>| LEFT + (t - t0).num_seconds() as f64 / total_secs * (WIDTH - LEFT - RIGHT);
+    let x = |t: DateTime<Utc>| {
+        LEFT + (t - t0).num_seconds() as f64 / total_secs * (WIDTH - LEFT - RIGHT)
+    };
     // Day grid in UTC, about a dozen labels at most.
     let days = (t1 - t0).num_days().max(1);
     let step = [1, 2, 7, 14, 30, 61, 91, 182, 365]
