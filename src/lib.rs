@@ -29,3 +29,4 @@ pub mod interop;
 pub mod model;
 pub mod report;
 pub mod safety;
+pub mod ui;

@@ -4,6 +4,7 @@
 //! 2 usage (clap's own errors).
 
 mod check;
+mod compose;
 mod explain;
 mod export;
 mod import;
@@ -24,10 +25,16 @@ use crate::model::{Persona, Policy, Scenario};
 /// Relance: design chatbot personas and test their proactive follow-ups ("nudges").
 #[derive(Debug, Parser)]
 #[command(name = "relance", version, about, long_about = None)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// The command; without one, the studio opens.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// A persona file to open in the studio (default: the last one, or the cinema maestro).
+    pub persona: Option<PathBuf>,
+    /// A scenario file to open in the studio (default: the last one, or the cinema demo).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
 }
 
 /// The commands.
@@ -39,6 +46,8 @@ pub enum Command {
     Check(check::Args),
     /// Explain what the engine would decide for one user at one instant.
     Explain(explain::Args),
+    /// Print the follow-up a user would get at the next decision, and why those words.
+    Compose(compose::Args),
     /// Import a persona: a Character Card (JSON or PNG) or a Relance file, saved as RON.
     Import(import::Args),
     /// Export a persona as RON, JSON, Character Card V2/V3 JSON, or a PNG card.
@@ -77,14 +86,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Simulate(args)) => simulate::run(args),
         Some(Command::Check(args)) => check::run(args),
         Some(Command::Explain(args)) => explain::run(args),
+        Some(Command::Compose(args)) => compose::run(args),
         Some(Command::Import(args)) => import::run(args),
         Some(Command::Export(args)) => export::run(args),
         Some(Command::ImportChat(args)) => import_chat::run(args),
         Some(Command::Report(args)) => report::run(args),
         None => {
-            use clap::CommandFactory as _;
-            Cli::command().print_help()?;
-            println!();
+            crate::ui::run(cli.persona, cli.scenario)?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -1,42 +1,67 @@
-//! The follow-up composer: what a sent nudge says, in the persona's voice, from what the user said.
+//! The follow-up composer: what a sent nudge says, in the persona's voice, from what the user
+//! said.
 //!
-//! Deterministic: the choice among templates and phrasings depends only on the persona, the user,
-//! the decision and nothing else, and two consecutive nudges to a user never share a template.
+//! [`compose`] turns a decision the policy engine let through into a text, or holds it back:
+//!
+//! 1. **Memory** ([`memory`]): what the persona can echo from the user's messages before the
+//!    nudge: its topics and the things the user named, best first; flagged messages, items an
+//!    earlier nudge already echoed and forbidden topics are left out.
+//! 2. **Templates** ([`template`]): on WhatsApp only the persona's approved templates in the
+//!    nudge's language (none: held back, `no_approved_template`), elsewhere its templates.
+//!    Templates whose placeholders cannot all be filled are skipped, and so is the template of
+//!    the previous nudge to this user. The rest are tried in order of how much they echo (two
+//!    named things, one, then two topics, one, then nothing), and within the same rank in a rotation
+//!    chosen by a hash of the persona, the user, the decision and the seed: deterministic, with
+//!    variety, and no randomness.
+//! 3. **Voice** ([`voice`]): greetings, sign-offs, signature phrases and emoji picked by the same
+//!    hash; French `tu`/`vous` as the persona chooses, checked in every text.
+//! 4. **Output check** ([`channel`]): the channel's length and markup rules, the same safety
+//!    check as user messages, the persona's forbidden topics, `tu`/`vous` consistency. A text
+//!    that fails is replaced by the next candidate, and the trace says why.
+//! 5. **Last resort**: a generic line of the persona (two of them, so that two consecutive ones
+//!    differ), or, if even that fails, held back with `no_safe_text`.
+//!
+//! The AI disclosure line is added to nudges sent after a long lapse (persona setting, on by
+//! default); WhatsApp templates are sent as approved, so there it is noted in the trace instead.
+//!
+//! ```
+//! use relance::engine::{ReplayOptions, replay};
+//! use relance::model::{Persona, Policy, Scenario};
+//!
+//! let dir = env!("CARGO_MANIFEST_DIR");
+//! let persona = Persona::load(format!("{dir}/personas/cinema-maestro.ron").as_ref()).unwrap();
+//! let scenario = Scenario::load(format!("{dir}/assets/scenarios/sent.ron").as_ref()).unwrap();
+//! let result = replay(&persona, &Policy::omni(), &scenario, ReplayOptions::default());
+//! let message = result.users[0].decisions[0].message.as_ref().unwrap();
+//! // Léa talked about Interstellar and Hans Zimmer: the Maestro follows up on both, in French.
+//! assert!(message.text.contains("Interstellar") && message.text.contains("Hans Zimmer"));
+//! assert_eq!(message.lang.code(), "fr");
+//! ```
+
+pub mod channel;
+pub mod memory;
+pub mod template;
+pub mod text;
+pub mod validate;
+pub mod voice;
+
+use std::cell::Cell;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Decision, Reason, TraceStep};
-use crate::model::persona::{EmojiUse, placeholders};
-use crate::model::{Channel, Lang, Persona, Sender, User};
-use crate::safety::{SafetyChecker, fold};
+use crate::model::{Channel, Lang, Persona, User};
+use crate::safety::SafetyChecker;
 
-/// Something the user talked about that a nudge can echo.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemoryItem {
-    /// `topic` or `mention`.
-    pub kind: MemoryKind,
-    /// The persona's topic id, or the named thing as the user wrote it.
-    pub key: String,
-    /// The words used in the nudge ("musiques de film", "Hans Zimmer").
-    pub label: String,
-    /// Event index of the most recent message it came from.
-    pub event: u32,
-    /// When that message was sent.
-    pub at: DateTime<Utc>,
-    /// How many of the user's messages mention it.
-    pub count: u32,
-}
+pub use channel::{OutputRules, output_check};
+pub use memory::{Memory, MemoryItem, MemoryKind, MemorySource, Recognizer, Skip, remember};
+pub use text::{contains_words, stable_hash};
+pub use voice::Voice;
 
-/// What a memory item is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MemoryKind {
-    /// A topic of the persona, recognised by its keywords.
-    Topic,
-    /// A film, person, place or dish the user named.
-    Mention,
-}
+use memory::source_phrase;
+use template::{Filled, Piece, Slot, agree, fill, slots};
+use voice::{default_greeting, fallback_templates, mix};
 
 /// A composed nudge.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,12 +70,21 @@ pub struct Composed {
     pub text: String,
     /// Its language.
     pub lang: Lang,
-    /// The persona template used (`fallback` for the generic line).
+    /// The persona template used (`fallback` or `fallback-alt` for the generic lines); on
+    /// WhatsApp, the approved template's name.
     pub template: String,
     /// The WhatsApp template filled, on WhatsApp.
     pub channel_template: Option<String>,
-    /// What the text echoes.
+    /// The main thing the text echoes (the first of `echoed`).
     pub memory: Option<MemoryItem>,
+    /// Everything the text echoes, named things first.
+    pub echoed: Vec<MemoryItem>,
+    /// The placeholder values in order: the parameters of a WhatsApp template.
+    pub channel_params: Vec<String>,
+    /// Whether the AI disclosure line was added.
+    pub ai_disclosure: bool,
+    /// When the nudge is sent.
+    pub at: DateTime<Utc>,
 }
 
 /// What the composer made of a sent decision.
@@ -58,305 +92,325 @@ pub struct Composed {
 pub enum ComposeOutcome {
     /// A text to send, and the composer's trace steps.
     Message(Composed, Vec<TraceStep>),
-    /// No text can be sent: the nudge is held back for this reason.
+    /// No text can be sent: the nudge is held back for this reason (`no_approved_template` or
+    /// `no_safe_text`).
     Hold(Reason, Vec<TraceStep>),
 }
 
-/// A deterministic 64-bit FNV-1a hash of the parts, for choices without randomness.
-pub fn stable_hash(parts: &[&str]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for b in part.bytes().chain(std::iter::once(0xff)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    h
+/// The hash behind every choice of a nudge: the same persona, user, decision and seed always give
+/// the same text.
+pub fn choice_hash(persona: &Persona, user: &User, decision: &Decision, seed: u64) -> u64 {
+    stable_hash(&[
+        &persona.id,
+        &user.id,
+        &decision.at.to_rfc3339(),
+        &decision.silence_event.to_string(),
+        &decision.nth.to_string(),
+        &seed.to_string(),
+    ])
 }
 
-/// Whether folded `text` contains folded `word` as whole words.
-pub fn contains_words(folded_text: &str, folded_word: &str) -> bool {
-    if folded_word.is_empty() {
-        return false;
-    }
-    let bytes = folded_text.as_bytes();
-    let mut from = 0;
-    while let Some(i) = folded_text[from..].find(folded_word) {
-        let start = from + i;
-        let end = start + folded_word.len();
-        let before_ok = start == 0 || !is_word_byte(bytes[start - 1]);
-        let after_ok = end == bytes.len() || !is_word_byte(bytes[end]);
-        if before_ok && after_ok {
-            return true;
-        }
-        from = start + folded_word.len().max(1);
-        while from < folded_text.len() && !folded_text.is_char_boundary(from) {
-            from += 1;
-        }
-    }
-    false
+/// A template the composer may use.
+struct Candidate<'a> {
+    id: &'a str,
+    text: &'a str,
 }
 
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b >= 0x80
-}
-
-/// What the persona remembers of `user`'s messages before `before`: its topics and the lexicon
-/// entries named, most recent first, ties broken by how often they came up. Items found in a
-/// flagged message are skipped.
-pub fn memory(
-    persona: &Persona,
-    checker: &SafetyChecker,
-    user: &User,
-    before: DateTime<Utc>,
-    lang: Lang,
-) -> Vec<MemoryItem> {
-    let mut items: Vec<MemoryItem> = Vec::new();
-    let mut note = |kind, key: &str, label: &str, event: u32, at| {
-        if let Some(item) = items.iter_mut().find(|i| i.kind == kind && i.key == key) {
-            item.count += 1;
-            if at >= item.at {
-                item.at = at;
-                item.event = event;
-            }
-        } else {
-            items.push(MemoryItem {
-                kind,
-                key: key.to_owned(),
-                label: label.to_owned(),
-                event,
-                at,
-                count: 1,
-            });
-        }
-    };
-    for (i, e) in user.events.iter().enumerate() {
-        if e.from != Sender::User || e.at >= before {
-            continue;
-        }
-        if !checker.is_clean(&e.text) {
-            continue;
-        }
-        let folded = fold(&e.text);
-        for topic in &persona.topics {
-            let hit = topic
-                .keywords
-                .values()
-                .flatten()
-                .any(|k| contains_words(&folded, &fold(k)));
-            if hit {
-                let label = topic
-                    .name
-                    .get(&lang)
-                    .or_else(|| topic.name.values().next())
-                    .cloned()
-                    .unwrap_or_else(|| topic.id.clone());
-                note(MemoryKind::Topic, &topic.id, &label, i as u32, e.at);
-            }
-        }
-        for entry in &persona.lexicon {
-            if contains_words(&folded, &fold(entry)) {
-                note(MemoryKind::Mention, entry, entry, i as u32, e.at);
-            }
-        }
-    }
-    items.sort_by(|a, b| {
-        b.at.cmp(&a.at)
-            .then(b.count.cmp(&a.count))
-            .then(a.key.cmp(&b.key))
-    });
-    items
+/// A candidate that could be filled.
+struct Fit<'a> {
+    id: &'a str,
+    filled: Filled,
+    echoed: Vec<MemoryItem>,
+    rank: (usize, usize),
 }
 
 /// Composes the text of a sent decision for `user`; `previous` are the nudges already composed
-/// for this user, oldest first.
+/// for this user, oldest first; `seed` varies the choices of a whole replay.
 pub fn compose(
     persona: &Persona,
     checker: &SafetyChecker,
     user: &User,
     decision: &Decision,
     previous: &[Composed],
+    seed: u64,
 ) -> ComposeOutcome {
     let lang = persona.language_for(&user.locale);
+    let hash = choice_hash(persona, user, decision, seed);
+    let whatsapp = decision.channel == Channel::Whatsapp;
     let mut steps = Vec::new();
-    let seed_at = decision.at.to_rfc3339();
-    let seed = stable_hash(&[&persona.id, &user.id, &seed_at]);
-    let memory = memory(persona, checker, user, decision.at, lang);
-    let topic = memory.iter().find(|m| m.kind == MemoryKind::Topic);
-    let mention = memory.iter().find(|m| m.kind == MemoryKind::Mention);
-    let days_since = (decision.at - decision.silence_start).num_days();
-    let pick = |lines: Option<&Vec<String>>, salt: u64| -> Option<String> {
-        let lines = lines?;
-        if lines.is_empty() {
-            return None;
-        }
-        Some(lines[((seed ^ salt) % lines.len() as u64) as usize].clone())
-    };
-    let greeting = pick(persona.greetings.get(&lang), 1);
-    let signoff = pick(persona.signoffs.get(&lang), 2);
-    let signature = pick(persona.signature_phrases.get(&lang), 3);
-    let emoji = match persona.tone.emoji {
-        EmojiUse::None => Some(String::new()),
-        _ => pick(Some(&persona.tone.emoji_set), 4).or(Some(String::new())),
-    };
-    let value = |name: &str| -> Option<String> {
-        match name {
-            "greeting" => greeting.clone(),
-            "signoff" => signoff.clone(),
-            "signature" => signature.clone(),
-            "emoji" => emoji.clone(),
-            "user_name" => Some(user.name.clone()).filter(|n| !n.trim().is_empty()),
-            "persona_name" => Some(persona.name.clone()),
-            "topic" => topic.map(|t| t.label.clone()),
-            "mention" => mention.map(|m| m.label.clone()),
-            "days_since" => Some(days_since.to_string()),
-            _ => None,
-        }
-    };
+    let lapse_days = (decision.at - decision.silence_start).num_days();
+    let disclosure_due =
+        persona.ai_disclosure.enabled && lapse_days >= persona.ai_disclosure.after_days;
     let last_template = previous.last().map(|p| p.template.as_str());
-    // Candidates: on WhatsApp only approved templates, elsewhere the persona's templates.
-    let (candidates, kind): (Vec<(String, String)>, &str) = if decision.channel == Channel::Whatsapp
-    {
-        let approved: Vec<(String, String)> = persona
+    let (kind, rule) = if whatsapp {
+        ("WhatsApp template", "channel_template")
+    } else {
+        ("template", "template")
+    };
+
+    let candidates: Vec<Candidate<'_>> = if whatsapp {
+        persona
             .whatsapp_templates
             .iter()
             .filter(|t| t.lang == lang)
-            .map(|t| (t.name.clone(), t.body.clone()))
-            .collect();
-        if approved.is_empty() {
-            steps.push(TraceStep::new(
-                "channel_template",
-                false,
-                format!(
-                    "WhatsApp allows only pre-approved templates outside the 24-hour window, and the persona declares none in {lang}: held back."
-                ),
-            ));
-            return ComposeOutcome::Hold(Reason::NoApprovedTemplate, steps);
-        }
-        (approved, "WhatsApp template")
+            .map(|t| Candidate {
+                id: &t.name,
+                text: &t.body,
+            })
+            .collect()
     } else {
-        (
-            persona
-                .templates
-                .iter()
-                .filter(|t| t.lang == lang)
-                .map(|t| (t.id.clone(), t.text.clone()))
-                .collect(),
-            "template",
-        )
-    };
-    // Rotate deterministically, never starting with the previous nudge's template.
-    let n = candidates.len();
-    let start = if n == 0 {
-        0
-    } else {
-        (seed % n as u64) as usize
-    };
-    let mut order: Vec<usize> = (0..n).map(|k| (start + k) % n).collect();
-    if n > 1
-        && let Some(pos) = order
+        persona
+            .templates
             .iter()
-            .position(|&i| Some(candidates[i].0.as_str()) == last_template)
-    {
-        let repeated = order.remove(pos);
-        order.push(repeated);
-    }
-    let echo = |text: &str| -> Option<MemoryItem> {
-        if mention.is_some() && text.contains("{mention}") {
-            mention.cloned()
-        } else if topic.is_some() && text.contains("{topic}") {
-            topic.cloned()
-        } else {
-            None
-        }
+            .filter(|t| t.lang == lang)
+            .map(|t| Candidate {
+                id: &t.id,
+                text: &t.text,
+            })
+            .collect()
     };
-    for i in order {
-        let (id, text) = &candidates[i];
-        if n > 1 && Some(id.as_str()) == last_template {
-            steps.push(TraceStep::new(
-                "template",
-                false,
-                format!("{kind} `{id}` skipped: the previous nudge used it."),
-            ));
+    if whatsapp && candidates.is_empty() {
+        let declared: Vec<String> = persona
+            .whatsapp_templates
+            .iter()
+            .map(|t| format!("`{}` ({})", t.name, t.lang))
+            .collect();
+        steps.push(TraceStep::new(
+            "channel_template",
+            false,
+            format!(
+                "WhatsApp allows only pre-approved templates outside the 24-hour customer service window, and the persona declares none in {lang}{}: held back.",
+                if declared.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (it declares {})", declared.join(", "))
+                }
+            ),
+        ));
+        return ComposeOutcome::Hold(Reason::NoApprovedTemplate, steps);
+    }
+
+    let recognizer = Recognizer::new(persona, lang);
+    let memory = memory::remember_with(&recognizer, checker, user, decision.at, previous);
+    steps.push(TraceStep::new("memory", true, memory.sentence(user)));
+    let voice = Voice::pick(persona, lang, hash);
+    let rules = OutputRules {
+        checker,
+        recognizer: &recognizer,
+        channel: decision.channel,
+        lang,
+        formality: persona.tone.formality,
+    };
+    let slot_value = SlotValues {
+        persona,
+        user,
+        memory: &memory,
+        voice: &voice,
+        lang,
+        lapse_days,
+        emoji_used: Cell::new(0),
+        default_greeting: false,
+    };
+    let mut skipped = Skipped::default();
+    let mut fits: Vec<Fit<'_>> = Vec::new();
+    for c in &candidates {
+        if Some(c.id) == last_template {
+            skipped.add(c.id, "the previous nudge used it".to_owned());
             continue;
         }
-        let Some(filled) = fill(text, &value) else {
-            steps.push(TraceStep::new(
-                "template",
-                false,
-                format!("{kind} `{id}` skipped: a placeholder has nothing to fill it."),
-            ));
-            continue;
-        };
-        let filled = finish(persona, decision, lang, filled);
-        if let Err(why) = output_check(checker, decision.channel, &filled) {
+        match slot_value.fill(c.text) {
+            Err(why) => skipped.add(c.id, why),
+            Ok(filled) => {
+                let bad_param = whatsapp
+                    .then(|| {
+                        filled
+                            .params
+                            .iter()
+                            .zip(template::slots(c.text))
+                            .find_map(|(v, s)| channel::param_problem(v).map(|why| (s, why)))
+                    })
+                    .flatten();
+                if let Some((slot, why)) = bad_param {
+                    skipped.add(c.id, format!("parameter {}: {why}", slot_name(&slot)));
+                    continue;
+                }
+                let (echoed, rank) = slot_value.echoes(c.text);
+                fits.push(Fit {
+                    id: c.id,
+                    filled,
+                    echoed,
+                    rank,
+                });
+            }
+        }
+    }
+
+    let mut rejected = 0;
+    let total = fits.len();
+    for fit in order(fits, hash) {
+        let mut text = fit.filled.text.clone();
+        let mut voice_text = fit.filled.voice_text.clone();
+        let disclosed = disclosure_due && !whatsapp;
+        if disclosed {
+            let line = persona.ai_disclosure.line(lang);
+            text = format!("{text} {line}");
+            voice_text = format!("{voice_text} {line}");
+        }
+        if let Err(why) = rules.check(&text, &voice_text) {
+            rejected += 1;
             steps.push(TraceStep::new(
                 "output_check",
                 false,
-                format!("{kind} `{id}` rejected: {why}."),
+                format!("{kind} `{}` rejected: {why}; trying the next one.", fit.id),
             ));
             continue;
         }
-        let memory = echo(text);
-        steps.push(TraceStep::new(
-            if kind == "template" {
-                "template"
+        let mut detail = format!("{} `{}` in {lang}", capitalised(kind), fit.id);
+        if whatsapp {
+            let params: Vec<String> = fit
+                .filled
+                .params
+                .iter()
+                .enumerate()
+                .map(|(i, p)| format!("{{{{{}}}}} = \"{p}\"", i + 1))
+                .collect();
+            if !params.is_empty() {
+                detail.push_str(&format!(", parameters {}", params.join(", ")));
+            }
+        }
+        detail.push_str(&format!(", {}", echo_sentence(&fit.echoed, user)));
+        detail.push_str(&format!(
+            ". {total} template{} fit{} (more named things echoed first, then a rotation for this user and decision){}",
+            if total == 1 { "" } else { "s" },
+            if total == 1 { "s" } else { "" },
+            if rejected > 0 {
+                format!(", {rejected} rejected by the output check before this one")
             } else {
-                "channel_template"
-            },
-            true,
-            match &memory {
-                Some(m) => format!(
-                    "{kind} `{id}` in {lang}, echoing {} \"{}\" from the message of {}.",
-                    if m.kind == MemoryKind::Topic {
-                        "topic"
-                    } else {
-                        "mention"
-                    },
-                    m.label,
-                    crate::engine::trace::local_short(m.at, user.timezone)
-                ),
-                None => format!("{kind} `{id}` in {lang}."),
-            },
+                String::new()
+            }
         ));
+        if skipped.is_empty() {
+            detail.push('.');
+        } else {
+            detail.push_str(&format!("; skipped {}.", skipped.sentence()));
+        }
+        steps.push(TraceStep::new(rule, true, detail));
+        steps.push(TraceStep::new(
+            "output_check",
+            true,
+            rules.passed_sentence(&text),
+        ));
+        push_disclosure_step(&mut steps, persona, disclosure_due, whatsapp, lapse_days);
+        let channel_template = whatsapp.then(|| fit.id.to_owned());
         return ComposeOutcome::Message(
             Composed {
-                text: filled,
+                text,
                 lang,
-                template: id.clone(),
-                channel_template: (decision.channel == Channel::Whatsapp).then(|| id.clone()),
-                memory,
+                template: fit.id.to_owned(),
+                channel_template,
+                memory: fit.echoed.first().cloned(),
+                echoed: fit.echoed,
+                channel_params: if whatsapp {
+                    fit.filled.params
+                } else {
+                    Vec::new()
+                },
+                ai_disclosure: disclosed,
+                at: decision.at,
             },
             steps,
         );
     }
-    if decision.channel == Channel::Whatsapp {
+
+    if whatsapp {
+        let (reason, why) = if rejected > 0 {
+            (
+                Reason::NoSafeText,
+                "no filled approved template passed the output check",
+            )
+        } else {
+            (
+                Reason::NoApprovedTemplate,
+                "no approved template could be filled",
+            )
+        };
         steps.push(TraceStep::new(
             "channel_template",
             false,
-            "No approved WhatsApp template could be filled with a safe text: held back.",
+            format!(
+                "WhatsApp allows only pre-approved templates, and {why} in {lang}{}: held back.",
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (skipped {})", skipped.sentence())
+                }
+            ),
         ));
-        return ComposeOutcome::Hold(Reason::NoApprovedTemplate, steps);
+        return ComposeOutcome::Hold(reason, steps);
     }
-    let generic = finish(
-        persona,
-        decision,
-        lang,
-        fallback_line(persona, lang, greeting.as_deref()),
-    );
-    if output_check(checker, decision.channel, &generic).is_ok() {
+
+    // The generic lines of last resort.
+    let generic = SlotValues {
+        default_greeting: true,
+        ..slot_value
+    };
+    let lines = fallback_templates(lang, persona.tone.formality);
+    let start = (mix(hash, 9) % lines.len() as u64) as usize;
+    for k in 0..lines.len() {
+        let (id, line) = lines[(start + k) % lines.len()];
+        if Some(id) == last_template {
+            continue;
+        }
+        let Ok(filled) = generic.fill(line) else {
+            continue;
+        };
+        let disclosed = disclosure_due;
+        let (text, voice_text) = if disclosed {
+            let d = persona.ai_disclosure.line(lang);
+            (
+                format!("{} {d}", filled.text),
+                format!("{} {d}", filled.voice_text),
+            )
+        } else {
+            (filled.text, filled.voice_text)
+        };
+        if let Err(why) = rules.check(&text, &voice_text) {
+            steps.push(TraceStep::new(
+                "output_check",
+                false,
+                format!("The generic line `{id}` rejected: {why}."),
+            ));
+            continue;
+        }
         steps.push(TraceStep::new(
             "template",
             true,
-            format!("No template fits: the generic {lang} line of the persona."),
+            format!(
+                "No template of the persona fits{}: its generic {lang} line `{id}`, echoing nothing.",
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (skipped {})", skipped.sentence())
+                }
+            ),
         ));
+        steps.push(TraceStep::new(
+            "output_check",
+            true,
+            rules.passed_sentence(&text),
+        ));
+        push_disclosure_step(&mut steps, persona, disclosure_due, false, lapse_days);
         return ComposeOutcome::Message(
             Composed {
-                text: generic,
+                text,
                 lang,
-                template: "fallback".to_owned(),
+                template: id.to_owned(),
                 channel_template: None,
                 memory: None,
+                echoed: Vec::new(),
+                channel_params: Vec::new(),
+                ai_disclosure: disclosed,
+                at: decision.at,
             },
             steps,
         );
@@ -364,86 +418,255 @@ pub fn compose(
     steps.push(TraceStep::new(
         "output_check",
         false,
-        "No candidate text passed the output check: held back.",
+        "No candidate text passed the output check, not even the generic lines: held back.",
     ));
     ComposeOutcome::Hold(Reason::NoSafeText, steps)
 }
 
-/// Fills `{placeholders}`; `None` when one has no value.
-pub fn fill(text: &str, value: &impl Fn(&str) -> Option<String>) -> Option<String> {
-    let refs = placeholders(text).ok()?;
-    let mut out = String::with_capacity(text.len() + 32);
-    let mut at = 0;
-    for r in refs {
-        out.push_str(&text[at..r.start]);
-        out.push_str(&value(r.name)?);
-        at = r.start + r.name.len() + 2;
-    }
-    out.push_str(&text[at..]);
-    Some(tidy(&out))
+/// Templates skipped, grouped by why.
+#[derive(Default)]
+struct Skipped {
+    groups: Vec<(String, Vec<String>)>,
 }
 
-/// Collapses doubled spaces and spaces before punctuation left by empty placeholders.
-fn tidy(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
-        if !out.is_empty() {
-            out.push(' ');
+impl Skipped {
+    fn add(&mut self, id: &str, why: String) {
+        let id = format!("`{id}`");
+        match self.groups.iter_mut().find(|(w, _)| *w == why) {
+            Some((_, ids)) => ids.push(id),
+            None => self.groups.push((why, vec![id])),
         }
-        out.push_str(word);
     }
-    out.trim().to_owned()
+
+    fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    fn sentence(&self) -> String {
+        self.groups
+            .iter()
+            .map(|(why, ids)| format!("{} ({why})", ids.join(", ")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
-fn fallback_line(persona: &Persona, lang: Lang, greeting: Option<&str>) -> String {
-    let hello = greeting.unwrap_or(match lang {
-        Lang::Fr => "Bonjour !",
-        Lang::En => "Hello!",
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// "echoing \"Interstellar\" and \"Hans Zimmer\" (mentions from the message of 7 Jan 09:15:
+/// \"…\")": what a text echoes and where each came from.
+pub fn echo_sentence(echoed: &[MemoryItem], user: &User) -> String {
+    if echoed.is_empty() {
+        return "echoing nothing in particular".to_owned();
+    }
+    let mut groups: Vec<(u32, Vec<&MemoryItem>)> = Vec::new();
+    for item in echoed {
+        match groups.iter_mut().find(|(e, _)| *e == item.event) {
+            Some((_, items)) => items.push(item),
+            None => groups.push((item.event, vec![item])),
+        }
+    }
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|(_, items)| {
+            let names: Vec<String> = items
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{} \"{}\"",
+                        match m.kind {
+                            MemoryKind::Topic => "topic",
+                            MemoryKind::Mention => "mention",
+                        },
+                        m.label
+                    )
+                })
+                .collect();
+            format!(
+                "{} ({})",
+                names.join(" and "),
+                source_phrase(items[0], user)
+            )
+        })
+        .collect();
+    format!("echoing {}", parts.join(", and "))
+}
+
+fn push_disclosure_step(
+    steps: &mut Vec<TraceStep>,
+    persona: &Persona,
+    due: bool,
+    whatsapp: bool,
+    lapse_days: i64,
+) {
+    if !due {
+        return;
+    }
+    let after = persona.ai_disclosure.after_days;
+    steps.push(if whatsapp {
+        TraceStep::new(
+            "ai_disclosure",
+            false,
+            format!(
+                "The AI disclosure is due ({lapse_days} days since the user's last message, {after} or more), but an approved WhatsApp template is sent exactly as approved: write the disclosure into its body."
+            ),
+        )
+    } else {
+        TraceStep::new(
+            "ai_disclosure",
+            true,
+            format!(
+                "Added the AI disclosure: {lapse_days} days since the user's last message, {after} or more."
+            ),
+        )
     });
-    match lang {
-        Lang::Fr => format!(
-            "{hello} C'est {}. Je pensais à notre dernière conversation : je suis là si tu veux la reprendre.",
-            persona.name
-        ),
-        Lang::En => format!(
-            "{hello} It's {}. I was thinking of our last conversation: I'm here if you'd like to pick it up again.",
-            persona.name
-        ),
+}
+
+/// Fitting templates in the order they are tried: those echoing more named things first, then
+/// (among those echoing none) more topics; within a rank, rotated by the choice hash.
+fn order(mut fits: Vec<Fit<'_>>, hash: u64) -> Vec<Fit<'_>> {
+    let mut ranks: Vec<(usize, usize)> = fits.iter().map(|f| f.rank).collect();
+    ranks.sort_unstable_by(|a, b| b.cmp(a));
+    ranks.dedup();
+    let mut out = Vec::with_capacity(fits.len());
+    for (r, rank) in ranks.into_iter().enumerate() {
+        let (mut same, rest): (Vec<_>, Vec<_>) = fits.into_iter().partition(|f| f.rank == rank);
+        fits = rest;
+        let start = (mix(hash, 16 + r as u64) % same.len() as u64) as usize;
+        same.rotate_left(start);
+        out.extend(same);
+    }
+    out
+}
+
+fn slot_name(slot: &Slot<'_>) -> String {
+    match slot {
+        Slot::Named(n) => format!("{{{n}}}"),
+        Slot::Agreement { topic, forms } => format!("{{{topic}:{}}}", forms.join("/")),
     }
 }
 
-/// Adds the AI disclosure after a long lapse.
-fn finish(persona: &Persona, decision: &Decision, lang: Lang, mut text: String) -> String {
-    let d = &persona.ai_disclosure;
-    if d.enabled && (decision.at - decision.silence_start).num_days() >= d.after_days {
-        text.push(' ');
-        text.push_str(&d.line(lang));
-    }
-    text
+/// The values of a nudge's placeholders.
+struct SlotValues<'a> {
+    persona: &'a Persona,
+    user: &'a User,
+    memory: &'a Memory,
+    voice: &'a Voice,
+    lang: Lang,
+    lapse_days: i64,
+    emoji_used: Cell<usize>,
+    default_greeting: bool,
 }
 
-/// The output check: non-empty, within the channel's length, no markup on channels without it,
-/// and clean of every sensitive category.
-pub fn output_check(checker: &SafetyChecker, channel: Channel, text: &str) -> Result<(), String> {
-    if text.trim().is_empty() {
-        return Err("the text is empty".to_owned());
+impl SlotValues<'_> {
+    fn fill(&self, text: &str) -> Result<Filled, String> {
+        self.emoji_used.set(0);
+        fill(text, self.lang, |slot| self.value(slot))
     }
-    let chars = text.chars().count();
-    if chars > channel.max_chars() {
-        return Err(format!(
-            "{chars} characters, over the {} that {channel} allows",
-            channel.max_chars()
-        ));
+
+    fn item(&self, name: &str) -> Result<&MemoryItem, String> {
+        let (kind, n) = match name {
+            "topic" => (MemoryKind::Topic, 0),
+            "topic2" => (MemoryKind::Topic, 1),
+            "mention" => (MemoryKind::Mention, 0),
+            _ => (MemoryKind::Mention, 1),
+        };
+        self.memory.nth(kind, n).ok_or_else(|| {
+            match (kind, n) {
+                (MemoryKind::Topic, 0) => "no topic of the persona to echo",
+                (MemoryKind::Topic, _) => "no second topic to echo",
+                (MemoryKind::Mention, 0) => "nothing the user named to echo",
+                (MemoryKind::Mention, _) => "no second named thing to echo",
+            }
+            .to_owned()
+        })
     }
-    if text.contains("**") || text.contains("</") || text.contains("](") {
-        return Err(format!("{channel} shows no markup"));
+
+    fn value(&self, slot: &Slot<'_>) -> Result<Piece, String> {
+        let lang = self.lang;
+        let line = |l: &Option<String>, what: &str| {
+            l.clone()
+                .map(Piece::voice)
+                .ok_or_else(|| format!("the persona has no {lang} {what}"))
+        };
+        match slot {
+            Slot::Named("greeting") if self.default_greeting => Ok(Piece::voice(
+                self.voice
+                    .greeting
+                    .clone()
+                    .unwrap_or_else(|| default_greeting(lang).to_owned()),
+            )),
+            Slot::Named("greeting") => line(&self.voice.greeting, "greeting"),
+            Slot::Named("signoff") => line(&self.voice.signoff, "sign-off"),
+            Slot::Named("signature") => line(&self.voice.signature, "signature phrase"),
+            Slot::Named("emoji") => {
+                let n = self.emoji_used.get();
+                self.emoji_used.set(n + 1);
+                Ok(Piece::voice(self.voice.emoji(n)))
+            }
+            Slot::Named("user_name") => Some(self.user.name.trim())
+                .filter(|n| !n.is_empty())
+                .map(Piece::echo)
+                .ok_or_else(|| "the user has no display name".to_owned()),
+            Slot::Named("persona_name") => Ok(Piece::echo(self.persona.name.clone())),
+            Slot::Named("days_since") => Ok(Piece::voice(self.lapse_days.to_string())),
+            // A topic's name is the persona's own words; a named thing is the user's.
+            Slot::Named(name @ ("topic" | "topic2")) => {
+                self.item(name).map(|m| Piece::voice(m.label.clone()))
+            }
+            Slot::Named(name @ ("mention" | "mention2")) => {
+                self.item(name).map(|m| Piece::echo(m.label.clone()))
+            }
+            Slot::Named(other) => Err(format!("`{other}` is not a placeholder")),
+            Slot::Agreement { topic, forms } => {
+                let item = self.item(topic)?;
+                let grammar = self
+                    .persona
+                    .topics
+                    .iter()
+                    .find(|t| t.id == item.key)
+                    .and_then(|t| t.grammar.get(&lang))
+                    .ok_or_else(|| format!("the topic `{}` has no {lang} grammar", item.key))?;
+                Ok(Piece::voice(agree(forms, *grammar)))
+            }
+        }
     }
-    if let Some(flag) = checker.first_flag(text) {
-        return Err(format!(
-            "it mentions \"{}\" ({})",
-            flag.matched,
-            flag.category.as_str()
-        ));
+
+    /// What a template echoes (named things first) and its rank: the number of named things,
+    /// then, for templates that echo none, the number of topics.
+    fn echoes(&self, text: &str) -> (Vec<MemoryItem>, (usize, usize)) {
+        let mut names: Vec<&str> = Vec::new();
+        for slot in slots(text) {
+            let name = match slot {
+                Slot::Named(n @ ("mention" | "mention2" | "topic" | "topic2")) => n,
+                Slot::Agreement { topic, .. } => topic,
+                Slot::Named(_) => continue,
+            };
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names.sort_by_key(|n| match *n {
+            "mention" => 0,
+            "mention2" => 1,
+            "topic" => 2,
+            _ => 3,
+        });
+        let mentions = names.iter().filter(|n| n.starts_with("mention")).count();
+        let items = names
+            .iter()
+            .filter_map(|n| self.item(n).ok().cloned())
+            .collect();
+        let topics = if mentions == 0 { names.len() } else { 0 };
+        (items, (mentions, topics))
     }
-    Ok(())
 }
+
+#[cfg(test)]
+mod tests;

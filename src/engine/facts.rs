@@ -52,7 +52,7 @@ pub struct UserFacts {
 /// (already folded with [`fold_opt_out`]).
 pub fn is_opt_out(text: &str, folded_words: &[String]) -> bool {
     let t = fold_opt_out(text);
-    !t.is_empty() && folded_words.iter().any(|w| *w == t)
+    !t.is_empty() && folded_words.contains(&t)
 }
 
 /// The form opt-out words are compared in: trimmed, lowercase, trailing `.!` removed.

@@ -7,6 +7,7 @@
 //! only, no wall clock, no randomness.
 
 pub mod facts;
+pub mod spans;
 pub mod trace;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -509,11 +510,17 @@ impl Replay {
 pub struct ReplayOptions {
     /// Compose the texts of sent nudges (the population simulation skips it).
     pub compose: bool,
+    /// Varies the composer's choices of templates and phrasings; the same seed always gives
+    /// the same texts.
+    pub seed: u64,
 }
 
 impl Default for ReplayOptions {
     fn default() -> Self {
-        Self { compose: true }
+        Self {
+            compose: true,
+            seed: 0,
+        }
     }
 }
 
@@ -569,7 +576,7 @@ pub fn decide_user(
     if options.compose {
         let mut previous: Vec<Composed> = Vec::new();
         for d in decisions.iter_mut().filter(|d| d.outcome == Outcome::Sent) {
-            match compose::compose(persona, checker, user, d, &previous) {
+            match compose::compose(persona, checker, user, d, &previous, options.seed) {
                 ComposeOutcome::Message(composed, steps) => {
                     d.compose_trace = steps;
                     previous.push(composed.clone());
@@ -677,3 +684,6 @@ pub fn explain_at(
         decision_of_silence,
     }
 }
+
+#[cfg(test)]
+mod tests;

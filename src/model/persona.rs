@@ -22,14 +22,17 @@ pub const PERSONA_FORMAT_VERSION: u32 = 1;
 /// Text per language, such as several greetings in French and in English.
 pub type Localized<T> = BTreeMap<Lang, T>;
 
-/// The placeholders a follow-up template may use.
-pub const PLACEHOLDERS: [(&str, &str); 9] = [
+/// The placeholders a follow-up template may use. Besides them, an agreement such as
+/// `{topic:nouveaux/nouvelles}` picks the form agreeing with a topic (see [`crate::compose`]).
+pub const PLACEHOLDERS: [(&str, &str); 11] = [
     ("greeting", "one of the persona's greetings"),
     ("signoff", "one of the persona's sign-offs"),
     ("user_name", "the user's display name"),
     ("persona_name", "the persona's name"),
     ("topic", "a topic of the persona the user talked about"),
     ("mention", "a film, person or place the user named"),
+    ("topic2", "a second topic the user talked about"),
+    ("mention2", "a second thing the user named"),
     ("days_since", "whole days since the user's last message"),
     ("signature", "one of the persona's signature phrases"),
     (
@@ -168,6 +171,40 @@ pub struct Topic {
     /// Words that recognise the topic in a user's message, per language (case and accents are
     /// ignored when matching).
     pub keywords: Localized<Vec<String>>,
+    /// Gender and number of the name per language, for templates whose words agree with it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub grammar: Localized<Grammar>,
+}
+
+/// Grammatical gender and number of a topic's name in one language ("musiques de film":
+/// feminine plural).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grammar {
+    /// Gender.
+    pub gender: Gender,
+    /// Number.
+    pub number: Number,
+}
+
+/// Grammatical gender.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gender {
+    /// Masculine (also for languages without gender).
+    Masculine,
+    /// Feminine.
+    Feminine,
+}
+
+/// Grammatical number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Number {
+    /// Singular.
+    Singular,
+    /// Plural.
+    Plural,
 }
 
 /// A follow-up template.
@@ -623,6 +660,7 @@ impl Persona {
                 }
             }
         }
+        out.extend(crate::compose::validate::persona_diagnostics(self, &loc));
         out
     }
 }
@@ -650,20 +688,9 @@ fn check_template_text(
         ),
         Ok(refs) => {
             for r in refs {
-                if !PLACEHOLDERS.iter().any(|(name, _)| *name == r.name) {
+                if let Some(problem) = crate::compose::template::placeholder_problem(r.name) {
                     push(
-                        Diagnostic::error(
-                            field,
-                            format!(
-                                "unknown placeholder `{{{}}}`; the placeholders are {}",
-                                r.name,
-                                PLACEHOLDERS
-                                    .iter()
-                                    .map(|(n, _)| format!("{{{n}}}"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        ),
+                        Diagnostic::error(field, problem),
                         anchors,
                         &format!("{{{}}}", r.name),
                     );

@@ -16,6 +16,7 @@ pub const MIN_SENSITIVE_COOLDOWN_DAYS: i64 = 14;
 
 /// A persona's policy: a built-in preset by name, or a full custom policy saved with the persona.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[allow(clippy::large_enum_variant)] // A persona holds one; boxing would only obscure the file format.
 pub enum PolicyChoice {
     /// A built-in preset, by name (`omni`, `omni-conversation-start`, `omni-two-weeks`, `pushy`).
     Preset(String),

@@ -1,0 +1,991 @@
+//! Conversation memory: what a persona can follow up on from a user's past messages.
+//!
+//! Two kinds of things are remembered:
+//! - the persona's **topics**, recognised by their keywords in any of the persona's languages
+//!   (case- and accent-insensitive; the last word of a keyword may take a plural `s` or `x`);
+//! - the **mentions**: the specific things the user named. Entries of the persona's lexicon
+//!   (film titles, composers, dishes…) are found case- and accent-insensitively and echoed in the
+//!   persona's spelling; other names are taken from quoted phrases ("…", «…», “…”) and from runs
+//!   of capitalised words ("Blade Runner", "The Hours"), leaving out sentence-initial words on
+//!   their own, acronyms, greetings and fillers, days and months, and the persona's and user's
+//!   names.
+//!
+//! Items are ranked by recency (the most recent message naming them), then by how many messages
+//! named them, then lexicon and quoted names before guessed capitalised ones, then by position in
+//! that message. Messages the safety check flags are left out whole (a user who mentioned a
+//! funeral is not asked about anything in that message), and so are names the check flags, names
+//! of the persona's forbidden topics, and items an earlier nudge to this user already echoed
+//! unless the user brought them up again after it.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::Composed;
+use super::text::{Phrase, Token, tokens};
+use crate::engine::trace::local_short;
+use crate::model::{Lang, Persona, Sender, User};
+use crate::safety::{Category, SafetyChecker};
+
+/// Messages older than this many days before a nudge are not remembered.
+pub const MEMORY_HORIZON_DAYS: i64 = 30;
+
+/// The longest quoted phrase taken as a name, in words.
+const MAX_QUOTED_WORDS: usize = 6;
+
+/// The longest quoted phrase taken as a name, in characters.
+const MAX_QUOTED_CHARS: usize = 60;
+
+/// Something the user talked about that a nudge can echo.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryItem {
+    /// `topic` or `mention`.
+    pub kind: MemoryKind,
+    /// The persona's topic id, or the matching key of the named thing.
+    pub key: String,
+    /// The words used in the nudge ("musiques de film", "Hans Zimmer").
+    pub label: String,
+    /// Event index of the most recent message it came from.
+    pub event: u32,
+    /// When that message was sent.
+    pub at: DateTime<Utc>,
+    /// How many of the user's messages mention it.
+    pub count: u32,
+    /// How it was recognised.
+    pub source: MemorySource,
+    /// The words the user wrote in that message ("BO", "hans zimmer").
+    pub matched: String,
+}
+
+/// What a memory item is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemoryKind {
+    /// A topic of the persona, recognised by its keywords.
+    Topic,
+    /// A film, person, place or dish the user named.
+    Mention,
+}
+
+/// How a memory item was recognised in a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemorySource {
+    /// One of the topic's keywords.
+    Keyword,
+    /// An entry of the persona's lexicon.
+    Lexicon,
+    /// A phrase the user put in quotes.
+    Quoted,
+    /// A run of capitalised words.
+    Capitalised,
+}
+
+impl MemorySource {
+    /// Lower ranks first among equally recent and frequent mentions.
+    fn rank(self) -> u8 {
+        match self {
+            MemorySource::Keyword | MemorySource::Lexicon => 0,
+            MemorySource::Quoted => 1,
+            MemorySource::Capitalised => 2,
+        }
+    }
+
+    /// A few words for traces.
+    pub fn describe(self) -> &'static str {
+        match self {
+            MemorySource::Keyword => "keyword",
+            MemorySource::Lexicon => "lexicon entry",
+            MemorySource::Quoted => "quoted",
+            MemorySource::Capitalised => "capitalised name",
+        }
+    }
+}
+
+/// Why something the user said is not remembered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "why")]
+pub enum Skip {
+    /// The whole message was flagged by the safety check.
+    FlaggedMessage {
+        /// Event index of the message.
+        event: u32,
+        /// When it was sent.
+        at: DateTime<Utc>,
+        /// The category of its first flag.
+        category: Category,
+    },
+    /// The name itself was flagged by the safety check.
+    FlaggedName {
+        /// The name.
+        label: String,
+        /// The category of its first flag.
+        category: Category,
+    },
+    /// The name falls under one of the persona's forbidden topics.
+    Forbidden {
+        /// The name.
+        label: String,
+        /// The forbidden topic.
+        topic: String,
+    },
+    /// An earlier nudge already echoed it, and the user has not brought it up since.
+    FollowedUp {
+        /// The item.
+        label: String,
+        /// When the nudge that echoed it was sent.
+        at: DateTime<Utc>,
+    },
+}
+
+/// What the persona remembers of a user before a nudge: items ranked best first, and what it
+/// deliberately left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Memory {
+    /// Remembered items, best first.
+    pub items: Vec<MemoryItem>,
+    /// What was left out, and why.
+    pub skipped: Vec<Skip>,
+}
+
+impl Memory {
+    /// The `n`-th best item of `kind` (0 for the best).
+    pub fn nth(&self, kind: MemoryKind, n: usize) -> Option<&MemoryItem> {
+        self.items.iter().filter(|i| i.kind == kind).nth(n)
+    }
+
+    /// One sentence for the decision trace: the top items with their source messages, and what
+    /// was left out.
+    pub fn sentence(&self, user: &User) -> String {
+        let tz = user.timezone;
+        let mut s = if self.items.is_empty() {
+            "Nothing to echo: no topic of the persona or named thing in the user's messages."
+                .to_owned()
+        } else {
+            let shown: Vec<String> = self
+                .items
+                .iter()
+                .take(4)
+                .map(|i| item_phrase(i, user, tz))
+                .collect();
+            let more = self.items.len().saturating_sub(4);
+            format!(
+                "Remembers, best first: {}{}.",
+                shown.join("; "),
+                if more > 0 {
+                    format!("; and {more} more")
+                } else {
+                    String::new()
+                }
+            )
+        };
+        if !self.skipped.is_empty() {
+            let left: Vec<String> = self
+                .skipped
+                .iter()
+                .map(|k| match k {
+                    Skip::FlaggedMessage { at, category, .. } => format!(
+                        "the message of {} (flagged {})",
+                        local_short(*at, tz),
+                        category.as_str()
+                    ),
+                    Skip::FlaggedName { label, category } => {
+                        format!("\"{label}\" (flagged {})", category.as_str())
+                    }
+                    Skip::Forbidden { label, topic } => {
+                        format!("\"{label}\" (forbidden topic \"{topic}\")")
+                    }
+                    Skip::FollowedUp { label, at } => format!(
+                        "\"{label}\" (already followed up on {})",
+                        local_short(*at, tz)
+                    ),
+                })
+                .collect();
+            s.push_str(&format!(" Left out: {}.", left.join(", ")));
+        }
+        s
+    }
+}
+
+/// "mention \"Interstellar\" (lexicon entry, 2 messages, last on 7 Jan 09:15: \"…\")".
+pub fn item_phrase(item: &MemoryItem, user: &User, tz: Tz) -> String {
+    format!(
+        "{} \"{}\" ({}{}, last on {}: {})",
+        match item.kind {
+            MemoryKind::Topic => "topic",
+            MemoryKind::Mention => "mention",
+        },
+        item.label,
+        if item.source == MemorySource::Keyword {
+            format!("keyword \"{}\"", item.matched)
+        } else {
+            item.source.describe().to_owned()
+        },
+        if item.count > 1 {
+            format!(", {} messages", item.count)
+        } else {
+            String::new()
+        },
+        local_short(item.at, tz),
+        quote_around(user, item)
+    )
+}
+
+/// "the message of 7 Jan 09:15: \"…revu Interstellar hier soir…\"": where an item comes from.
+pub fn source_phrase(item: &MemoryItem, user: &User) -> String {
+    format!(
+        "from the message of {}: {}",
+        local_short(item.at, user.timezone),
+        quote_around(user, item)
+    )
+}
+
+/// The source message of `item`, quoted and cut around the words it matched.
+fn quote_around(user: &User, item: &MemoryItem) -> String {
+    const WIDTH: usize = 60;
+    let Some(text) = user
+        .events
+        .get(item.event as usize)
+        .map(|e| e.text.as_str())
+    else {
+        return "\"\"".to_owned();
+    };
+    let at = text.find(&item.matched).unwrap_or(0);
+    let chars_before = text[..at].chars().count();
+    let total = text.chars().count();
+    let start = if total <= WIDTH {
+        0
+    } else {
+        chars_before.saturating_sub(WIDTH / 3).min(total - WIDTH)
+    };
+    let shown: String = text.chars().skip(start).take(WIDTH).collect();
+    format!(
+        "\"{}{}{}\"",
+        if start > 0 { "…" } else { "" },
+        shown.trim(),
+        if start + WIDTH < total { "…" } else { "" }
+    )
+}
+
+/// One thing found in one message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// Topic or mention.
+    pub kind: MemoryKind,
+    /// Topic id or matching key.
+    pub key: String,
+    /// The words a nudge would use.
+    pub label: String,
+    /// How it was recognised.
+    pub source: MemorySource,
+    /// The words as written in the message.
+    pub matched: String,
+    /// Byte offset in the message.
+    pub pos: usize,
+}
+
+/// A persona's recognisers, compiled once: topic keywords, lexicon entries, names to ignore.
+#[derive(Clone, Debug)]
+pub struct Recognizer {
+    topics: Vec<(String, String, Phrase)>,
+    lexicon: Vec<(String, Phrase)>,
+    keyword_keys: HashSet<String>,
+    persona_words: HashSet<String>,
+    forbidden: Vec<(String, Phrase)>,
+}
+
+/// Words that never make a name on their own or at the edge of one: fillers, greetings,
+/// pronouns, days and months (matching keys).
+const STOP_WORDS: &[&str] = &[
+    // French
+    "je",
+    "tu",
+    "il",
+    "elle",
+    "on",
+    "nous",
+    "vous",
+    "ils",
+    "elles",
+    "le",
+    "la",
+    "les",
+    "un",
+    "une",
+    "des",
+    "du",
+    "et",
+    "mais",
+    "ou",
+    "donc",
+    "car",
+    "oui",
+    "non",
+    "merci",
+    "bonjour",
+    "bonsoir",
+    "salut",
+    "coucou",
+    "super",
+    "genial",
+    "bravo",
+    "alors",
+    "bref",
+    "bon",
+    "bien",
+    "tres",
+    "pas",
+    "plus",
+    "ce",
+    "cet",
+    "cette",
+    "ces",
+    "ca",
+    "qui",
+    "que",
+    "quoi",
+    "quand",
+    "comment",
+    "pourquoi",
+    "quel",
+    "quelle",
+    "hier",
+    "demain",
+    "aujourd",
+    "hui",
+    "note",
+    "ah",
+    "oh",
+    "eh",
+    "hein",
+    "voila",
+    "enfin",
+    "sinon",
+    "aussi",
+    "cher",
+    "chere",
+    "madame",
+    "monsieur",
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "janvier",
+    "fevrier",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
+    "noel", // English
+    "i",
+    "im",
+    "me",
+    "my",
+    "we",
+    "you",
+    "he",
+    "she",
+    "it",
+    "they",
+    "the",
+    "a",
+    "an",
+    "and",
+    "but",
+    "so",
+    "or",
+    "also",
+    "yes",
+    "yeah",
+    "yep",
+    "no",
+    "nope",
+    "thanks",
+    "thank",
+    "ok",
+    "okay",
+    "hi",
+    "hey",
+    "hello",
+    "dear",
+    "cool",
+    "great",
+    "wow",
+    "lol",
+    "what",
+    "when",
+    "why",
+    "how",
+    "who",
+    "where",
+    "which",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "here",
+    "just",
+    "still",
+    "maybe",
+    "well",
+    "sure",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "christmas",
+    "today",
+    "tomorrow",
+    "yesterday",
+    "tonight",
+];
+
+/// Articles that open titles ("The Hours", "La Grande Vadrouille").
+const ARTICLES: &[&str] = &["the", "a", "an", "le", "la", "les", "l", "un", "une"];
+
+/// Lowercase words that may join capitalised words into one name ("Pirates of the Caribbean").
+const CONNECTORS: &[&str] = &[
+    "of", "the", "and", "a", "an", "in", "on", "at", "to", "for", "de", "du", "des", "la", "le",
+    "les", "l", "d", "et", "y", "van", "von", "der", "da", "di", "del", "dos", "sur", "aux", "au",
+    "en",
+];
+
+impl Recognizer {
+    /// Compiles the recognisers of `persona`, labelling topics in `lang`.
+    pub fn new(persona: &Persona, lang: Lang) -> Self {
+        let mut topics = Vec::new();
+        let mut keyword_keys = HashSet::new();
+        for topic in &persona.topics {
+            let label = topic
+                .name
+                .get(&lang)
+                .or_else(|| topic.name.values().next())
+                .cloned()
+                .unwrap_or_else(|| topic.id.clone());
+            for keyword in topic.keywords.values().flatten() {
+                let phrase = Phrase::new(keyword);
+                if phrase.is_empty() {
+                    continue;
+                }
+                keyword_keys.insert(phrase.keys.join(" "));
+                topics.push((topic.id.clone(), label.clone(), phrase));
+            }
+        }
+        let lexicon = persona
+            .lexicon
+            .iter()
+            .map(|e| (e.clone(), Phrase::new(e)))
+            .filter(|(_, p)| !p.is_empty())
+            .collect();
+        let persona_words = tokens(&persona.name)
+            .into_iter()
+            .map(|t| t.key)
+            .filter(|k| k.chars().count() > 2)
+            .collect();
+        let forbidden = persona
+            .forbidden_topics
+            .iter()
+            .map(|f| (f.clone(), Phrase::new(f)))
+            .filter(|(_, p)| !p.is_empty())
+            .collect();
+        Self {
+            topics,
+            lexicon,
+            keyword_keys,
+            persona_words,
+            forbidden,
+        }
+    }
+
+    /// The forbidden topic `text` raises, if any.
+    pub fn forbidden_in(&self, text: &str) -> Option<&str> {
+        let words = tokens(text);
+        self.forbidden
+            .iter()
+            .find(|(_, p)| p.find_in(&words, true).is_some())
+            .map(|(f, _)| f.as_str())
+    }
+
+    /// Everything recognised in one message of a user named `user_name`, in text order, each
+    /// item once.
+    pub fn scan(&self, text: &str, user_name: &str) -> Vec<Found> {
+        let words = tokens(text);
+        let mut found: Vec<Found> = Vec::new();
+        let mut push = |f: Found| {
+            if !found.iter().any(|o| o.kind == f.kind && o.key == f.key) {
+                found.push(f);
+            }
+        };
+        // Topics.
+        for (id, label, phrase) in &self.topics {
+            if let Some(i) = phrase.find_in(&words, true) {
+                let last = &words[i + phrase.keys.len() - 1];
+                push(Found {
+                    kind: MemoryKind::Topic,
+                    key: id.clone(),
+                    label: label.clone(),
+                    source: MemorySource::Keyword,
+                    matched: text[words[i].start..last.end].to_owned(),
+                    pos: words[i].start,
+                });
+            }
+        }
+        // Lexicon entries, longest first so that a title is not cut by a shorter entry.
+        let mut covered = vec![false; words.len()];
+        let mut order: Vec<&(String, Phrase)> = self.lexicon.iter().collect();
+        order.sort_by_key(|(_, p)| std::cmp::Reverse(p.keys.len()));
+        for (entry, phrase) in order {
+            let n = phrase.keys.len();
+            for i in 0..words.len() {
+                if covered[i..(i + n).min(words.len())].iter().any(|c| *c)
+                    || !phrase.matches_at(&words, i, false)
+                {
+                    continue;
+                }
+                covered[i..i + n].iter_mut().for_each(|c| *c = true);
+                push(Found {
+                    kind: MemoryKind::Mention,
+                    key: phrase.keys.join(" "),
+                    label: entry.clone(),
+                    source: MemorySource::Lexicon,
+                    matched: text[words[i].start..words[i + n - 1].end].to_owned(),
+                    pos: words[i].start,
+                });
+            }
+        }
+        let user_words: HashSet<String> = tokens(user_name).into_iter().map(|t| t.key).collect();
+        // Quoted phrases.
+        for (start, end) in quoted_spans(text) {
+            let inner: Vec<usize> = (0..words.len())
+                .filter(|&i| words[i].start >= start && words[i].end <= end)
+                .collect();
+            let already = inner.iter().any(|&i| covered[i]);
+            inner.iter().for_each(|&i| covered[i] = true);
+            if already || inner.is_empty() || inner.len() > MAX_QUOTED_WORDS {
+                continue;
+            }
+            let label = clean_label(&text[start..end]);
+            if label.chars().count() > MAX_QUOTED_CHARS || !label.chars().any(char::is_alphabetic) {
+                continue;
+            }
+            let key = Phrase::new(&label).keys.join(" ");
+            if self.is_ignored(&key, &user_words) {
+                continue;
+            }
+            push(Found {
+                kind: MemoryKind::Mention,
+                key,
+                label: label.clone(),
+                source: MemorySource::Quoted,
+                matched: label,
+                pos: start,
+            });
+        }
+        // Capitalised runs.
+        for (first, last) in capitalised_runs(text, &words, &covered) {
+            let Some((first, last)) = self.trim_run(text, &words, first, last, &user_words) else {
+                continue;
+            };
+            let label = clean_label(&text[words[first].start..words[last].end]);
+            let key = words[first..=last]
+                .iter()
+                .map(|w| w.key.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            if self.is_ignored(&key, &user_words) {
+                continue;
+            }
+            push(Found {
+                kind: MemoryKind::Mention,
+                key,
+                label: label.clone(),
+                source: MemorySource::Capitalised,
+                matched: label,
+                pos: words[first].start,
+            });
+        }
+        found.sort_by_key(|f| f.pos);
+        found
+    }
+
+    /// Whether a name's key is a keyword, the persona's or the user's name, or a stop word.
+    fn is_ignored(&self, key: &str, user_words: &HashSet<String>) -> bool {
+        let parts: Vec<&str> = key.split(' ').collect();
+        self.keyword_keys.contains(key)
+            || parts
+                .iter()
+                .all(|p| self.persona_words.contains(*p) || user_words.contains(*p))
+            || (parts.len() == 1 && STOP_WORDS.contains(&parts[0]))
+    }
+
+    /// Trims fillers and names off the ends of a capitalised run; `None` when nothing that
+    /// names something is left. A run that starts a sentence must keep two capitalised words,
+    /// since a sentence's first word is capitalised anyway.
+    fn trim_run(
+        &self,
+        text: &str,
+        words: &[Token<'_>],
+        mut first: usize,
+        mut last: usize,
+        user_words: &HashSet<String>,
+    ) -> Option<(usize, usize)> {
+        let starts_sentence = starts_sentence(text, words, first);
+        let drop = |w: &Token<'_>| {
+            STOP_WORDS.contains(&w.key.as_str())
+                || self.persona_words.contains(&w.key)
+                || user_words.contains(&w.key)
+                || CONNECTORS.contains(&w.key.as_str())
+        };
+        // A capitalised article inside a sentence belongs to a title ("j'écoute The Hours").
+        while first <= last
+            && drop(&words[first])
+            && (starts_sentence || !ARTICLES.contains(&words[first].key.as_str()))
+        {
+            first += 1;
+        }
+        while last >= first && drop(&words[last]) {
+            if last == 0 {
+                return None;
+            }
+            last -= 1;
+        }
+        if first > last {
+            return None;
+        }
+        let capitals = words[first..=last]
+            .iter()
+            .filter(|w| w.is_capitalised())
+            .count();
+        let needed = if starts_sentence { 2 } else { 1 };
+        (capitals >= needed).then_some((first, last))
+    }
+}
+
+/// Whether word `i` opens a sentence of `text`.
+fn starts_sentence(text: &str, words: &[Token<'_>], i: usize) -> bool {
+    let before = if i == 0 {
+        &text[..words[i].start]
+    } else {
+        &text[words[i - 1].end..words[i].start]
+    };
+    i == 0 || before.contains(['.', '!', '?', '…', '\n', ':', '"', '«', '“', '('])
+}
+
+/// Runs of capitalised words (joined by spaces, hyphens or apostrophes, with at most two
+/// connectors in a row and numbers after a name), as first and last word indexes.
+fn capitalised_runs(text: &str, words: &[Token<'_>], covered: &[bool]) -> Vec<(usize, usize)> {
+    let capital = |i: usize| words[i].is_capitalised() && !covered[i];
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if !capital(i) {
+            i += 1;
+            continue;
+        }
+        let mut last = i;
+        let mut k = i + 1;
+        let mut connectors = 0;
+        while k < words.len() && !covered[k] {
+            let gap = &text[words[k - 1].end..words[k].start];
+            let joined = !gap.is_empty()
+                && gap.chars().count() <= 2
+                && gap
+                    .chars()
+                    .all(|c| matches!(c, ' ' | '-' | '\'' | '’' | '\u{a0}'));
+            if !joined {
+                break;
+            }
+            if capital(k) || (words[k].is_number() && connectors == 0) {
+                last = k;
+                connectors = 0;
+            } else if CONNECTORS.contains(&words[k].key.as_str()) && connectors < 2 {
+                connectors += 1;
+            } else {
+                break;
+            }
+            k += 1;
+        }
+        runs.push((i, last));
+        i = last + 1;
+    }
+    runs
+}
+
+/// Byte ranges of the insides of quoted phrases: "…", «…», “…”.
+fn quoted_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    for (open, close) in [('"', '"'), ('«', '»'), ('“', '”')] {
+        let mut rest = 0;
+        while let Some(i) = text[rest..].find(open) {
+            let start = rest + i + open.len_utf8();
+            let Some(j) = text[start..].find(close) else {
+                break;
+            };
+            spans.push((start, start + j));
+            rest = start + j + close.len_utf8();
+        }
+    }
+    spans
+}
+
+/// A name as a nudge can show it: one line, no markup or braces, no edge punctuation.
+pub fn clean_label(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| {
+            if c.is_whitespace() {
+                ' '
+            } else if matches!(
+                c,
+                '{' | '}' | '<' | '>' | '*' | '_' | '`' | '~' | '[' | ']' | '#'
+            ) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    cleaned
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, ')' | '!' | '?' | '\''))
+        .trim_end_matches(['!', '?'])
+        .to_owned()
+}
+
+/// What the persona remembers of `user`'s messages before `before`, labelled in `lang`, given
+/// the nudges already composed for this user (`previous`, oldest first).
+pub fn remember(
+    persona: &Persona,
+    checker: &SafetyChecker,
+    user: &User,
+    before: DateTime<Utc>,
+    lang: Lang,
+    previous: &[Composed],
+) -> Memory {
+    remember_with(
+        &Recognizer::new(persona, lang),
+        checker,
+        user,
+        before,
+        previous,
+    )
+}
+
+/// [`remember`] with the persona's recognisers already compiled.
+pub fn remember_with(
+    recognizer: &Recognizer,
+    checker: &SafetyChecker,
+    user: &User,
+    before: DateTime<Utc>,
+    previous: &[Composed],
+) -> Memory {
+    let from = before - Duration::days(MEMORY_HORIZON_DAYS);
+    let mut items: Vec<(MemoryItem, usize, u8)> = Vec::new();
+    let mut skipped = Vec::new();
+    for (i, e) in user.events.iter().enumerate() {
+        if e.from != Sender::User || e.at >= before || e.at < from {
+            continue;
+        }
+        if let Some(flag) = checker.first_flag(&e.text) {
+            skipped.push(Skip::FlaggedMessage {
+                event: i as u32,
+                at: e.at,
+                category: flag.category,
+            });
+            continue;
+        }
+        for f in recognizer.scan(&e.text, &user.name) {
+            if let Some((item, pos, rank)) = items
+                .iter_mut()
+                .find(|(it, _, _)| it.kind == f.kind && it.key == f.key)
+            {
+                item.count += 1;
+                item.at = e.at;
+                item.event = i as u32;
+                item.matched = f.matched;
+                item.source = f.source;
+                *pos = f.pos;
+                *rank = f.source.rank();
+            } else {
+                let rank = f.source.rank();
+                items.push((
+                    MemoryItem {
+                        kind: f.kind,
+                        key: f.key,
+                        label: f.label,
+                        event: i as u32,
+                        at: e.at,
+                        count: 1,
+                        source: f.source,
+                        matched: f.matched,
+                    },
+                    f.pos,
+                    rank,
+                ));
+            }
+        }
+    }
+    items.sort_by(|(a, apos, arank), (b, bpos, brank)| {
+        b.at.cmp(&a.at)
+            .then(b.count.cmp(&a.count))
+            .then(arank.cmp(brank))
+            .then(apos.cmp(bpos))
+            .then(a.key.cmp(&b.key))
+    });
+    let mut kept = Vec::with_capacity(items.len());
+    for (item, _, _) in items {
+        if item.kind == MemoryKind::Mention {
+            if let Some(flag) = checker.first_flag(&item.label) {
+                skipped.push(Skip::FlaggedName {
+                    label: item.label,
+                    category: flag.category,
+                });
+                continue;
+            }
+            if let Some(topic) = recognizer.forbidden_in(&item.label) {
+                skipped.push(Skip::Forbidden {
+                    label: item.label,
+                    topic: topic.to_owned(),
+                });
+                continue;
+            }
+        }
+        let echoed_at = previous
+            .iter()
+            .filter(|p| {
+                p.echoed
+                    .iter()
+                    .any(|m| m.kind == item.kind && m.key == item.key)
+            })
+            .map(|p| p.at)
+            .max();
+        if let Some(at) = echoed_at
+            && item.at < at
+        {
+            skipped.push(Skip::FollowedUp {
+                label: item.label,
+                at,
+            });
+            continue;
+        }
+        kept.push(item);
+    }
+    Memory {
+        items: kept,
+        skipped,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn maestro() -> Persona {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/personas/cinema-maestro.ron");
+        Persona::load(path.as_ref()).expect("the shipped persona loads")
+    }
+
+    fn labels(found: &[Found]) -> Vec<(MemoryKind, &str)> {
+        found.iter().map(|f| (f.kind, f.label.as_str())).collect()
+    }
+
+    #[test]
+    fn lexicon_entries_are_found_in_any_case_and_spelled_as_the_persona_does() {
+        let r = Recognizer::new(&maestro(), Lang::Fr);
+        let found = r.scan("j'ai revu interstellar, avec hans zimmer à fond", "Léa");
+        assert_eq!(
+            labels(&found),
+            [
+                (MemoryKind::Mention, "Interstellar"),
+                (MemoryKind::Mention, "Hans Zimmer")
+            ]
+        );
+        assert_eq!(found[1].matched, "hans zimmer");
+    }
+
+    #[test]
+    fn topics_are_found_by_keyword_without_accents_or_case() {
+        let r = Recognizer::new(&maestro(), Lang::Fr);
+        let found = r.scan("Tu connais la BO ? Et les THEMES de compositrices", "");
+        let kinds: Vec<_> = found
+            .iter()
+            .filter(|f| f.kind == MemoryKind::Topic)
+            .map(|f| (f.key.as_str(), f.matched.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [("soundtracks", "BO"), ("composers", "compositrices")]
+        );
+        // The label is the topic's name in the nudge's language.
+        let en = Recognizer::new(&maestro(), Lang::En);
+        assert_eq!(en.scan("la BO", "")[0].label, "soundtracks");
+    }
+
+    #[test]
+    fn capitalised_and_quoted_names_are_taken_and_fillers_left() {
+        let r = Recognizer::new(&maestro(), Lang::En);
+        let found = r.scan(
+            "Merci Maestro ! Super, j'écoute The Hours. On Saturday I saw Blade Runner 2049 \
+             with Agnès, and «La Grande Vadrouille» too. Noté.",
+            "Léa",
+        );
+        assert_eq!(
+            labels(&found),
+            [
+                (MemoryKind::Mention, "The Hours"),
+                (MemoryKind::Mention, "Blade Runner 2049"),
+                (MemoryKind::Mention, "Agnès"),
+                (MemoryKind::Mention, "La Grande Vadrouille"),
+            ]
+        );
+        assert_eq!(found[3].source, MemorySource::Quoted);
+        // A sentence-initial word alone is not a name; nor is an acronym or the user's name.
+        assert!(r.scan("Pas encore ! STOP. Léa est là.", "Léa").is_empty());
+        // Two capitalised words opening a sentence are.
+        assert_eq!(
+            labels(&r.scan("Ennio Morricone forever", "")),
+            [(MemoryKind::Mention, "Ennio Morricone")]
+        );
+    }
+
+    #[test]
+    fn labels_lose_markup_and_edge_punctuation() {
+        assert_eq!(clean_label("  *Dune*, "), "Dune");
+        assert_eq!(clean_label("Star\nWars {x}"), "Star Wars x");
+        assert_eq!(clean_label("Amélie."), "Amélie");
+    }
+}

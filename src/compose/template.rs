@@ -1,0 +1,438 @@
+//! Filling templates: named placeholders, agreement with topics, French elision and contraction.
+//!
+//! A template is text with `{placeholders}` ([`PLACEHOLDERS`]). Besides those, an **agreement**
+//! `{topic:nouveaux/nouvelles}` picks the form that agrees with the topic the nudge echoes
+//! (`topic` or `topic2`), from the topic's grammar in the template's language: two forms are
+//! masculine/feminine, four forms are masculine singular / feminine singular / masculine plural /
+//! feminine plural; forms may be empty (`préféré{topic:/e/s/es}`).
+//!
+//! In French, inserted words are joined as French requires: "de" + "Ennio Morricone" gives
+//! "d'Ennio Morricone", "à" + "Le Seigneur des anneaux" gives "au Seigneur des anneaux". A value
+//! that opens a sentence is capitalised. Spaces left by empty values are tidied.
+
+use crate::model::Lang;
+use crate::model::persona::{Gender, Grammar, Number, PLACEHOLDERS, placeholders};
+
+/// A placeholder of a template, parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Slot<'a> {
+    /// A named value: `{greeting}`, `{mention}`…
+    Named(&'a str),
+    /// A form agreeing with a topic: `{topic:nouveaux/nouvelles}`.
+    Agreement {
+        /// `topic` or `topic2`.
+        topic: &'a str,
+        /// The forms: masculine/feminine, or the four gender × number forms.
+        forms: Vec<&'a str>,
+    },
+}
+
+/// The placeholders an agreement can refer to.
+pub const AGREEING: [&str; 2] = ["topic", "topic2"];
+
+/// Parses the text between a placeholder's braces.
+pub fn parse_slot(name: &str) -> Result<Slot<'_>, String> {
+    if let Some((topic, forms)) = name.split_once(':') {
+        if !AGREEING.contains(&topic) {
+            return Err(format!(
+                "`{{{name}}}`: an agreement refers to {{topic}} or {{topic2}}, not `{topic}`"
+            ));
+        }
+        let forms: Vec<&str> = forms.split('/').collect();
+        if forms.len() != 2 && forms.len() != 4 {
+            return Err(format!(
+                "`{{{name}}}`: an agreement has 2 forms (masculine/feminine) or 4 (masculine singular/feminine singular/masculine plural/feminine plural), not {}",
+                forms.len()
+            ));
+        }
+        return Ok(Slot::Agreement { topic, forms });
+    }
+    if PLACEHOLDERS.iter().any(|(n, _)| *n == name) {
+        Ok(Slot::Named(name))
+    } else {
+        Err(format!(
+            "unknown placeholder `{{{name}}}`; the placeholders are {}, and agreements such as {{topic:nouveaux/nouvelles}}",
+            PLACEHOLDERS
+                .iter()
+                .map(|(n, _)| format!("{{{n}}}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+}
+
+/// What is wrong with a placeholder name, for validation; `None` when it is fine.
+pub fn placeholder_problem(name: &str) -> Option<String> {
+    parse_slot(name).err()
+}
+
+/// The slots of a template text, in order (malformed or unknown ones left out).
+pub fn slots(text: &str) -> Vec<Slot<'_>> {
+    placeholders(text)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|r| parse_slot(r.name).ok())
+        .collect()
+}
+
+/// The form of an agreement for a topic of `grammar`.
+pub fn agree<'a>(forms: &[&'a str], grammar: Grammar) -> &'a str {
+    let gender = usize::from(grammar.gender == Gender::Feminine);
+    let index = if forms.len() == 4 {
+        gender + 2 * usize::from(grammar.number == Number::Plural)
+    } else {
+        gender
+    };
+    forms.get(index).copied().unwrap_or("")
+}
+
+/// Where a filled value comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The persona's own words (greetings, sign-offs, agreement forms).
+    Voice,
+    /// Words from the conversation or the user's profile (names, topics).
+    Echo,
+}
+
+/// The value of one placeholder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Piece {
+    /// The text to insert.
+    pub text: String,
+    /// Where it comes from.
+    pub origin: Origin,
+}
+
+impl Piece {
+    /// The persona's own words.
+    pub fn voice(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            origin: Origin::Voice,
+        }
+    }
+
+    /// Words from the conversation.
+    pub fn echo(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            origin: Origin::Echo,
+        }
+    }
+}
+
+/// A filled template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filled {
+    /// The text.
+    pub text: String,
+    /// The same text with echoed words replaced by `…`: what the persona itself says, for the
+    /// `tu`/`vous` check (a film called "Rendez-vous" is not the persona saying "vous").
+    pub voice_text: String,
+    /// The values in placeholder order, as a WhatsApp template's parameters.
+    pub params: Vec<String>,
+}
+
+/// Fills `text` in `lang`; `value` gives each slot's value or why it has none. The error names
+/// the placeholder that could not be filled and why.
+pub fn fill(
+    text: &str,
+    lang: Lang,
+    value: impl Fn(&Slot<'_>) -> Result<Piece, String>,
+) -> Result<Filled, String> {
+    let refs = placeholders(text)?;
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut voice = String::with_capacity(text.len() + 64);
+    let mut params = Vec::with_capacity(refs.len());
+    let mut at = 0;
+    for r in refs {
+        out.push_str(&text[at..r.start]);
+        voice.push_str(&text[at..r.start]);
+        let slot = parse_slot(r.name)?;
+        let piece = value(&slot).map_err(|why| format!("{{{}}}: {why}", r.name))?;
+        join(&mut out, &piece.text, lang);
+        let inserted = join(&mut voice, &piece.text, lang);
+        if piece.origin == Origin::Echo && !inserted.is_empty() {
+            let cut = voice.len() - inserted.len();
+            voice.truncate(cut);
+            voice.push('…');
+        }
+        params.push(piece.text);
+        at = r.start + r.name.len() + 2;
+    }
+    out.push_str(&text[at..]);
+    voice.push_str(&text[at..]);
+    Ok(Filled {
+        text: tidy(&out, lang),
+        voice_text: tidy(&voice, lang),
+        params,
+    })
+}
+
+/// Appends `piece` to `out`, capitalising it at a sentence start and, in French, eliding or
+/// contracting the word before it. Returns the text appended.
+pub fn join(out: &mut String, piece: &str, lang: Lang) -> String {
+    let mut piece = piece.to_owned();
+    if lang == Lang::Fr {
+        piece = french_junction(out, &piece);
+    }
+    let before = out.trim_end();
+    if before.is_empty() || before.ends_with(['.', '!', '?', '…']) {
+        piece = capitalise(&piece);
+    }
+    out.push_str(&piece);
+    piece
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) if first.is_lowercase() => first.to_uppercase().chain(chars).collect(),
+        _ => text.to_owned(),
+    }
+}
+
+/// Whether `out` ends with the word `word` and one space (any case for the first letter).
+fn ends_with_word(out: &str, word: &str) -> bool {
+    let Some(rest) = out.strip_suffix(' ') else {
+        return false;
+    };
+    if rest.len() < word.len() || !rest.is_char_boundary(rest.len() - word.len()) {
+        return false;
+    }
+    let (head, tail) = rest.split_at(rest.len() - word.len());
+    tail.to_lowercase() == word
+        && head
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric() && c != '-')
+}
+
+fn starts_with_vowel(text: &str) -> bool {
+    text.chars().next().is_some_and(|c| {
+        matches!(
+            c.to_lowercase().next().unwrap_or(c),
+            'a' | 'e'
+                | 'i'
+                | 'o'
+                | 'u'
+                | 'à'
+                | 'â'
+                | 'é'
+                | 'è'
+                | 'ê'
+                | 'ë'
+                | 'î'
+                | 'ï'
+                | 'ô'
+                | 'ù'
+                | 'û'
+                | 'œ'
+        )
+    })
+}
+
+/// French contraction ("à le" → "au") and elision ("de Ennio" → "d'Ennio") at the junction of
+/// `out` and `piece`; edits `out` and returns the piece to append.
+fn french_junction(out: &mut String, piece: &str) -> String {
+    const CONTRACTIONS: [(&str, &str, &str); 4] = [
+        ("à", "le ", "au "),
+        ("à", "les ", "aux "),
+        ("de", "le ", "du "),
+        ("de", "les ", "des "),
+    ];
+    for (prep, article, contracted) in CONTRACTIONS {
+        let starts = piece
+            .get(..article.len())
+            .is_some_and(|p| p.to_lowercase() == article);
+        if starts && ends_with_word(out, prep) {
+            let cut = out.len() - prep.len() - 1;
+            let capital = out[cut..].starts_with(|c: char| c.is_uppercase());
+            out.truncate(cut);
+            out.push_str(&if capital {
+                capitalise(contracted)
+            } else {
+                contracted.to_owned()
+            });
+            return piece[article.len()..].to_owned();
+        }
+    }
+    const ELIDED: [&str; 12] = [
+        "de", "que", "le", "la", "je", "me", "te", "se", "ne", "jusque", "lorsque", "puisque",
+    ];
+    if starts_with_vowel(piece) && ELIDED.iter().any(|w| ends_with_word(out, w)) {
+        // Drop the space and the final vowel: "de " → "d'".
+        let cut = out.len() - 2;
+        out.truncate(cut);
+        out.push('\'');
+    }
+    piece.to_owned()
+}
+
+/// Collapses runs of spaces, trims lines, and removes spaces left before `,` and `.` (and, in
+/// English, before `!?:;`) by empty values.
+pub fn tidy(text: &str, lang: Lang) -> String {
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            let mut out = String::with_capacity(line.len());
+            for word in line.split([' ', '\t']).filter(|w| !w.is_empty()) {
+                let glue = word.starts_with([',', '.'])
+                    || (lang == Lang::En && word.starts_with(['!', '?', ':', ';']));
+                if !out.is_empty() && !glue {
+                    out.push(' ');
+                }
+                out.push_str(word);
+            }
+            out
+        })
+        .collect();
+    lines.join("\n").trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grammar(gender: Gender, number: Number) -> Grammar {
+        Grammar { gender, number }
+    }
+
+    fn simple(text: &str, lang: Lang, values: &[(&str, &str)]) -> Result<String, String> {
+        fill(text, lang, |slot| match slot {
+            Slot::Named(n) => values
+                .iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| Piece::echo(*v))
+                .ok_or_else(|| "nothing to fill it".to_owned()),
+            Slot::Agreement { forms, .. } => Ok(Piece::voice(agree(
+                forms,
+                grammar(Gender::Feminine, Number::Plural),
+            ))),
+        })
+        .map(|f| f.text)
+    }
+
+    #[test]
+    fn slots_parse_names_and_agreements() {
+        assert_eq!(parse_slot("mention"), Ok(Slot::Named("mention")));
+        assert_eq!(
+            parse_slot("topic2:nouveaux/nouvelles"),
+            Ok(Slot::Agreement {
+                topic: "topic2",
+                forms: vec!["nouveaux", "nouvelles"]
+            })
+        );
+        assert!(parse_slot("mention:a/b").is_err());
+        assert!(parse_slot("topic:a/b/c").is_err());
+        assert!(
+            placeholder_problem("usr_name").is_some_and(|m| m.contains("{usr_name}")),
+            "the message names the bad placeholder"
+        );
+    }
+
+    #[test]
+    fn agreement_picks_gender_and_number() {
+        let forms = ["nouveau", "nouvelle", "nouveaux", "nouvelles"];
+        assert_eq!(
+            agree(&forms, grammar(Gender::Masculine, Number::Plural)),
+            "nouveaux"
+        );
+        assert_eq!(
+            agree(&forms, grammar(Gender::Feminine, Number::Singular)),
+            "nouvelle"
+        );
+        assert_eq!(
+            agree(&["bon", "bonne"], grammar(Gender::Feminine, Number::Plural)),
+            "bonne"
+        );
+        assert_eq!(
+            simple(
+                "As-tu découvert de {topic:nouveaux/nouvelles} {topic} ?",
+                Lang::Fr,
+                &[("topic", "musiques de film")]
+            )
+            .as_deref(),
+            Ok("As-tu découvert de nouvelles musiques de film ?")
+        );
+    }
+
+    #[test]
+    fn french_elides_and_contracts_at_junctions() {
+        let fr = |t: &str, v: &str| simple(t, Lang::Fr, &[("mention", v)]);
+        assert_eq!(
+            fr("La musique de {mention} !", "Ennio Morricone").as_deref(),
+            Ok("La musique d'Ennio Morricone !")
+        );
+        assert_eq!(
+            fr("Je repensais à {mention}.", "Le Seigneur des anneaux").as_deref(),
+            Ok("Je repensais au Seigneur des anneaux.")
+        );
+        assert_eq!(
+            fr("La BO de {mention}.", "Les Parapluies de Cherbourg").as_deref(),
+            Ok("La BO des Parapluies de Cherbourg.")
+        );
+        assert_eq!(
+            fr("Je repensais à {mention}.", "La La Land").as_deref(),
+            Ok("Je repensais à La La Land.")
+        );
+        assert_eq!(
+            fr("Le thème de {mention}.", "Hans Zimmer").as_deref(),
+            Ok("Le thème de Hans Zimmer.")
+        );
+        // Not inside a word: "vide" does not elide.
+        assert_eq!(
+            fr("Un vide {mention}.", "Interstellar").as_deref(),
+            Ok("Un vide Interstellar.")
+        );
+        // English is left alone.
+        assert_eq!(
+            simple(
+                "The score of {mention}.",
+                Lang::En,
+                &[("mention", "Oppenheimer")]
+            )
+            .as_deref(),
+            Ok("The score of Oppenheimer.")
+        );
+    }
+
+    #[test]
+    fn values_opening_a_sentence_are_capitalised_and_spaces_tidied() {
+        assert_eq!(
+            simple(
+                "{topic} : quoi de neuf ? {emoji} {signoff}",
+                Lang::Fr,
+                &[
+                    ("topic", "musiques de film"),
+                    ("emoji", ""),
+                    ("signoff", "Ciao !")
+                ]
+            )
+            .as_deref(),
+            Ok("Musiques de film : quoi de neuf ? Ciao !")
+        );
+        assert_eq!(
+            simple("Hi {emoji}, there {emoji}.", Lang::En, &[("emoji", "")]).as_deref(),
+            Ok("Hi, there.")
+        );
+    }
+
+    #[test]
+    fn a_missing_value_names_the_placeholder() {
+        let err = simple("{greeting} {topic2}", Lang::En, &[("greeting", "Hi")]);
+        assert_eq!(err, Err("{topic2}: nothing to fill it".to_owned()));
+    }
+
+    #[test]
+    fn the_voice_text_hides_echoed_words() {
+        let f = fill("Tu as revu {mention} ?", Lang::Fr, |_| {
+            Ok(Piece::echo("Rendez-vous"))
+        })
+        .expect("fills");
+        assert_eq!(f.text, "Tu as revu Rendez-vous ?");
+        assert_eq!(f.voice_text, "Tu as revu … ?");
+        assert_eq!(f.params, ["Rendez-vous"]);
+    }
+}

@@ -1,0 +1,246 @@
+//! Text helpers of the composer: matching keys, word tokens, phrase search and stable hashing.
+//!
+//! Matching is accent- and case-insensitive: "Bande originale", "bande Originale" and
+//! "BANDE ORIGINALE" all have the key `bande originale`, "Göransson" has `goransson`.
+
+use unicode_normalization::UnicodeNormalization as _;
+use unicode_normalization::char::is_combining_mark;
+
+/// The matching key of a text: lowercase, accents removed (canonical decomposition, combining
+/// marks dropped), ligatures `œ` and `æ` spelled out, typographic apostrophes made plain.
+pub fn fold_key(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.nfd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        match c {
+            'œ' | 'Œ' => out.push_str("oe"),
+            'æ' | 'Æ' => out.push_str("ae"),
+            'ß' => out.push_str("ss"),
+            '’' | '‘' | 'ʼ' => out.push('\''),
+            _ => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// A word of a text: a maximal run of letters and digits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token<'a> {
+    /// The word as written.
+    pub text: &'a str,
+    /// Byte offset of its first character in the text.
+    pub start: usize,
+    /// Byte offset just past its last character.
+    pub end: usize,
+    /// Its matching key ([`fold_key`]).
+    pub key: String,
+}
+
+impl Token<'_> {
+    /// Whether the word starts with an uppercase letter and is not all uppercase ("Zimmer", not
+    /// "BO" or "zimmer"). Single letters do not count.
+    pub fn is_capitalised(&self) -> bool {
+        let mut chars = self.text.chars();
+        let Some(first) = chars.next() else {
+            return false;
+        };
+        first.is_uppercase() && chars.clone().next().is_some() && chars.any(char::is_lowercase)
+    }
+
+    /// Whether the word is all digits ("2049").
+    pub fn is_number(&self) -> bool {
+        self.text.chars().all(|c| c.is_ascii_digit())
+    }
+}
+
+/// The words of `text`, in order. Apostrophes and hyphens separate words, so "d'Interstellar"
+/// gives `d` and `Interstellar`, "pot-au-feu" gives three words.
+pub fn tokens(text: &str) -> Vec<Token<'_>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        let word = c.is_alphanumeric() || is_combining_mark(c);
+        match (word, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push(token(text, s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(token(text, s, text.len()));
+    }
+    out
+}
+
+fn token(text: &str, start: usize, end: usize) -> Token<'_> {
+    Token {
+        text: &text[start..end],
+        start,
+        end,
+        key: fold_key(&text[start..end]),
+    }
+}
+
+/// A phrase to look for in texts, as the keys of its words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phrase {
+    /// The keys of its words, in order.
+    pub keys: Vec<String>,
+}
+
+impl Phrase {
+    /// The phrase of `text`; empty when `text` has no word.
+    pub fn new(text: &str) -> Self {
+        Self {
+            keys: tokens(text).into_iter().map(|t| t.key).collect(),
+        }
+    }
+
+    /// Whether the phrase has no word.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Whether the phrase starts at word `i` of `words`; with `plural`, the last word may also
+    /// carry a trailing `s` or `x` ("compositeur" finds "compositeurs").
+    pub fn matches_at(&self, words: &[Token<'_>], i: usize, plural: bool) -> bool {
+        if self.keys.is_empty() || i + self.keys.len() > words.len() {
+            return false;
+        }
+        let last = self.keys.len() - 1;
+        self.keys.iter().enumerate().all(|(k, key)| {
+            let word = &words[i + k].key;
+            word == key
+                || (plural
+                    && k == last
+                    && word.len() == key.len() + 1
+                    && word.starts_with(key.as_str())
+                    && word.ends_with(['s', 'x']))
+        })
+    }
+
+    /// The word index of the first place the phrase occurs in `words`.
+    pub fn find_in(&self, words: &[Token<'_>], plural: bool) -> Option<usize> {
+        (0..words.len()).find(|&i| self.matches_at(words, i, plural))
+    }
+}
+
+/// A deterministic 64-bit FNV-1a hash of the parts, for choices without randomness.
+pub fn stable_hash(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0xff)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// Whether folded `text` contains folded `word` as whole words (byte-wise; the persona linter
+/// uses it on texts folded by [`crate::safety::fold`]).
+pub fn contains_words(folded_text: &str, folded_word: &str) -> bool {
+    if folded_word.is_empty() {
+        return false;
+    }
+    let bytes = folded_text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = folded_text[from..].find(folded_word) {
+        let start = from + i;
+        let end = start + folded_word.len();
+        let before_ok = start == 0 || !is_word_byte(bytes[start - 1]);
+        let after_ok = end == bytes.len() || !is_word_byte(bytes[end]);
+        if before_ok && after_ok {
+            return true;
+        }
+        from = start + folded_word.len().max(1);
+        while from < folded_text.len() && !folded_text.is_char_boundary(from) {
+            from += 1;
+        }
+    }
+    false
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b >= 0x80
+}
+
+/// `text` shortened to `max` characters, with "…" when cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let mut chars = text.chars();
+    let short: String = chars.by_ref().take(max).collect();
+    if chars.next().is_some() {
+        format!("{}…", short.trim_end())
+    } else {
+        short
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_ignore_case_accents_and_ligatures() {
+        assert_eq!(fold_key("Bande ORIGINALE"), "bande originale");
+        assert_eq!(fold_key("Göransson, Guðnadóttir"), "goransson, guðnadottir");
+        assert_eq!(fold_key("Bœuf bourguignon"), "boeuf bourguignon");
+        assert_eq!(fold_key("l’Ouest"), "l'ouest");
+        // Decomposed input folds like composed input.
+        assert_eq!(fold_key("Cine\u{301}ma"), fold_key("Ciné\u{6d}a"));
+    }
+
+    #[test]
+    fn tokens_split_on_apostrophes_and_hyphens() {
+        let t: Vec<_> = tokens("la BO d'Interstellar, pot-au-feu 2049 !")
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        assert_eq!(
+            t,
+            ["la", "BO", "d", "Interstellar", "pot", "au", "feu", "2049"]
+        );
+        let words = tokens("Hans Zimmer BO d");
+        assert!(words[0].is_capitalised());
+        assert!(!words[2].is_capitalised(), "all caps is an acronym");
+        assert!(!words[3].is_capitalised());
+    }
+
+    #[test]
+    fn phrases_match_whole_words_with_optional_plural() {
+        let words = tokens("J'adore les compositeurs de musique de film.");
+        assert_eq!(
+            Phrase::new("musique de film").find_in(&words, false),
+            Some(5)
+        );
+        assert_eq!(Phrase::new("compositeur").find_in(&words, false), None);
+        assert_eq!(Phrase::new("compositeur").find_in(&words, true), Some(3));
+        assert_eq!(Phrase::new("film music").find_in(&words, true), None);
+        assert_eq!(Phrase::new("Musique").find_in(&words, false), Some(5));
+        assert!(Phrase::new(" , ").is_empty());
+    }
+
+    #[test]
+    fn whole_words_only() {
+        assert!(contains_words("j'aime la bo d'interstellar", "bo"));
+        assert!(!contains_words("un bon film", "bo"));
+        assert!(contains_words("tu me manques tellement", "tu me manques"));
+    }
+
+    #[test]
+    fn stable_hash_separates_parts() {
+        assert_ne!(stable_hash(&["ab", "c"]), stable_hash(&["a", "bc"]));
+        assert_eq!(stable_hash(&["x"]), stable_hash(&["x"]));
+    }
+
+    #[test]
+    fn excerpts_are_cut_on_characters() {
+        assert_eq!(excerpt("Léa écoute", 3), "Léa…");
+        assert_eq!(excerpt("court", 10), "court");
+    }
+}

@@ -1,0 +1,412 @@
+//! The compiled sensitive-topic checker.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::sync::{Arc, LazyLock};
+
+use aho_corasick::Input;
+use serde::{Deserialize, Serialize};
+
+use super::age::states_minor;
+use super::category::Category;
+use super::error::SafetyError;
+use super::fold::Folded;
+use super::lexicon::{Builder, Compiled, Target};
+
+/// One match of the check in a text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Flag {
+    /// The category of the matching phrase.
+    pub category: Category,
+    /// The lexicon phrase, as written in the lexicon (or in the persona additions).
+    pub phrase: String,
+    /// The text's own words that matched (`text[start..end]`).
+    pub matched: String,
+    /// Byte offset of the match in the original text (a char boundary).
+    pub start: usize,
+    /// Byte offset just past the match in the original text (a char boundary).
+    pub end: usize,
+}
+
+/// Per-persona additions to the built-in lexicons, stored in persona files
+/// under `safety: (...)`.
+///
+/// Phrases use the lexicon syntax (see [`crate::safety`]): `{a|b}` groups and a
+/// trailing `*`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SafetyAdditions {
+    /// Extra phrases per category.
+    #[serde(default)]
+    pub phrases: BTreeMap<Category, Vec<String>>,
+    /// Extra allow-list phrases: they cancel any match they overlap.
+    #[serde(default)]
+    pub allow: Vec<String>,
+}
+
+impl SafetyAdditions {
+    /// Whether there is nothing to add.
+    pub fn is_empty(&self) -> bool {
+        self.allow.is_empty() && self.phrases.values().all(Vec::is_empty)
+    }
+
+    fn add_to(&self, builder: &mut Builder) -> Result<(), SafetyError> {
+        for (&category, phrases) in &self.phrases {
+            for phrase in phrases {
+                builder
+                    .add(Target::Category(category), phrase)
+                    .map_err(|problem| SafetyError::Addition {
+                        list: category.as_str().to_owned(),
+                        phrase: phrase.clone(),
+                        problem,
+                    })?;
+            }
+        }
+        for phrase in &self.allow {
+            builder
+                .add(Target::Allow, phrase)
+                .map_err(|problem| SafetyError::Addition {
+                    list: "allow".to_owned(),
+                    phrase: phrase.clone(),
+                    problem,
+                })?;
+        }
+        Ok(())
+    }
+}
+
+/// The compiled checker: one automaton over every lexicon phrase of every
+/// language and category, and one over the allow-list.
+///
+/// Per-persona additions are compiled into a second, small layer on top of the
+/// shared built-in one, so [`SafetyChecker::with_additions`] is cheap; matches
+/// of both layers are merged leftmost-longest, and every allow-list cancels
+/// the matches of every layer.
+///
+/// Cheap to clone (shared), `Send` and `Sync`. Scanning a clean text allocates
+/// nothing: folding reuses a per-thread buffer.
+#[derive(Clone)]
+pub struct SafetyChecker {
+    base: Arc<Compiled>,
+    extra: Option<Arc<Compiled>>,
+}
+
+impl std::fmt::Debug for SafetyChecker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SafetyChecker")
+            .field("patterns", &self.pattern_count())
+            .field(
+                "allow_patterns",
+                &self
+                    .layers()
+                    .into_iter()
+                    .flatten()
+                    .map(|c| c.allow_wildcard.len())
+                    .sum::<usize>(),
+            )
+            .finish()
+    }
+}
+
+/// The number of layers of a checker: the lexicons, then the additions.
+const LAYERS: usize = 2;
+
+static BUILTIN: LazyLock<SafetyChecker> = LazyLock::new(|| {
+    match Builder::builtin().and_then(SafetyChecker::from_builder) {
+        Ok(checker) => checker,
+        // The embedded lexicons are checked by unit tests; failing loudly here
+        // beats a safety check that silently lets everything through.
+        Err(err) => panic!("the embedded safety lexicons are invalid: {err}"),
+    }
+});
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Per-thread buffers reused across scans.
+#[derive(Debug, Default)]
+struct Scratch {
+    folded: Folded,
+    allowed: Vec<(usize, usize)>,
+}
+
+impl Scratch {
+    /// Folded bytes kept between scans; a longer text's buffers are released.
+    const KEEP_BYTES: usize = 64 * 1024;
+
+    fn trim(&mut self) {
+        if self.folded.text.capacity() > Self::KEEP_BYTES {
+            self.folded = Folded::default();
+        }
+    }
+}
+
+/// A match in the folded text, before the allow-list and category checks.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    layer: usize,
+    entry: usize,
+    /// Folded byte range of the matched words.
+    start: usize,
+    /// The space right after the matched words.
+    end: usize,
+}
+
+/// A match before it is turned into a [`Flag`].
+#[derive(Debug, Clone, Copy)]
+struct RawFlag {
+    layer: usize,
+    entry: usize,
+    category: Category,
+    start: usize,
+    end: usize,
+}
+
+impl SafetyChecker {
+    /// The checker over the lexicons embedded from `assets/lexicons`, built once.
+    ///
+    /// # Panics
+    ///
+    /// Only if the embedded lexicons were invalid, which the unit tests rule out.
+    pub fn builtin() -> &'static SafetyChecker {
+        &BUILTIN
+    }
+
+    /// The built-in lexicons plus per-persona additions.
+    ///
+    /// # Errors
+    ///
+    /// [`SafetyError::Addition`] for an invalid phrase (empty, misplaced `*`...).
+    pub fn with_additions(additions: &SafetyAdditions) -> Result<SafetyChecker, SafetyError> {
+        let builtin = SafetyChecker::builtin();
+        if additions.is_empty() {
+            return Ok(builtin.clone());
+        }
+        let mut builder = Builder::default();
+        additions.add_to(&mut builder)?;
+        Ok(SafetyChecker {
+            base: Arc::clone(&builtin.base),
+            extra: Some(Arc::new(builder.build()?)),
+        })
+    }
+
+    /// A designer-extended lexicon folder (laid out like `assets/lexicons`:
+    /// `<lang>/<category>.txt` and `<lang>/allow.txt`) plus per-persona additions.
+    ///
+    /// The folder replaces the built-in lexicons: start from a copy of
+    /// `assets/lexicons`. Files not ending in `.txt` are ignored.
+    ///
+    /// # Errors
+    ///
+    /// I/O errors, unknown `.txt` file names, invalid lines (naming the file and
+    /// line), an empty folder, invalid additions.
+    pub fn from_dir(dir: &Path, additions: &SafetyAdditions) -> Result<SafetyChecker, SafetyError> {
+        let mut builder = Builder::from_dir(dir)?;
+        additions.add_to(&mut builder)?;
+        SafetyChecker::from_builder(builder)
+    }
+
+    fn from_builder(builder: Builder) -> Result<SafetyChecker, SafetyError> {
+        Ok(SafetyChecker {
+            base: Arc::new(builder.build()?),
+            extra: None,
+        })
+    }
+
+    fn layers(&self) -> [Option<&Compiled>; LAYERS] {
+        [Some(&*self.base), self.extra.as_deref()]
+    }
+
+    /// The number of compiled lexicon patterns (after `{a|b}` expansion).
+    pub fn pattern_count(&self) -> usize {
+        self.layers()
+            .iter()
+            .flatten()
+            .map(|c| c.entries.len())
+            .sum()
+    }
+
+    /// Every flag in `text`, in text order.
+    ///
+    /// Allow-list phrases cancel the matches they overlap. A [`Category::Sexual`]
+    /// match in a text whose author states being a minor (an age under 18 or a
+    /// school year, see [`states_minor`](crate::safety::states_minor)) is reported
+    /// as [`Category::SexualMinors`].
+    pub fn scan(&self, text: &str) -> Vec<Flag> {
+        let mut flags = Vec::new();
+        self.for_each(text, |raw| {
+            flags.push(self.flag(text, raw));
+            ControlFlow::Continue(())
+        });
+        flags
+    }
+
+    /// The first flag in `text`, if any.
+    pub fn first_flag(&self, text: &str) -> Option<Flag> {
+        let mut first = None;
+        self.for_each(text, |raw| {
+            first = Some(raw);
+            ControlFlow::Break(())
+        });
+        first.map(|raw| self.flag(text, raw))
+    }
+
+    /// The first flag in `text` whose category holds a nudge back
+    /// ([`Category::is_blocking`]).
+    pub fn first_blocking(&self, text: &str) -> Option<Flag> {
+        let mut first = None;
+        self.for_each(text, |raw| {
+            if raw.category.is_blocking() {
+                first = Some(raw);
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        first.map(|raw| self.flag(text, raw))
+    }
+
+    /// Whether `text` raises no flag at all.
+    pub fn is_clean(&self, text: &str) -> bool {
+        self.first_flag(text).is_none()
+    }
+
+    fn flag(&self, text: &str, raw: RawFlag) -> Flag {
+        let phrase = self.layers()[raw.layer]
+            .and_then(|c| c.entries.get(raw.entry))
+            .map(|e| e.phrase.to_string());
+        Flag {
+            category: raw.category,
+            phrase: phrase.unwrap_or_default(),
+            matched: text.get(raw.start..raw.end).unwrap_or_default().to_owned(),
+            start: raw.start,
+            end: raw.end,
+        }
+    }
+
+    /// Calls `visit` on each match not cancelled by the allow-list, in text order.
+    fn for_each(&self, text: &str, visit: impl FnMut(RawFlag) -> ControlFlow<()>) {
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => {
+                self.scan_with(text, &mut scratch, visit);
+                scratch.trim();
+            }
+            Err(_) => self.scan_with(text, &mut Scratch::default(), visit),
+        });
+    }
+
+    fn scan_with(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        mut visit: impl FnMut(RawFlag) -> ControlFlow<()>,
+    ) {
+        let Scratch { folded, allowed } = scratch;
+        folded.fill(text, false);
+        let haystack = folded.text.as_str();
+        let layers = self.layers();
+        let mut next: [Option<Candidate>; LAYERS] = [None; LAYERS];
+        for (layer, compiled) in layers.iter().enumerate() {
+            next[layer] = compiled.and_then(|c| next_match(c, layer, haystack, 0));
+        }
+        let mut allow_ready = false;
+        let mut minor: Option<bool> = None;
+        // Leftmost first, then longest, then the lower layer.
+        while let Some(best) = next
+            .iter()
+            .flatten()
+            .copied()
+            .min_by_key(|c| (c.start, std::cmp::Reverse(c.end), c.layer))
+        {
+            // The next phrase may start on the space that ends this one.
+            let pos = best.end;
+            for (layer, slot) in next.iter_mut().enumerate() {
+                if slot.is_some_and(|c| c.start < pos) {
+                    *slot = layers[layer].and_then(|c| next_match(c, layer, haystack, pos));
+                }
+            }
+            if !allow_ready {
+                allow_ready = true;
+                allowed.clear();
+                for compiled in layers.iter().flatten() {
+                    allowed_spans(compiled, haystack, allowed);
+                }
+            }
+            if allowed.iter().any(|&(a, b)| a < best.end && best.start < b) {
+                continue;
+            }
+            let Some(entry) = layers[best.layer].and_then(|c| c.entries.get(best.entry)) else {
+                continue;
+            };
+            let mut category = entry.category;
+            if category == Category::Sexual && *minor.get_or_insert_with(|| states_minor(text)) {
+                category = Category::SexualMinors;
+            }
+            let (start, end) = folded.original_range(text, best.start, best.end);
+            let raw = RawFlag {
+                layer: best.layer,
+                entry: best.entry,
+                category,
+                start,
+                end,
+            };
+            if visit(raw).is_break() {
+                break;
+            }
+        }
+    }
+}
+
+/// The first lexicon match of `compiled` at or after folded offset `pos`.
+fn next_match(compiled: &Compiled, layer: usize, haystack: &str, pos: usize) -> Option<Candidate> {
+    if pos >= haystack.len() {
+        return None;
+    }
+    let found = compiled.lexicon.find(Input::new(haystack).range(pos..))?;
+    let entry = found.pattern().as_usize();
+    let wildcard = compiled.entries.get(entry).is_some_and(|e| e.wildcard);
+    let (start, end) = word_span(haystack, found.start(), found.end(), wildcard);
+    Some(Candidate {
+        layer,
+        entry,
+        start,
+        end,
+    })
+}
+
+/// Appends the folded spans of the allow-list matches of `compiled`.
+fn allowed_spans(compiled: &Compiled, haystack: &str, spans: &mut Vec<(usize, usize)>) {
+    let mut pos = 0;
+    while pos < haystack.len() {
+        let Some(found) = compiled.allow.find(Input::new(haystack).range(pos..)) else {
+            break;
+        };
+        let wildcard = compiled
+            .allow_wildcard
+            .get(found.pattern().as_usize())
+            .copied()
+            .unwrap_or(false);
+        let span = word_span(haystack, found.start(), found.end(), wildcard);
+        pos = span.1.max(pos + 1);
+        spans.push(span);
+    }
+}
+
+/// The words of a match: patterns are ` words ` (or ` words wor` for a trailing
+/// wildcard, extended here to the end of the word). Returns `start..end` with
+/// `end` on the following space.
+fn word_span(haystack: &str, start: usize, end: usize, wildcard: bool) -> (usize, usize) {
+    let start = start + 1;
+    let end = if wildcard {
+        haystack
+            .get(end..)
+            .and_then(|rest| rest.find(' '))
+            .map_or(haystack.len(), |i| end + i)
+    } else {
+        end.saturating_sub(1)
+    };
+    (start, end.max(start))
+}

@@ -1,0 +1,74 @@
+//! Errors of the safety module.
+
+use std::path::PathBuf;
+
+/// What is wrong with one lexicon phrase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PhraseProblem {
+    /// The phrase (or one of its `{a|b}` variants) folds to nothing.
+    #[error("empty phrase")]
+    Empty,
+    /// A `*` appears somewhere else than at the very end of the phrase.
+    #[error("`*` is only allowed at the end of a phrase")]
+    MisplacedWildcard,
+    /// A trailing `*` follows a word shorter than three letters.
+    #[error("a trailing `*` needs a word of at least 3 letters before it")]
+    ShortWildcard,
+    /// A `{` without its `}`, a `}` without its `{`, or nested braces.
+    #[error("unbalanced or nested `{{` `}}`")]
+    UnbalancedBraces,
+    /// The `{a|b}` groups expand to more than [`MAX_VARIANTS`](crate::safety::MAX_VARIANTS) phrases.
+    #[error("too many `{{a|b}}` variants")]
+    TooManyVariants,
+}
+
+/// Errors raised while loading lexicons or building a [`SafetyChecker`](crate::safety::SafetyChecker).
+#[derive(Debug, thiserror::Error)]
+pub enum SafetyError {
+    /// A lexicon file or folder could not be read.
+    #[error("cannot read {}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A `.txt` file whose name is neither a category (`self_harm.txt`) nor `allow.txt`.
+    #[error("{}: unknown lexicon file name (expected `<category>.txt` or `allow.txt`)", path.display())]
+    UnknownFile {
+        /// The offending file.
+        path: PathBuf,
+    },
+    /// The folder holds no lexicon file at all (probably a wrong path).
+    #[error("no lexicon file (`<lang>/<category>.txt`) in {}", path.display())]
+    NoLexicon {
+        /// The folder given to [`SafetyChecker::from_dir`](crate::safety::SafetyChecker::from_dir).
+        path: PathBuf,
+    },
+    /// A line of a lexicon file is not a valid phrase.
+    #[error("{file}, line {line}: {problem}: {phrase:?}")]
+    Phrase {
+        /// The file (a path, or `builtin:<lang>/<name>.txt` for embedded lexicons).
+        file: String,
+        /// The 1-based line number.
+        line: usize,
+        /// The line as written.
+        phrase: String,
+        /// What is wrong with it.
+        problem: PhraseProblem,
+    },
+    /// A per-persona addition is not a valid phrase.
+    #[error("safety addition for `{list}`: {problem}: {phrase:?}")]
+    Addition {
+        /// The category name, or `allow` for the allow-list.
+        list: String,
+        /// The phrase as written.
+        phrase: String,
+        /// What is wrong with it.
+        problem: PhraseProblem,
+    },
+    /// The matching automaton could not be built (far too many phrases).
+    #[error("cannot build the phrase matcher")]
+    Build(#[from] aho_corasick::BuildError),
+}

@@ -1,0 +1,250 @@
+//! Text folding: case, accents, apostrophes, dashes and whitespace.
+//!
+//! Two forms share the same per-character folding:
+//! - [`fold`], the public form, keeps punctuation and collapses whitespace;
+//! - [`Folded`], the matching form, keeps only letters and digits, turns every
+//!   run of anything else into one space, pads both ends with a space, and
+//!   remembers for each folded byte the original byte offset it came from.
+
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+
+/// Folds case, accents (`é`->`e`, `œ`->`oe`, `ß`->`ss`...), apostrophe variants
+/// (`’ ‘ ʼ` and backtick -> `'`), dash variants (-> `-`), drops invisible
+/// characters (zero-width spaces, soft hyphens) and collapses whitespace runs
+/// into one space, trimmed at both ends.
+///
+/// Used by the sensitive-topic matching and by the composer's keyword matching.
+///
+/// ```
+/// assert_eq!(relance::safety::fold("  Ça  m’a TUÉ\u{a0}! Œuvre, Straße "), "ca m'a tue ! oeuvre, strasse");
+/// ```
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars() {
+        fold_char(c, |f| {
+            if f.is_whitespace() {
+                pending_space = !out.is_empty();
+            } else {
+                if pending_space {
+                    out.push(' ');
+                    pending_space = false;
+                }
+                out.push(f);
+            }
+        });
+    }
+    out
+}
+
+/// Folds one character, emitting zero or more folded characters.
+#[inline]
+pub(crate) fn fold_char(c: char, mut emit: impl FnMut(char)) {
+    if c.is_ascii() {
+        emit(if c == '`' {
+            '\''
+        } else {
+            c.to_ascii_lowercase()
+        });
+        return;
+    }
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{02BC}' | '\u{02BB}' | '\u{02B9}'
+        | '\u{00B4}' | '\u{2032}' | '\u{2035}' | '\u{FF07}' | '\u{FF40}' => return emit('\''),
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => {
+            return emit('-');
+        }
+        // Invisible characters, sometimes used to dodge filters.
+        '\u{00AD}'
+        | '\u{180E}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{FEFF}' => {
+            return;
+        }
+        _ => {}
+    }
+    decompose_compatible(c, |d| {
+        if is_combining_mark(d) {
+            return;
+        }
+        for l in d.to_lowercase() {
+            match l {
+                'ß' => {
+                    emit('s');
+                    emit('s');
+                }
+                'œ' => {
+                    emit('o');
+                    emit('e');
+                }
+                'æ' => {
+                    emit('a');
+                    emit('e');
+                }
+                'þ' => {
+                    emit('t');
+                    emit('h');
+                }
+                'ø' => emit('o'),
+                'đ' | 'ð' => emit('d'),
+                'ł' => emit('l'),
+                'ı' => emit('i'),
+                l if is_combining_mark(l) => {}
+                l => emit(l),
+            }
+        }
+    });
+}
+
+/// A text in matching form, with the map back to the original byte offsets.
+///
+/// The folded text is ` word word word ` : letters and digits only, single
+/// spaces between words, one space at each end. `map[i]` is the byte offset in
+/// the original text of the character that produced folded byte `i` (always a
+/// char boundary of the original).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Folded {
+    /// The folded text.
+    pub text: String,
+    /// Original byte offset for each byte of `text`.
+    pub map: Vec<usize>,
+}
+
+impl Folded {
+    /// Folds `original` into this buffer, reusing its allocations.
+    ///
+    /// With `join_apostrophes`, apostrophes are dropped instead of splitting
+    /// words (`j'ai` -> `jai`): used to derive the variant of a lexicon phrase
+    /// that people type without apostrophes.
+    pub fn fill(&mut self, original: &str, join_apostrophes: bool) {
+        self.text.clear();
+        self.map.clear();
+        self.text.reserve(original.len() + 2);
+        self.map.reserve(original.len() + 2);
+        self.text.push(' ');
+        self.map.push(0);
+        for (offset, c) in original.char_indices() {
+            if c.is_ascii() {
+                if c.is_ascii_alphanumeric() {
+                    self.text.push(c.to_ascii_lowercase());
+                    self.map.push(offset);
+                } else if !(join_apostrophes && (c == '\'' || c == '`')) {
+                    self.separator(offset);
+                }
+                continue;
+            }
+            let (text, map) = (&mut self.text, &mut self.map);
+            fold_char(c, |f| {
+                if f.is_alphanumeric() {
+                    text.push(f);
+                    map.extend(std::iter::repeat_n(offset, f.len_utf8()));
+                } else {
+                    let joined = join_apostrophes && f == '\'';
+                    if !joined && !text.ends_with(' ') {
+                        text.push(' ');
+                        map.push(offset);
+                    }
+                }
+            });
+        }
+        self.separator(original.len());
+    }
+
+    #[inline]
+    fn separator(&mut self, offset: usize) {
+        if !self.text.ends_with(' ') {
+            self.text.push(' ');
+            self.map.push(offset);
+        }
+    }
+
+    /// The original byte range of the folded byte range `start..end`
+    /// (`start` and `end` at word boundaries of the folded text).
+    pub fn original_range(&self, original: &str, start: usize, end: usize) -> (usize, usize) {
+        let from = self.map.get(start).copied().unwrap_or(original.len());
+        let last = end
+            .checked_sub(1)
+            .and_then(|i| self.map.get(i))
+            .copied()
+            .unwrap_or(from);
+        let to = last
+            + original
+                .get(last..)
+                .and_then(|rest| rest.chars().next())
+                .map_or(0, char::len_utf8);
+        (from.min(to), to)
+    }
+}
+
+/// The matching form of `text` (convenience for tests and phrase compilation).
+pub(crate) fn match_form(text: &str, join_apostrophes: bool) -> String {
+    let mut folded = Folded::default();
+    folded.fill(text, join_apostrophes);
+    folded.text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_case_accents_ligatures() {
+        assert_eq!(fold("ÉLÉPHANT"), "elephant");
+        assert_eq!(fold("Où êtes-vous, Noël ?"), "ou etes-vous, noel ?");
+        assert_eq!(
+            fold("Œuf, cœur, Æsop, Straße, STRASSE, ẞ"),
+            "oeuf, coeur, aesop, strasse, strasse, ss"
+        );
+        assert_eq!(fold("ﬁn ｆｕｌｌ"), "fin full");
+        assert_eq!(fold("Łódź, Ørsted, İstanbul"), "lodz, orsted, istanbul");
+        assert_eq!(fold("ñandú çà"), "nandu ca");
+    }
+
+    #[test]
+    fn fold_apostrophes_dashes_whitespace() {
+        assert_eq!(fold("j’ai j‘ai jʼai j`ai j'ai"), "j'ai j'ai j'ai j'ai j'ai");
+        assert_eq!(fold("self—harm self–harm"), "self-harm self-harm");
+        assert_eq!(fold(" \t a \n\n b\u{a0}\u{202f}c  "), "a b c");
+        assert_eq!(fold("su\u{200b}ici\u{ad}de"), "suicide");
+        assert_eq!(fold(""), "");
+        assert_eq!(fold("   "), "");
+    }
+
+    #[test]
+    fn fold_keeps_emoji_and_other_scripts() {
+        assert_eq!(fold("Salut 👋🏽 ПРИВЕТ 日本"), "salut 👋🏽 привет 日本");
+    }
+
+    #[test]
+    fn match_form_keeps_only_words() {
+        assert_eq!(
+            match_form("J’ai envie d'en FINIR...", false),
+            " j ai envie d en finir "
+        );
+        assert_eq!(
+            match_form("J’ai envie d'en FINIR...", true),
+            " jai envie den finir "
+        );
+        assert_eq!(match_form("self-harm!!", false), " self harm ");
+        assert_eq!(match_form("", false), " ");
+        assert_eq!(match_form("🙂", false), " ");
+    }
+
+    #[test]
+    fn map_points_back_to_original_chars() {
+        let original = "Ça m’a TUÉ — œuvre";
+        let mut folded = Folded::default();
+        folded.fill(original, false);
+        assert_eq!(folded.text.len(), folded.map.len());
+        for &offset in &folded.map {
+            assert!(original.is_char_boundary(offset));
+        }
+        let start = folded.text.find("tue").expect("tue");
+        let (from, to) = folded.original_range(original, start, start + 3);
+        assert_eq!(&original[from..to], "TUÉ");
+        let start = folded.text.find("oeuvre").expect("oeuvre");
+        let (from, to) = folded.original_range(original, start, start + 6);
+        assert_eq!(&original[from..to], "œuvre");
+    }
+}

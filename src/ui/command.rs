@@ -1,0 +1,114 @@
+//! Everything a widget can ask of the studio. Widgets never change the document or the app state
+//! themselves: they push a [`Command`], and the app applies all of them once, at the end of the
+//! frame (as `run_cmd` in egui's demo app). Undo/redo and "unsaved changes" prompts live there.
+
+use std::path::PathBuf;
+
+use super::cursor::CursorCommand;
+use super::document::{Edit, EditKey};
+use super::theme::ThemeChoice;
+use super::timeline_panel::Selection;
+
+/// A tab of the central area. New tabs (population, presentation) are added here.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Tab {
+    /// Editing the persona.
+    Persona,
+    /// Choosing and tuning the nudge policy.
+    Policy,
+    /// Replaying a scenario on a timeline.
+    #[default]
+    Timeline,
+}
+
+impl Tab {
+    /// Every tab, in display order.
+    pub const ALL: [Tab; 3] = [Tab::Persona, Tab::Policy, Tab::Timeline];
+
+    /// The tab's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Persona => "Persona",
+            Tab::Policy => "Policy",
+            Tab::Timeline => "Timeline",
+        }
+    }
+}
+
+/// A request from the UI, applied at the end of the frame.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// File ▸ New persona (asks about unsaved changes first).
+    NewPersona,
+    /// File ▸ Open…: a native dialog, then [`Command::Open`].
+    OpenDialog,
+    /// Open a persona or scenario file, by its kind.
+    Open(PathBuf),
+    /// Save the persona (and the scenario, when edited); asks for a path when there is none.
+    Save,
+    /// Save the persona under a new path.
+    SaveAs,
+    /// Save the scenario as RON or JSON, through a native dialog.
+    SaveScenarioAs,
+    /// Reload the persona from its file (undoable).
+    Revert,
+    /// Quit (asks about unsaved changes first).
+    Quit,
+    /// Open a scenario through a native dialog.
+    OpenScenarioDialog,
+    /// Duplicate a persona file of the library into a new file, and open it.
+    DuplicatePersona(PathBuf),
+    /// Ask whether to delete a persona file.
+    AskDeletePersona(PathBuf),
+    /// Delete a persona file (after the user confirmed).
+    DeletePersona(PathBuf),
+    /// Change the document; recorded for undo.
+    Edit(Edit, EditKey),
+    /// Edit ▸ Undo.
+    Undo,
+    /// Edit ▸ Redo.
+    Redo,
+    /// Show a tab.
+    SetTab(Tab),
+    /// View ▸ light/dark.
+    SetTheme(ThemeChoice),
+    /// View ▸ zoom in.
+    ZoomIn,
+    /// View ▸ zoom out.
+    ZoomOut,
+    /// View ▸ actual size.
+    ZoomReset,
+    /// Help ▸ keyboard shortcuts.
+    ShowShortcuts,
+    /// Help ▸ about.
+    ShowAbout,
+    /// Drive the replay cursor.
+    Cursor(CursorCommand),
+    /// Select a timeline item (and its user).
+    Select(Selection),
+    /// Select a user's lane.
+    SelectUser(usize),
+    /// Fit the timeline to the whole scenario.
+    FitTimeline,
+    /// Dismiss the error panel.
+    DismissError,
+    /// The answer to "save changes before…?".
+    ResolveUnsaved(UnsavedChoice),
+    /// Reload the files that changed on disk, dropping the edits.
+    ReloadChangedFiles,
+    /// Keep the edited version of files that changed on disk.
+    KeepMyVersion,
+    /// Close the open dialog.
+    CloseDialog,
+}
+
+/// The answers to "save changes before…?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnsavedChoice {
+    /// Save, then go on.
+    Save,
+    /// Drop the changes and go on.
+    Discard,
+    /// Do not go on.
+    Cancel,
+}

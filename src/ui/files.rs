@@ -1,0 +1,240 @@
+//! Where the shipped files are, what kind of file a path holds, and the file dialogs.
+//!
+//! Dialogs go through the [`FileDialogs`] trait: the studio uses native dialogs ([`NativeDialogs`],
+//! rfd), tests use [`ScriptedDialogs`] so that no test ever opens a window.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// The persona opened the first time.
+pub const DEFAULT_PERSONA: &str = "personas/cinema-maestro.ron";
+
+/// The scenario opened the first time.
+pub const DEFAULT_SCENARIO: &str = "assets/scenarios/demo-cinema.json";
+
+/// The folder of shipped personas.
+pub const PERSONAS_DIR: &str = "personas";
+
+/// The folder of shipped scenarios.
+pub const SCENARIOS_DIR: &str = "assets/scenarios";
+
+/// A shipped file or folder: relative to the current directory when it exists there, else to
+/// the crate's own folder (so `cargo run` and tests find it from anywhere).
+pub fn resource(relative: &str) -> PathBuf {
+    let here = PathBuf::from(relative);
+    if here.exists() {
+        return here;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// The `.ron` and `.json` files of a folder, sorted by name; empty when it cannot be read.
+pub fn list_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && FileKind::extension_ok(p))
+        .collect();
+    files.sort();
+    files
+}
+
+/// What a file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// A persona (`.ron`).
+    Persona,
+    /// A scenario (`.ron` or `.json`).
+    Scenario,
+}
+
+impl FileKind {
+    /// Whether the extension is one the studio opens.
+    pub fn extension_ok(path: &Path) -> bool {
+        matches!(extension(path).as_deref(), Some("ron" | "json"))
+    }
+
+    /// Guesses the kind from the extension and the text: JSON files and RON files with a
+    /// `users:` field are scenarios, other RON files personas.
+    pub fn guess(path: &Path, source: &str) -> Option<Self> {
+        match extension(path).as_deref() {
+            Some("json") => Some(FileKind::Scenario),
+            Some("ron") => {
+                let code = source
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("//"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                if code.trim_start().starts_with("Persona") || code.contains("languages:") {
+                    Some(FileKind::Persona)
+                } else if code.contains("users:") {
+                    Some(FileKind::Scenario)
+                } else {
+                    Some(FileKind::Persona)
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+fn extension(path: &Path) -> Option<String> {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+}
+
+/// What a file looked like on disk, to notice changes made by other programs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileStamp {
+    modified: Option<SystemTime>,
+    len: u64,
+}
+
+impl FileStamp {
+    /// The stamp of `path` now, `None` when it cannot be read.
+    pub fn of(path: &Path) -> Option<Self> {
+        let meta = std::fs::metadata(path).ok()?;
+        Some(Self {
+            modified: meta.modified().ok(),
+            len: meta.len(),
+        })
+    }
+}
+
+/// A file a dialog picks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DialogKind {
+    /// A persona or a scenario.
+    AnyFile,
+    /// A persona.
+    Persona,
+    /// A scenario.
+    Scenario,
+}
+
+/// Open and save dialogs.
+pub trait FileDialogs {
+    /// Asks for a file to open.
+    fn pick_open(&mut self, kind: DialogKind, dir: Option<&Path>) -> Option<PathBuf>;
+    /// Asks where to save, suggesting `file_name`.
+    fn pick_save(
+        &mut self,
+        kind: DialogKind,
+        dir: Option<&Path>,
+        file_name: &str,
+    ) -> Option<PathBuf>;
+}
+
+/// The platform's dialogs (rfd). They block the UI thread while open, as native dialogs do.
+#[derive(Debug, Default)]
+pub struct NativeDialogs;
+
+fn native(kind: DialogKind, dir: Option<&Path>) -> rfd::FileDialog {
+    let mut dialog = rfd::FileDialog::new();
+    dialog = match kind {
+        DialogKind::AnyFile => dialog
+            .add_filter("persona or scenario", &["ron", "json"])
+            .add_filter("persona", &["ron"])
+            .add_filter("scenario", &["ron", "json"]),
+        DialogKind::Persona => dialog.add_filter("persona", &["ron"]),
+        DialogKind::Scenario => dialog
+            .add_filter("scenario", &["ron", "json"])
+            .add_filter("scenario (JSON)", &["json"])
+            .add_filter("scenario (RON)", &["ron"]),
+    };
+    if let Some(dir) = dir {
+        dialog = dialog.set_directory(dir);
+    }
+    dialog
+}
+
+impl FileDialogs for NativeDialogs {
+    fn pick_open(&mut self, kind: DialogKind, dir: Option<&Path>) -> Option<PathBuf> {
+        native(kind, dir).pick_file()
+    }
+
+    fn pick_save(
+        &mut self,
+        kind: DialogKind,
+        dir: Option<&Path>,
+        file_name: &str,
+    ) -> Option<PathBuf> {
+        native(kind, dir).set_file_name(file_name).save_file()
+    }
+}
+
+/// Dialogs that answer from a queue, for tests: each call takes the next answer (`None`, as a
+/// cancelled dialog, when the queue is empty).
+#[derive(Debug, Default)]
+pub struct ScriptedDialogs {
+    answers: VecDeque<PathBuf>,
+    asked: usize,
+}
+
+impl ScriptedDialogs {
+    /// Dialogs that will answer `answers`, in order.
+    pub fn new(answers: impl IntoIterator<Item = PathBuf>) -> Self {
+        Self {
+            answers: answers.into_iter().collect(),
+            asked: 0,
+        }
+    }
+
+    /// How many dialogs were asked for.
+    pub fn asked(&self) -> usize {
+        self.asked
+    }
+}
+
+impl FileDialogs for ScriptedDialogs {
+    fn pick_open(&mut self, _kind: DialogKind, _dir: Option<&Path>) -> Option<PathBuf> {
+        self.asked += 1;
+        self.answers.pop_front()
+    }
+
+    fn pick_save(
+        &mut self,
+        _kind: DialogKind,
+        _dir: Option<&Path>,
+        _file_name: &str,
+    ) -> Option<PathBuf> {
+        self.asked += 1;
+        self.answers.pop_front()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_guessed_from_extension_and_content() {
+        let p = Path::new("x.ron");
+        assert_eq!(
+            FileKind::guess(p, "Persona(\n version: 1,"),
+            Some(FileKind::Persona)
+        );
+        assert_eq!(
+            FileKind::guess(p, "// a scenario\n(\n name: \"x\",\n users: [],\n)"),
+            Some(FileKind::Scenario)
+        );
+        assert_eq!(
+            FileKind::guess(Path::new("x.JSON"), "{}"),
+            Some(FileKind::Scenario)
+        );
+        assert_eq!(FileKind::guess(Path::new("x.txt"), ""), None);
+    }
+
+    #[test]
+    fn shipped_files_are_found() {
+        assert!(resource(DEFAULT_PERSONA).is_file());
+        assert!(resource(DEFAULT_SCENARIO).is_file());
+        let personas = list_files(&resource(PERSONAS_DIR));
+        assert!(personas.iter().any(|p| p.ends_with("cinema-maestro.ron")));
+    }
+}

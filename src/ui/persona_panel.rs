@@ -1,0 +1,600 @@
+//! The Persona tab: every field of the persona file with a fitting widget, the validation
+//! message beside the field it concerns, and a live preview of the follow-up it would send.
+//!
+//! The widgets edit a draft copy; a changed draft becomes one [`Command::Edit`].
+
+use egui::{RichText, Ui};
+
+use super::command::Command;
+use super::document::{Edit, EditKey};
+use super::preview::Preview;
+use super::theme;
+use super::widgets::{Form, diagnostic_ui};
+use crate::model::diagnostics::{Diagnostic, Severity};
+use crate::model::persona::{EmojiUse, Formality, PLACEHOLDERS, Template, Topic, WhatsappTemplate};
+use crate::model::{Lang, Persona};
+use crate::safety::Category;
+
+/// The sensitive-topic categories a persona can add phrases to.
+const CATEGORIES: [Category; 13] = [
+    Category::SelfHarm,
+    Category::Violence,
+    Category::Sexual,
+    Category::SexualMinors,
+    Category::Harassment,
+    Category::Hate,
+    Category::Illicit,
+    Category::Grief,
+    Category::Health,
+    Category::Politics,
+    Category::Religion,
+    Category::FinanceDistress,
+    Category::Addiction,
+];
+
+/// Shows the Persona tab: the form, and the preview beside it.
+pub fn persona_ui(
+    ui: &mut Ui,
+    persona: &Persona,
+    diagnostics: &[Diagnostic],
+    previews: &[Preview],
+    commands: &mut Vec<Command>,
+) {
+    egui::Panel::right("persona preview")
+        .resizable(true)
+        .default_size(340.0)
+        .show(ui, |ui| preview_ui(ui, previews));
+    egui::CentralPanel::default().show(ui, |ui| {
+        egui::ScrollArea::vertical()
+            .id_salt("persona form")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                let mut draft = persona.clone();
+                let mut form = Form::new(diagnostics);
+                summary_ui(ui, diagnostics);
+                form_ui(ui, &mut draft, &mut form);
+                if draft != *persona {
+                    commands.push(Command::Edit(
+                        Edit::Persona(Box::new(draft)),
+                        EditKey::new(form.changed.unwrap_or_default()),
+                    ));
+                }
+            });
+    });
+}
+
+fn summary_ui(ui: &mut Ui, diagnostics: &[Diagnostic]) {
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diagnostics.len() - errors;
+    if diagnostics.is_empty() {
+        ui.label(
+            RichText::new("✔ valid: the same checks as `relance check` pass").color(theme::PASS),
+        );
+    } else {
+        ui.collapsing(
+            RichText::new(format!(
+                "⚠ {errors} error{}, {warnings} warning{} (the same checks as `relance check`)",
+                if errors == 1 { "" } else { "s" },
+                if warnings == 1 { "" } else { "s" }
+            ))
+            .color(if errors > 0 {
+                theme::ERROR
+            } else {
+                theme::WARNING
+            }),
+            |ui| {
+                for d in diagnostics {
+                    ui.horizontal(|ui| {
+                        ui.monospace(&d.field);
+                        diagnostic_ui(ui, d);
+                    });
+                }
+            },
+        );
+    }
+    ui.separator();
+}
+
+fn form_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
+    section(ui, "identity", |ui| identity_ui(ui, p, form));
+    section(ui, "tone", |ui| tone_ui(ui, p, form));
+    section(ui, "greetings, sign-offs and signature phrases", |ui| {
+        phrases_ui(ui, p, form)
+    });
+    section(ui, "topics", |ui| topics_ui(ui, p, form));
+    section(ui, "lexicon", |ui| {
+        ui.label("Films, people, places the persona recognises in user messages and may echo.");
+        form.chips(ui, "lexicon", "lexicon", &mut p.lexicon);
+    });
+    section(ui, "follow-up templates", |ui| templates_ui(ui, p, form));
+    section(ui, "WhatsApp approved templates", |ui| {
+        whatsapp_ui(ui, p, form)
+    });
+    section(ui, "safety", |ui| safety_ui(ui, p, form));
+    section(ui, "AI disclosure", |ui| disclosure_ui(ui, p, form));
+}
+
+fn section(ui: &mut Ui, title: &str, add: impl FnOnce(&mut Ui)) {
+    egui::CollapsingHeader::new(RichText::new(title).strong())
+        .default_open(true)
+        .show(ui, add);
+}
+
+fn identity_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
+    form.text(ui, "name", "name", &mut p.name);
+    form.text(ui, "id", "id", &mut p.id);
+    ui.label(RichText::new(format!("file format version {}", p.version)).weak());
+    form.problems_ui(ui, "version");
+    ui.horizontal(|ui| {
+        ui.label("languages");
+        for lang in Lang::ALL {
+            let mut on = p.languages.contains(&lang);
+            let label = format!("speaks {}", lang.native_name());
+            if ui.checkbox(&mut on, label).changed() {
+                if on {
+                    p.languages.push(lang);
+                } else {
+                    p.languages.retain(|l| *l != lang);
+                }
+                form.note("languages", true);
+            }
+        }
+        if p.languages.len() > 1 {
+            ui.separator();
+            ui.label("default");
+            let first = p.first_language();
+            for lang in p.languages.clone() {
+                if ui
+                    .selectable_label(first == lang, format!("default {}", lang.code()))
+                    .clicked()
+                    && first != lang
+                {
+                    p.languages.retain(|l| *l != lang);
+                    p.languages.insert(0, lang);
+                    form.note("languages", true);
+                }
+            }
+        }
+    });
+    form.problems_under_ui(ui, "languages");
+    for lang in p.languages.clone() {
+        localized_text(ui, form, &mut p.tagline, lang, "tagline", 1);
+    }
+    for lang in p.languages.clone() {
+        localized_text(ui, form, &mut p.description, lang, "description", 3);
+    }
+    form.chips(ui, "traits", "traits", &mut p.traits);
+    ui.horizontal_wrapped(|ui| {
+        ui.label("forbidden topics");
+        ui.weak("(never raised, beyond the built-in sensitive categories)");
+    });
+    form.chips(
+        ui,
+        "forbidden_topics",
+        "forbidden topics",
+        &mut p.forbidden_topics,
+    );
+}
+
+/// A text of a `Localized<String>` map for one language; empty text removes the entry.
+fn localized_text(
+    ui: &mut Ui,
+    form: &mut Form<'_>,
+    map: &mut crate::model::persona::Localized<String>,
+    lang: Lang,
+    what: &str,
+    rows: usize,
+) {
+    let mut text = map.get(&lang).cloned().unwrap_or_default();
+    let field = format!("{what}.{lang}");
+    let label = format!("{what} ({lang})");
+    let changed = if rows > 1 {
+        form.multiline(ui, &field, &label, &mut text, rows)
+    } else {
+        form.text(ui, &field, &label, &mut text)
+    };
+    if changed {
+        if text.is_empty() {
+            map.remove(&lang);
+        } else {
+            map.insert(lang, text);
+        }
+    }
+}
+
+fn tone_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
+    let warmth = ui
+        .add(egui::Slider::new(&mut p.tone.warmth, 0.0..=1.0).text("warmth (cool to very warm)"))
+        .changed();
+    form.note("tone.warmth", warmth);
+    form.problems_ui(ui, "tone.warmth");
+    let enthusiasm = ui
+        .add(
+            egui::Slider::new(&mut p.tone.enthusiasm, 0.0..=1.0)
+                .text("enthusiasm (calm to exuberant)"),
+        )
+        .changed();
+    form.note("tone.enthusiasm", enthusiasm);
+    form.problems_ui(ui, "tone.enthusiasm");
+    ui.horizontal(|ui| {
+        ui.label("addresses French users with");
+        let a = ui
+            .radio_value(&mut p.tone.formality, Formality::Tu, "tu")
+            .changed();
+        let b = ui
+            .radio_value(&mut p.tone.formality, Formality::Vous, "vous")
+            .changed();
+        form.note("tone.formality", a || b);
+    });
+    ui.horizontal(|ui| {
+        ui.label("emoji");
+        let mut changed = false;
+        for (value, label) in [
+            (EmojiUse::None, "no emoji"),
+            (EmojiUse::Light, "light emoji"),
+            (EmojiUse::Frequent, "frequent emoji"),
+        ] {
+            changed |= ui.radio_value(&mut p.tone.emoji, value, label).changed();
+        }
+        form.note("tone.emoji", changed);
+    });
+    form.chips(ui, "tone.emoji_set", "emoji set", &mut p.tone.emoji_set);
+}
+
+fn phrases_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
+    for (what, label) in [
+        ("greetings", "greetings"),
+        ("signoffs", "sign-offs"),
+        ("signature_phrases", "signature phrases"),
+    ] {
+        for lang in p.languages.clone() {
+            let map = match what {
+                "greetings" => &mut p.greetings,
+                "signoffs" => &mut p.signoffs,
+                _ => &mut p.signature_phrases,
+            };
+            let mut lines = map.get(&lang).cloned().unwrap_or_default();
+            let field = format!("{what}.{lang}");
+            if form.lines(ui, &field, &format!("{label} ({lang})"), &mut lines) {
+                if lines.is_empty() {
+                    map.remove(&lang);
+                } else {
+                    map.insert(lang, lines);
+                }
+            }
+        }
+    }
+}
+
+fn topics_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
+    ui.label(
+        "Topics are recognised in user messages by their keywords (case and accents ignored).",
+    );
+    let langs = p.languages.clone();
+    let mut remove = None;
+    for (i, topic) in p.topics.iter_mut().enumerate() {
+        ui.push_id(("topic", i), |ui| {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.strong(format!("topic {}", i + 1));
+                    if ui.small_button(format!("remove topic {}", i + 1)).clicked() {
+                        remove = Some(i);
+                    }
+                });
+                let base = format!("topics[{i}]");
+                form.text(ui, &format!("{base}.id"), "topic id", &mut topic.id);
+                for lang in &langs {
+                    let mut name = topic.name.get(lang).cloned().unwrap_or_default();
+                    if form.text(
+                        ui,
+                        &format!("{base}.name.{lang}"),
+                        &format!("topic name ({lang})"),
+                        &mut name,
+                    ) {
+                        topic.name.insert(*lang, name);
+                    }
+                }
+                form.problems_ui(ui, &format!("{base}.name"));
+                for lang in &langs {
+                    let mut words = topic.keywords.get(lang).cloned().unwrap_or_default();
+                    if form.chips(
+                        ui,
+                        &format!("{base}.keywords.{lang}"),
+                        &format!("keywords ({lang})"),
+                        &mut words,
+                    ) {
+                        topic.keywords.insert(*lang, words);
+                    }
+                }
+                form.problems_ui(ui, &format!("{base}.keywords"));
+            });
+        });
+    }
+    if let Some(i) = remove {
+        p.topics.remove(i);
+        form.note("topics", true);
+    }
+    if ui.button("add topic").clicked() {
+        let n = p.topics.len() + 1;
+        p.topics.push(Topic {
+            id: format!("topic-{n}"),
+            name: langs.iter().map(|l| (*l, format!("topic {n}"))).collect(),
+            keywords: Default::default(),
+            grammar: Default::default(),
+        });
+        form.note("topics", true);
+    }
+}
+
+fn placeholders_ui(ui: &mut Ui) {
+    ui.collapsing("available placeholders", |ui| {
+        egui::Grid::new("placeholders")
+            .num_columns(2)
+            .show(ui, |ui| {
+                for (name, what) in PLACEHOLDERS {
+                    ui.monospace(format!("{{{name}}}"));
+                    ui.label(what);
+                    ui.end_row();
+                }
+            });
+    });
+}
+
+fn lang_choice(ui: &mut Ui, id: impl egui::AsIdSalt, langs: &[Lang], lang: &mut Lang) -> bool {
+    let mut changed = false;
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(lang.code())
+        .width(50.0)
+        .show_ui(ui, |ui| {
+            for l in Lang::ALL {
+                let label = if langs.contains(&l) {
+                    l.code().to_owned()
+                } else {
+                    format!("{} (not spoken)", l.code())
+                };
+                changed |= ui.selectable_value(lang, l, label).changed();
+            }
+        });
+    changed
+}
+
+fn templates_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
+    ui.label(
+        "Follow-up texts; the composer picks one the conversation can fill, and never the same \
+         twice in a row.",
+    );
+    placeholders_ui(ui);
+    let langs = p.languages.clone();
+    let mut remove = None;
+    for (i, t) in p.templates.iter_mut().enumerate() {
+        ui.push_id(("template", i), |ui| {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                let base = format!("templates[{i}]");
+                ui.horizontal(|ui| {
+                    ui.strong(format!("template {}", i + 1));
+                    ui.label("language");
+                    if lang_choice(ui, ("template lang", i), &langs, &mut t.lang) {
+                        form.note(&format!("{base}.lang"), true);
+                    }
+                    if ui
+                        .small_button(format!("remove template {}", i + 1))
+                        .clicked()
+                    {
+                        remove = Some(i);
+                    }
+                });
+                form.problems_ui(ui, &format!("{base}.lang"));
+                form.text(ui, &format!("{base}.id"), "template id", &mut t.id);
+                form.multiline(
+                    ui,
+                    &format!("{base}.text"),
+                    &format!("template text {}", i + 1),
+                    &mut t.text,
+                    2,
+                );
+            });
+        });
+    }
+    if let Some(i) = remove {
+        p.templates.remove(i);
+        form.note("templates", true);
+    }
+    if ui.button("add template").clicked() {
+        let lang = p.first_language();
+        p.templates.push(Template {
+            id: format!("template-{}", p.templates.len() + 1),
+            lang,
+            text: match lang {
+                Lang::Fr => "{greeting} Je repensais à notre conversation sur {topic}. {signoff}",
+                Lang::En => "{greeting} I was thinking about our chat on {topic}. {signoff}",
+            }
+            .to_owned(),
+        });
+        form.note("templates", true);
+    }
+}
+
+fn whatsapp_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
+    ui.label(
+        "On WhatsApp, only pre-approved templates may open a conversation after 24 hours; without \
+         one in the user's language the follow-up is held back.",
+    );
+    let langs = p.languages.clone();
+    let mut remove = None;
+    for (i, t) in p.whatsapp_templates.iter_mut().enumerate() {
+        ui.push_id(("whatsapp", i), |ui| {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                let base = format!("whatsapp_templates[{i}]");
+                ui.horizontal(|ui| {
+                    ui.strong(format!("WhatsApp template {}", i + 1));
+                    ui.label("language");
+                    if lang_choice(ui, ("whatsapp lang", i), &langs, &mut t.lang) {
+                        form.note(&format!("{base}.lang"), true);
+                    }
+                    if ui
+                        .small_button(format!("remove WhatsApp template {}", i + 1))
+                        .clicked()
+                    {
+                        remove = Some(i);
+                    }
+                });
+                form.problems_ui(ui, &format!("{base}.lang"));
+                form.text(ui, &format!("{base}.name"), "registered name", &mut t.name);
+                form.multiline(
+                    ui,
+                    &format!("{base}.body"),
+                    &format!("WhatsApp body {}", i + 1),
+                    &mut t.body,
+                    2,
+                );
+            });
+        });
+    }
+    if let Some(i) = remove {
+        p.whatsapp_templates.remove(i);
+        form.note("whatsapp_templates", true);
+    }
+    if ui.button("add WhatsApp template").clicked() {
+        let lang = p.first_language();
+        p.whatsapp_templates.push(WhatsappTemplate {
+            name: format!("{}_checkin_{}", p.id.replace('-', "_"), lang.code()),
+            lang,
+            body: "{greeting} {signoff}".to_owned(),
+        });
+        form.note("whatsapp_templates", true);
+    }
+}
+
+fn safety_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
+    ui.label(
+        "Phrases added to the built-in sensitive-topic lexicons for this persona, and phrases \
+         never to flag.",
+    );
+    for category in CATEGORIES {
+        let mut phrases = p.safety.phrases.get(&category).cloned().unwrap_or_default();
+        let label = format!(
+            "{}{}",
+            category.as_str().replace('_', " "),
+            if category.is_blocking() {
+                " (holds follow-ups back)"
+            } else {
+                ""
+            }
+        );
+        if form.chips(
+            ui,
+            &format!("safety.phrases.{}", category.as_str()),
+            &label,
+            &mut phrases,
+        ) {
+            if phrases.is_empty() {
+                p.safety.phrases.remove(&category);
+            } else {
+                p.safety.phrases.insert(category, phrases);
+            }
+        }
+    }
+    form.chips(ui, "safety.allow", "never flag", &mut p.safety.allow);
+}
+
+fn disclosure_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
+    let d = &mut p.ai_disclosure;
+    let enabled = ui
+        .checkbox(
+            &mut d.enabled,
+            "remind the user that the persona is an AI after a long lapse",
+        )
+        .changed();
+    form.note("ai_disclosure.enabled", enabled);
+    let after = super::widgets::count_ui(
+        ui,
+        "a long lapse is at least",
+        &mut d.after_days,
+        1..=365,
+        " days",
+    );
+    form.note("ai_disclosure.after_days", after.changed());
+    form.problems_ui(ui, "ai_disclosure.after_days");
+    for lang in p.languages.clone() {
+        let d = &mut p.ai_disclosure;
+        let mut text = d.text.get(&lang).cloned().unwrap_or_default();
+        let field = format!("ai_disclosure.text.{lang}");
+        let changed = ui
+            .horizontal(|ui| {
+                let l = ui.label(format!("reminder ({lang})"));
+                ui.add(
+                    egui::TextEdit::singleline(&mut text)
+                        .hint_text(d.line(lang))
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(l.id)
+                .changed()
+            })
+            .inner;
+        if form.note(&field, changed) {
+            if text.is_empty() {
+                d.text.remove(&lang);
+            } else {
+                d.text.insert(lang, text);
+            }
+        }
+    }
+}
+
+fn preview_ui(ui: &mut Ui, previews: &[Preview]) {
+    ui.heading("live preview");
+    ui.label(
+        RichText::new(
+            "What this persona would send after a sample conversation (six messages in two days, \
+             then silence), under the omni preset. Updated as you type.",
+        )
+        .weak(),
+    );
+    egui::ScrollArea::vertical()
+        .id_salt("preview scroll")
+        .show(ui, |ui| {
+            for p in previews {
+                ui.separator();
+                ui.strong(format!("{} · {}", p.lang.native_name(), p.channel));
+                ui.collapsing(format!("sample conversation ({})", p.lang), |ui| {
+                    for line in &p.conversation {
+                        ui.label(format!("› {line}"));
+                    }
+                });
+                match (&p.text, &p.held_back) {
+                    (Some(text), _) => {
+                        egui::Frame::new()
+                            .fill(ui.visuals().faint_bg_color)
+                            .stroke(egui::Stroke::new(1.5, theme::SENT))
+                            .corner_radius(8.0)
+                            .inner_margin(8.0)
+                            .show(ui, |ui| {
+                                ui.label(RichText::new(text).size(14.0));
+                            });
+                    }
+                    (None, Some(reason)) => {
+                        ui.label(RichText::new(format!("held back: {reason}")).color(theme::FAIL));
+                    }
+                    (None, None) => {}
+                }
+                for step in &p.steps {
+                    ui.label(
+                        RichText::new(format!(
+                            "{} {}",
+                            if step.passed { "✓" } else { "✗" },
+                            step.detail
+                        ))
+                        .small()
+                        .color(if step.passed {
+                            theme::PASS
+                        } else {
+                            theme::FAIL
+                        }),
+                    );
+                }
+            }
+        });
+}

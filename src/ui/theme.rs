@@ -1,0 +1,246 @@
+//! Colours, marker shapes and names for the kinds of timeline items and decision outcomes, in
+//! one place (as rerun's design tokens), plus the light/dark theme choice.
+
+use egui::Color32;
+use egui_plot::MarkerShape;
+
+use crate::engine::Reason;
+
+/// A kind of marker on the timeline: one plot series per kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MarkerKind {
+    /// A message from the user.
+    UserMessage,
+    /// A reply of the bot in the conversation.
+    BotReply,
+    /// A follow-up the engine sends.
+    NudgeSent,
+    /// A follow-up the engine holds back, for this reason.
+    HeldBack(Reason),
+}
+
+impl MarkerKind {
+    /// How many kinds there are.
+    pub const COUNT: usize = 3 + Reason::ALL.len() - 1;
+
+    /// Every kind, in legend order.
+    pub fn all() -> impl Iterator<Item = MarkerKind> {
+        [
+            MarkerKind::UserMessage,
+            MarkerKind::BotReply,
+            MarkerKind::NudgeSent,
+        ]
+        .into_iter()
+        .chain(
+            Reason::ALL
+                .into_iter()
+                .filter(|r| *r != Reason::Sent)
+                .map(MarkerKind::HeldBack),
+        )
+    }
+
+    /// The kind of a decision with this reason.
+    pub fn of_reason(reason: Reason) -> Self {
+        if reason == Reason::Sent {
+            MarkerKind::NudgeSent
+        } else {
+            MarkerKind::HeldBack(reason)
+        }
+    }
+
+    /// A dense index in `0..COUNT`.
+    pub fn index(self) -> usize {
+        match self {
+            MarkerKind::UserMessage => 0,
+            MarkerKind::BotReply => 1,
+            MarkerKind::NudgeSent => 2,
+            MarkerKind::HeldBack(reason) => {
+                2 + Reason::ALL
+                    .iter()
+                    .filter(|r| **r != Reason::Sent)
+                    .position(|r| *r == reason)
+                    .map_or(0, |i| i + 1)
+            }
+        }
+    }
+
+    /// The series name shown in the legend ("held back: too few messages").
+    pub fn name(self) -> String {
+        match self {
+            MarkerKind::UserMessage => "user message".to_owned(),
+            MarkerKind::BotReply => "bot reply".to_owned(),
+            MarkerKind::NudgeSent => "nudge sent".to_owned(),
+            MarkerKind::HeldBack(reason) => format!("held back: {}", reason_words(reason)),
+        }
+    }
+
+    /// Whether it is a decision of the engine (sent or held back).
+    pub fn is_decision(self) -> bool {
+        matches!(self, MarkerKind::NudgeSent | MarkerKind::HeldBack(_))
+    }
+
+    /// The marker's colour.
+    pub fn color(self) -> Color32 {
+        match self {
+            MarkerKind::UserMessage => Color32::from_rgb(66, 133, 244),
+            MarkerKind::BotReply => Color32::from_rgb(140, 140, 150),
+            MarkerKind::NudgeSent => SENT,
+            MarkerKind::HeldBack(reason) => reason_color(reason),
+        }
+    }
+
+    /// The marker's shape.
+    pub fn shape(self) -> MarkerShape {
+        match self {
+            MarkerKind::UserMessage => MarkerShape::Circle,
+            MarkerKind::BotReply => MarkerShape::Square,
+            MarkerKind::NudgeSent => MarkerShape::Diamond,
+            MarkerKind::HeldBack(_) => MarkerShape::Cross,
+        }
+    }
+
+    /// The marker's radius in points: sent nudges stand out.
+    pub fn radius(self) -> f32 {
+        match self {
+            MarkerKind::UserMessage => 4.0,
+            MarkerKind::BotReply => 3.0,
+            MarkerKind::NudgeSent => 8.0,
+            MarkerKind::HeldBack(_) => 6.0,
+        }
+    }
+
+    /// Vertical offset from the lane's centre, in lane units: messages above, decisions below.
+    pub fn lane_offset(self) -> f64 {
+        match self {
+            MarkerKind::UserMessage => 0.22,
+            MarkerKind::BotReply => 0.08,
+            MarkerKind::NudgeSent | MarkerKind::HeldBack(_) => -0.2,
+        }
+    }
+}
+
+/// The colour of sent nudges.
+pub const SENT: Color32 = Color32::from_rgb(30, 170, 90);
+
+/// The colour of a passed check in traces.
+pub const PASS: Color32 = Color32::from_rgb(30, 150, 80);
+
+/// The colour of a failed check in traces.
+pub const FAIL: Color32 = Color32::from_rgb(215, 60, 60);
+
+/// The colour of validation errors.
+pub const ERROR: Color32 = Color32::from_rgb(215, 60, 60);
+
+/// The colour of lint warnings.
+pub const WARNING: Color32 = Color32::from_rgb(210, 140, 20);
+
+/// The replay cursor's colour.
+pub const CURSOR: Color32 = Color32::from_rgb(230, 90, 30);
+
+/// Shading of the selected user's quiet hours.
+pub const QUIET_HOURS: Color32 = Color32::from_rgba_premultiplied(40, 50, 110, 60);
+
+/// Shading of the window in which a follow-up may go out.
+pub const FOLLOW_UP_WINDOW: Color32 = Color32::from_rgba_premultiplied(20, 90, 45, 70);
+
+/// Shading of the periods in which the user meets the message-count condition.
+pub const COUNT_MET: Color32 = Color32::from_rgba_premultiplied(140, 100, 0, 110);
+
+/// The colour of a held-back decision with this reason.
+pub fn reason_color(reason: Reason) -> Color32 {
+    match reason {
+        Reason::Sent => SENT,
+        Reason::Minor => Color32::from_rgb(150, 80, 200),
+        Reason::OptedOut => Color32::from_rgb(120, 110, 100),
+        Reason::Sensitive => Color32::from_rgb(220, 50, 50),
+        Reason::Wellbeing => Color32::from_rgb(240, 130, 30),
+        Reason::WindowExpired => Color32::from_rgb(90, 120, 160),
+        Reason::TooFewMessages => Color32::from_rgb(215, 175, 20),
+        Reason::NoApprovedTemplate => Color32::from_rgb(20, 160, 170),
+        Reason::NoSafeText => Color32::from_rgb(220, 90, 160),
+    }
+}
+
+/// A reason in plain words ("too few messages").
+pub fn reason_words(reason: Reason) -> &'static str {
+    match reason {
+        Reason::Sent => "sent",
+        Reason::Minor => "minor",
+        Reason::OptedOut => "opted out",
+        Reason::Sensitive => "sensitive topic",
+        Reason::Wellbeing => "wellbeing",
+        Reason::WindowExpired => "window expired",
+        Reason::TooFewMessages => "too few messages",
+        Reason::NoApprovedTemplate => "no approved template",
+        Reason::NoSafeText => "no safe text",
+    }
+}
+
+/// The same colour, faded for items after the replay cursor.
+pub fn dimmed(color: Color32) -> Color32 {
+    color.gamma_multiply(0.25)
+}
+
+/// The light or dark look, as saved in the preferences.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ThemeChoice {
+    /// Follow the system.
+    #[default]
+    System,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
+impl ThemeChoice {
+    /// Every choice, in menu order.
+    pub const ALL: [ThemeChoice; 3] = [ThemeChoice::System, ThemeChoice::Light, ThemeChoice::Dark];
+
+    /// The menu label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ThemeChoice::System => "follow the system",
+            ThemeChoice::Light => "light",
+            ThemeChoice::Dark => "dark",
+        }
+    }
+
+    /// egui's preference.
+    pub fn preference(self) -> egui::ThemePreference {
+        match self {
+            ThemeChoice::System => egui::ThemePreference::System,
+            ThemeChoice::Light => egui::ThemePreference::Light,
+            ThemeChoice::Dark => egui::ThemePreference::Dark,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_have_dense_distinct_indexes_and_names() {
+        let kinds: Vec<MarkerKind> = MarkerKind::all().collect();
+        assert_eq!(kinds.len(), MarkerKind::COUNT);
+        for (i, k) in kinds.iter().enumerate() {
+            assert_eq!(k.index(), i, "{k:?}");
+        }
+        let mut names: Vec<String> = kinds.iter().map(|k| k.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), MarkerKind::COUNT);
+    }
+
+    #[test]
+    fn every_reason_has_its_own_colour() {
+        let mut colours: Vec<[u8; 4]> = Reason::ALL
+            .iter()
+            .map(|r| reason_color(*r).to_array())
+            .collect();
+        colours.sort();
+        colours.dedup();
+        assert_eq!(colours.len(), Reason::ALL.len());
+    }
+}

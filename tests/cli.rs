@@ -1,0 +1,466 @@
+//! The command line on the shipped personas and scenarios: outcomes, the JSON contract, errors
+//! and exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn relance(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_relance"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn simulate_json(persona: &str, scenario: &str, policy: Option<&str>) -> serde_json::Value {
+    let mut args = vec![
+        "simulate",
+        "--persona",
+        persona,
+        "--scenario",
+        scenario,
+        "--json",
+    ];
+    if let Some(p) = policy {
+        args.extend(["--policy", p]);
+    }
+    let o = relance(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("simulate --json prints one JSON object")
+}
+
+/// `(user id, reason)` of every decision, in output order.
+fn reasons(v: &serde_json::Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for u in v["users"].as_array().expect("users") {
+        for d in u["decisions"].as_array().expect("decisions") {
+            out.push((
+                u["id"].as_str().expect("id").to_owned(),
+                d["reason"].as_str().expect("reason").to_owned(),
+            ));
+        }
+    }
+    out
+}
+
+fn shipped(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(root().join(dir))
+        .expect("shipped folder")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_shipped_file_checks_valid() {
+    let mut args = vec!["check".to_owned()];
+    for f in shipped("personas")
+        .into_iter()
+        .chain(shipped("assets/scenarios"))
+    {
+        args.push(f.to_string_lossy().into_owned());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = relance(&args);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(!stdout(&o).contains("invalid"), "{}", stdout(&o));
+}
+
+#[test]
+fn every_shipped_scenario_gives_the_outcome_its_name_promises() {
+    let maestro = "personas/cinema-maestro.ron";
+    let s = |name: &str| format!("assets/scenarios/{name}");
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        ("sent.ron", &[("lea", "sent")]),
+        ("too-few-messages.ron", &[("tom", "too_few_messages")]),
+        ("quiet-hours-shift.ron", &[("noor", "sent")]),
+        ("minor.ron", &[("jules", "minor"), ("sam", "minor")]),
+        ("opted-out.ron", &[("marie", "opted_out")]),
+        (
+            "sensitive.ron",
+            &[("alex", "sensitive"), ("camille", "sensitive")],
+        ),
+        ("wellbeing.ron", &[("hugo", "wellbeing")]),
+        ("whatsapp.ron", &[("ines", "sent")]),
+        ("pushy-contrast.ron", &[("nina", "sent")]),
+        (
+            "demo-cinema.json",
+            &[
+                ("lea", "sent"),
+                ("tom", "too_few_messages"),
+                ("noor", "sent"),
+                ("jules", "minor"),
+                ("sam", "minor"),
+                ("marie", "opted_out"),
+                ("alex", "sensitive"),
+            ],
+        ),
+    ];
+    for (file, expected) in cases {
+        let got = reasons(&simulate_json(maestro, &s(file), None));
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(u, r)| (u.to_string(), r.to_string()))
+            .collect();
+        assert_eq!(got, expected, "{file}");
+    }
+    // Every shipped scenario is covered above.
+    assert_eq!(shipped("assets/scenarios").len(), cases.len());
+}
+
+#[test]
+fn quiet_hours_shift_sends_at_nine_local() {
+    let v = simulate_json(
+        "personas/cinema-maestro.ron",
+        "assets/scenarios/quiet-hours-shift.ron",
+        None,
+    );
+    let d = &v["users"][0]["decisions"][0];
+    // Noor is in London: 09:00 local is 09:00 UTC in January.
+    assert_eq!(d["at"], "2026-01-11T09:00:00Z");
+    assert!(
+        d["trace"][0]["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("moved to 11 Jan 09:00")
+    );
+}
+
+#[test]
+fn pushy_sends_five_nudges_where_omni_sends_one() {
+    let scenario = "assets/scenarios/pushy-contrast.ron";
+    let omni = reasons(&simulate_json(
+        "personas/cinema-maestro.ron",
+        scenario,
+        Some("omni"),
+    ));
+    let pushy = reasons(&simulate_json(
+        "personas/cinema-maestro.ron",
+        scenario,
+        Some("pushy"),
+    ));
+    assert_eq!(omni.len(), 1);
+    assert_eq!(pushy.len(), 5);
+    assert!(pushy.iter().all(|(_, r)| r == "sent"));
+}
+
+#[test]
+fn whatsapp_needs_an_approved_template() {
+    let v = simulate_json(
+        "personas/minimal.ron",
+        "assets/scenarios/whatsapp.ron",
+        None,
+    );
+    assert_eq!(
+        reasons(&v),
+        [("ines".to_owned(), "no_approved_template".to_owned())]
+    );
+    let v = simulate_json(
+        "personas/cinema-maestro.ron",
+        "assets/scenarios/whatsapp.ron",
+        None,
+    );
+    let d = &v["users"][0]["decisions"][0];
+    assert_eq!(d["reason"], "sent");
+    // The template filled is one the maestro declares as approved, in the user's language.
+    let maestro =
+        relance::model::Persona::load(&root().join("personas/cinema-maestro.ron")).expect("loads");
+    let name = d["channel_template"]
+        .as_str()
+        .expect("a WhatsApp template is named");
+    assert!(
+        maestro
+            .whatsapp_templates
+            .iter()
+            .any(|t| t.name == name && t.lang == relance::model::Lang::Fr),
+        "{name} is not an approved French template"
+    );
+}
+
+#[test]
+fn the_json_output_keeps_its_documented_shape() {
+    let v = simulate_json(
+        "personas/cinema-maestro.ron",
+        "assets/scenarios/demo-cinema.json",
+        None,
+    );
+    assert_eq!(v["policy"], "omni");
+    for u in v["users"].as_array().expect("users") {
+        assert!(u["id"].is_string());
+        let decisions = u["decisions"].as_array().expect("decisions");
+        let mut previous = String::new();
+        for d in decisions {
+            let at = d["at"].as_str().expect("at");
+            assert!(at.ends_with('Z') && at.len() == 20, "RFC 3339 UTC: {at}");
+            assert!(*at >= *previous, "decisions in time order");
+            previous = at.to_owned();
+            let outcome = d["outcome"].as_str().expect("outcome");
+            let reason = d["reason"].as_str().expect("reason");
+            assert!(["sent", "suppressed"].contains(&outcome));
+            assert_eq!(outcome == "sent", reason == "sent");
+            assert!(
+                ["whatsapp", "messenger", "instagram"]
+                    .contains(&d["channel"].as_str().expect("channel"))
+            );
+            assert_eq!(
+                d.get("text").is_some(),
+                outcome == "sent",
+                "text for sent decisions only"
+            );
+            if let Some(text) = d.get("text") {
+                assert!(!text.as_str().expect("text").trim().is_empty());
+            }
+            let trace = d["trace"].as_array().expect("trace");
+            assert!(trace.len() >= 7);
+            for step in trace {
+                assert!(
+                    step["rule"].is_string()
+                        && step["passed"].is_boolean()
+                        && step["detail"].is_string()
+                );
+            }
+            if reason != "sent" && reason != "no_approved_template" {
+                let failing = trace
+                    .iter()
+                    .find(|s| s["passed"] == false)
+                    .expect("a failing step");
+                assert_eq!(
+                    failing["rule"], reason,
+                    "the reason is the first failing rule"
+                );
+            }
+        }
+    }
+    let alex = v["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .find(|u| u["id"] == "alex")
+        .expect("alex");
+    assert!(
+        alex["decisions"][0]["crisis_referral"]
+            .as_str()
+            .expect("referral")
+            .contains("988")
+    );
+}
+
+#[test]
+fn text_output_shows_texts_and_reasons() {
+    let o = relance(&[
+        "simulate",
+        "--persona",
+        "personas/cinema-maestro.ron",
+        "--scenario",
+        "assets/scenarios/sent.ron",
+    ]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("1 sent, 0 held back"), "{out}");
+    assert!(out.contains("Hans Zimmer"), "{out}");
+}
+
+#[test]
+fn out_writes_the_file() {
+    let dir = std::env::temp_dir().join(format!("relance-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let out = dir.join("result.json");
+    let o = relance(&[
+        "simulate",
+        "--persona",
+        "personas/chef.ron",
+        "--scenario",
+        "assets/scenarios/sent.ron",
+        "--json",
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("json");
+    assert_eq!(v["users"][0]["decisions"][0]["reason"], "sent");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn explain_prints_the_full_trace_at_an_instant() {
+    let o = relance(&[
+        "explain",
+        "--persona",
+        "personas/cinema-maestro.ron",
+        "--scenario",
+        "assets/scenarios/too-few-messages.ron",
+        "--user",
+        "tom",
+        "--at",
+        "2026-01-08T12:00:00Z",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for rule in [
+        "minor",
+        "opted_out",
+        "sensitive",
+        "wellbeing",
+        "window_expired",
+        "too_few_messages",
+        "quiet_hours",
+    ] {
+        assert!(
+            out.contains(&format!("{rule}:")),
+            "{rule} missing in\n{out}"
+        );
+    }
+    assert!(
+        out.contains("2 user messages in the 14 days before"),
+        "{out}"
+    );
+    let o = relance(&[
+        "explain",
+        "--persona",
+        "personas/cinema-maestro.ron",
+        "--scenario",
+        "assets/scenarios/sent.ron",
+        "--user",
+        "nobody",
+        "--at",
+        "2026-01-08T12:00:00Z",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no user `nobody`; the users are lea"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_syntax_error_names_file_line_and_column() {
+    let o = relance(&["check", "tests/data/broken/syntax.ron"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("tests/data/broken/syntax.ron:5:"), "{err}");
+}
+
+#[test]
+fn validation_reports_every_problem_at_once() {
+    let o = relance(&["check", "tests/data/broken/invalid.ron"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("invalid.ron:4:5: error: the name is empty"),
+        "{err}"
+    );
+    assert!(
+        err.contains("invalid.ron:7:53: error: unknown placeholder `{film_title}`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("invalid.ron:9:20: error: no preset is named `omnipotent`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_time_zone_is_reported_with_its_place() {
+    let o = relance(&[
+        "simulate",
+        "--persona",
+        "personas/minimal.ron",
+        "--scenario",
+        "tests/data/broken/bad-timezone.json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("bad-timezone.json:4:"), "{err}");
+    assert!(
+        err.contains("unknown time zone `Mars/Olympus_Mons` for user `bob`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn exit_codes_distinguish_usage_from_invalid_input() {
+    assert_eq!(relance(&["simulate"]).status.code(), Some(2));
+    assert_eq!(
+        relance(&["simulate", "--frobnicate"]).status.code(),
+        Some(2)
+    );
+    let missing = relance(&[
+        "simulate",
+        "--persona",
+        "nope.ron",
+        "--scenario",
+        "nope.json",
+    ]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("nope.ron"));
+    let bad_policy = relance(&[
+        "simulate",
+        "--persona",
+        "personas/minimal.ron",
+        "--scenario",
+        "assets/scenarios/sent.ron",
+        "--policy",
+        "gentle",
+    ]);
+    assert_eq!(bad_policy.status.code(), Some(1));
+    assert!(stderr(&bad_policy).contains("neither a preset"));
+    assert_eq!(
+        relance(&["check", "personas/minimal.ron"]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn strict_check_turns_lint_warnings_into_errors() {
+    let o = relance(&["check", "tests/data/bad-personas/clingy.ron"]);
+    assert_eq!(o.status.code(), Some(0), "warnings do not fail by default");
+    let err = stderr(&o);
+    for rule in [
+        "clingy",
+        "false_urgency",
+        "claims_human",
+        "romantic",
+        "keep_talking",
+        "no_ai_disclosure",
+        "pushy_policy",
+    ] {
+        assert!(
+            err.contains(&format!("warning[{rule}]")),
+            "{rule} missing in\n{err}"
+        );
+    }
+    assert_eq!(
+        relance(&["check", "--strict", "tests/data/bad-personas/clingy.ron"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        relance(&[
+            "check",
+            "--strict",
+            "personas/cinema-maestro.ron",
+            "personas/chef.ron",
+            "personas/minimal.ron"
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+}
