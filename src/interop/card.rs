@@ -336,6 +336,13 @@ impl Card {
         if data.get("character_book").is_some_and(Value::is_null) {
             data.remove("character_book");
         }
+        // V3 requires the field; an empty one is written again on V3 export.
+        if data
+            .get("group_only_greetings")
+            .is_some_and(|g| g.is_null() || g.as_array().is_some_and(Vec::is_empty))
+        {
+            data.remove("group_only_greetings");
+        }
         normalise_date(&mut data, "creation_date", &mut notes);
         normalise_date(&mut data, "modification_date", &mut notes);
         info.other = data;
@@ -485,12 +492,19 @@ pub fn card_of(persona: &Persona) -> Card {
     }
 }
 
+/// Set in `extensions.relance` when the card's `personality` was made from the traits, so that
+/// import leaves `card.personality` empty again.
+const PERSONALITY_FROM_TRAITS: &str = "personality_from_traits";
+
 /// Relance's own data: the persona's JSON without the fields the card itself carries.
 fn relance_extension(persona: &Persona) -> Value {
     match serde_json::to_value(persona) {
         Ok(Value::Object(mut map)) => {
             map.remove("name");
             map.remove("card");
+            if persona.card.personality.is_empty() && !persona.traits.is_empty() {
+                map.insert(PERSONALITY_FROM_TRAITS.to_owned(), Value::Bool(true));
+            }
             Value::Object(map)
         }
         // Plain data with string keys always serialises to an object.
@@ -596,9 +610,6 @@ pub fn persona_of(mut card: Card) -> CardPersona {
                     persona.greetings.insert(lang, greetings);
                 }
             }
-            if exported_personality(&persona) != card.info.personality {
-                persona.card.personality = card.info.personality.clone();
-            }
             persona
         }
         None => {
@@ -649,9 +660,13 @@ fn restore(ext: Value, card: &Card) -> Result<Persona, serde_json::Error> {
     };
     map.insert("name".to_owned(), card.name.clone().into());
     map.remove("card");
+    let derived = map.remove(PERSONALITY_FROM_TRAITS) == Some(Value::Bool(true));
     let mut persona: Persona = serde_json::from_value(Value::Object(map))?;
     let mut info = card.info.clone();
     info.extensions.remove(RELANCE_EXTENSION);
+    if derived && info.personality == persona.traits.join(", ") {
+        info.personality.clear();
+    }
     persona.card = info;
     Ok(persona)
 }

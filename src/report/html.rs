@@ -383,9 +383,9 @@ pub fn report_html(report: &HtmlReport<'_>) -> String {
         value_html(&mut out, population, 0);
         out.push_str("</section>");
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<footer>Made with Relance {}: every decision is the engine's, replayed on simulated time.</footer></body></html>\n",
+        "<footer>Made with Relance {}: every decision is the engine's, replayed on simulated time.</footer></body></html>",
         env!("CARGO_PKG_VERSION")
     );
     out
