@@ -32,11 +32,10 @@ pub fn quiet_hours_spans(
     loop {
         let naive = date.and_time(quiet.start);
         // A start skipped by a clock change counts from the first valid instant after it.
-        let Some(start) = tz
-            .from_local_datetime(&naive)
-            .earliest()
-            .or_else(|| tz.from_local_datetime(&(naive + Duration::hours(1))).earliest())
-        else {
+        let Some(start) = tz.from_local_datetime(&naive).earliest().or_else(|| {
+            tz.from_local_datetime(&(naive + Duration::hours(1)))
+                .earliest()
+        }) else {
             date = date.succ_opt().unwrap_or(date);
             continue;
         };
@@ -222,7 +221,8 @@ mod tests {
         // Each span agrees with the engine at its edges.
         let mut check = policy.clone();
         check.order = vec![Rule::TooFewMessages];
-        let passes = |t: i64| evaluate(&check, &profile, &facts, t).reason == super::super::Reason::Sent;
+        let passes =
+            |t: i64| evaluate(&check, &profile, &facts, t).reason == super::super::Reason::Sent;
         assert!(passes(spans[0].0));
         assert!(passes(spans[0].1 - 1));
         assert!(!passes(spans[0].1 + 1));

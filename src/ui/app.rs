@@ -335,7 +335,12 @@ impl StudioApp {
             .default_size(self.prefs.library_width)
             .size_range(160.0..=480.0)
             .show(ui, |ui| {
-                library_ui(ui, &mut self.library, self.doc.persona_path(), &mut commands)
+                library_ui(
+                    ui,
+                    &mut self.library,
+                    self.doc.persona_path(),
+                    &mut commands,
+                )
             });
         self.prefs.library_width = library.response.rect.width();
         egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui, &mut commands));
@@ -549,13 +554,17 @@ impl StudioApp {
 
     fn status_ui(&self, ui: &mut Ui) {
         ui.horizontal_wrapped(|ui| {
-            let file = self
-                .doc
-                .persona_path()
-                .map_or_else(|| "new persona, not saved yet".to_owned(), |p| p.display().to_string());
+            let file = self.doc.persona_path().map_or_else(
+                || "new persona, not saved yet".to_owned(),
+                |p| p.display().to_string(),
+            );
             ui.label(format!(
                 "{file}{}",
-                if self.doc.persona_dirty() { " (unsaved)" } else { "" }
+                if self.doc.persona_dirty() {
+                    " (unsaved)"
+                } else {
+                    ""
+                }
             ));
             ui.separator();
             let errors = self
@@ -599,9 +608,9 @@ impl StudioApp {
                 ui.separator();
                 ui.label(s);
             }
-            if let Some(e) = &self.error {
+            if self.error.is_some() {
                 ui.separator();
-                ui.colored_label(theme::ERROR, &e.title);
+                ui.colored_label(theme::ERROR, "error: see the report above the tabs");
             }
         });
     }
@@ -718,7 +727,12 @@ impl StudioApp {
     }
 
     fn library_refresh_if_changed(&mut self) {
-        let before: Vec<PathBuf> = self.library.entries.iter().map(|e| e.path.clone()).collect();
+        let before: Vec<PathBuf> = self
+            .library
+            .entries
+            .iter()
+            .map(|e| e.path.clone())
+            .collect();
         let now: Vec<PathBuf> = list_files(&self.library.dir)
             .into_iter()
             .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("ron")))
@@ -804,8 +818,10 @@ impl StudioApp {
                 Some(policy) => {
                     let problems = policy.validate("");
                     if let Some(first) = problems.first() {
-                        self.sim_blocked =
-                            Some(format!("no simulation: the policy is invalid: {}", first.message));
+                        self.sim_blocked = Some(format!(
+                            "no simulation: the policy is invalid: {}",
+                            first.message
+                        ));
                     } else {
                         self.sim_blocked = None;
                         self.simulator.request(SimInput {
@@ -865,7 +881,8 @@ impl StudioApp {
                 if let Err(e) = self.doc.revert_persona(self.now_secs) {
                     self.error = Some(ErrorReport::load("cannot revert to", &e));
                 } else {
-                    self.status = Some("reverted to the saved file (undo brings your edits back)".to_owned());
+                    self.status =
+                        Some("reverted to the saved file (undo brings your edits back)".to_owned());
                 }
             }
             Command::Quit => {
@@ -1105,7 +1122,10 @@ impl StudioApp {
     fn save_persona_as(&mut self) -> bool {
         let name = format!("{}.ron", self.doc.persona().id);
         let dir = self.library.dir.clone();
-        let Some(mut path) = self.dialogs.pick_save(DialogKind::Persona, Some(&dir), &name) else {
+        let Some(mut path) = self
+            .dialogs
+            .pick_save(DialogKind::Persona, Some(&dir), &name)
+        else {
             return false;
         };
         if path.extension().is_none() {
@@ -1119,8 +1139,14 @@ impl StudioApp {
             Ok(()) => {
                 self.prefs.remember(path);
                 self.prefs.last_persona = Some(absolute(path));
-                if !self.library.entries.iter().any(|e| same_file(&e.path, path))
-                    && !path.parent().is_some_and(|d| same_file(d, &self.library.dir))
+                if !self
+                    .library
+                    .entries
+                    .iter()
+                    .any(|e| same_file(&e.path, path))
+                    && !path
+                        .parent()
+                        .is_some_and(|d| same_file(d, &self.library.dir))
                 {
                     self.prefs.extra_personas.push(absolute(path));
                 }
@@ -1148,11 +1174,20 @@ impl StudioApp {
             .scenario()
             .name
             .chars()
-            .map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .map(|c| {
+                if c.is_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
             .collect();
         let name = format!("{}.json", stem.trim_matches('-'));
         let dir = self.scenarios_dir.clone();
-        let Some(mut path) = self.dialogs.pick_save(DialogKind::Scenario, Some(&dir), &name) else {
+        let Some(mut path) = self
+            .dialogs
+            .pick_save(DialogKind::Scenario, Some(&dir), &name)
+        else {
             return false;
         };
         if path.extension().is_none() {
@@ -1189,7 +1224,9 @@ impl StudioApp {
                 return;
             }
         };
-        let dir = path.parent().map_or_else(|| self.library.dir.clone(), Path::to_owned);
+        let dir = path
+            .parent()
+            .map_or_else(|| self.library.dir.clone(), Path::to_owned);
         let (copy, id) = copy_path(&dir, path);
         persona.id = id;
         persona.name = format!("{} (copy)", persona.name);

@@ -199,7 +199,8 @@ impl ReplayCursor {
             return false;
         }
         let before = self.time_secs;
-        self.time_secs = (self.time_secs + dt_secs * self.speed.sim_secs_per_sec()).min(self.end_secs);
+        self.time_secs =
+            (self.time_secs + dt_secs * self.speed.sim_secs_per_sec()).min(self.end_secs);
         if self.time_secs >= self.end_secs {
             self.playing = false;
         }
@@ -317,7 +318,11 @@ mod tests {
     fn range_changes_keep_the_cursor_inside() {
         let mut c = cursor();
         c.set_range(0.0, 20.0 * DAY);
-        assert_eq!(c.time_secs(), 20.0 * DAY, "a cursor at the end follows the end");
+        assert_eq!(
+            c.time_secs(),
+            20.0 * DAY,
+            "a cursor at the end follows the end"
+        );
         c.apply(CursorCommand::Scrub(15.0 * DAY), &EVENTS);
         c.set_range(0.0, 12.0 * DAY);
         assert_eq!(c.time_secs(), 12.0 * DAY);

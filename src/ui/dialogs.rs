@@ -79,10 +79,16 @@ pub const SHORTCUTS: [(&str, &str); 11] = [
     ("Ctrl+Z", "undo"),
     ("Ctrl+Shift+Z or Ctrl+Y", "redo"),
     ("Space", "play or pause the replay (Timeline tab)"),
-    ("Ctrl+Plus / Ctrl+Minus / Ctrl+0", "zoom in, out, actual size"),
+    (
+        "Ctrl+Plus / Ctrl+Minus / Ctrl+0",
+        "zoom in, out, actual size",
+    ),
     ("drag a .ron or .json file", "open it"),
     ("click a marker", "inspect a message or a decision"),
-    ("click an empty spot of a lane", "explain the silence at that instant"),
+    (
+        "click an empty spot of a lane",
+        "explain the silence at that instant",
+    ),
 ];
 
 /// Shows `dialog` as a modal.
@@ -94,7 +100,11 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &Dialog, commands: &mut Vec<Comman
                 ui.heading("unsaved changes");
                 ui.label(format!(
                     "{what} {} unsaved changes. Save them before {}?",
-                    if what.contains(" and ") { "have" } else { "has" },
+                    if what.contains(" and ") {
+                        "have"
+                    } else {
+                        "has"
+                    },
                     action.describe()
                 ));
                 ui.add_space(8.0);
@@ -151,13 +161,16 @@ pub fn dialog_ui(ctx: &egui::Context, dialog: &Dialog, commands: &mut Vec<Comman
             }
             Dialog::Shortcuts => {
                 ui.heading("keyboard shortcuts");
-                egui::Grid::new("shortcuts").num_columns(2).striped(true).show(ui, |ui| {
-                    for (keys, what) in SHORTCUTS {
-                        ui.monospace(keys);
-                        ui.label(what);
-                        ui.end_row();
-                    }
-                });
+                egui::Grid::new("shortcuts")
+                    .num_columns(2)
+                    .striped(true)
+                    .show(ui, |ui| {
+                        for (keys, what) in SHORTCUTS {
+                            ui.monospace(keys);
+                            ui.label(what);
+                            ui.end_row();
+                        }
+                    });
                 close_button(ui, commands);
             }
             Dialog::About => {

@@ -72,11 +72,15 @@ fn steps_ui(ui: &mut Ui, steps: &[TraceStep]) {
         .show(ui, |ui| {
             for step in steps {
                 let (mark, color) = if step.passed {
-                    ("✓", theme::PASS)
+                    ("pass", theme::PASS)
                 } else {
-                    ("✗", theme::FAIL)
+                    ("FAIL", theme::FAIL)
                 };
-                ui.label(RichText::new(format!("{mark} {}", step.rule)).color(color).monospace());
+                ui.label(
+                    RichText::new(format!("{mark} {}", step.rule))
+                        .color(color)
+                        .monospace(),
+                );
                 ui.add(egui::Label::new(&step.detail).wrap());
                 ui.end_row();
             }
@@ -193,9 +197,9 @@ fn event_ui(
     ui.horizontal_wrapped(|ui| {
         ui.label("move");
         for (label, delta) in [
-            ("−1 day", Duration::days(-1)),
-            ("−1 hour", Duration::hours(-1)),
-            ("−10 min", Duration::minutes(-10)),
+            ("-1 day", Duration::days(-1)),
+            ("-1 hour", Duration::hours(-1)),
+            ("-10 min", Duration::minutes(-10)),
             ("+10 min", Duration::minutes(10)),
             ("+1 hour", Duration::hours(1)),
             ("+1 day", Duration::days(1)),
@@ -272,10 +276,7 @@ fn instant_ui(ui: &mut Ui, output: &SimOutput, user: &User, at_secs: i64, e: &Ex
         } else if ev.reason == crate::engine::Reason::Sent {
             "Every rule would allow it.".to_owned()
         } else {
-            format!(
-                "It would be held back: {}.",
-                theme::reason_words(ev.reason)
-            )
+            format!("It would be held back: {}.", theme::reason_words(ev.reason))
         };
         ui.label(RichText::new(verdict).strong());
     }

@@ -105,7 +105,11 @@ pub fn library_ui(
 ) {
     ui.heading("personas");
     ui.horizontal(|ui| {
-        if ui.button("new").on_hover_text("a new, empty persona").clicked() {
+        if ui
+            .button("new")
+            .on_hover_text("a new, empty persona")
+            .clicked()
+        {
             commands.push(Command::NewPersona);
         }
         let selected = open.map(Path::to_owned);
@@ -149,7 +153,8 @@ pub fn library_ui(
                     .join(", ");
                 let mut text = RichText::new(format!("{}  ·  {langs}", entry.name));
                 if entry.error.is_some() {
-                    text = RichText::new(format!("⚠ {}", entry.name)).color(theme::ERROR);
+                    text = RichText::new(format!("{} (does not load)", entry.name))
+                        .color(theme::ERROR);
                 }
                 let r = ui
                     .selectable_label(is_open, text)

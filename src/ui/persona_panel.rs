@@ -70,15 +70,21 @@ fn summary_ui(ui: &mut Ui, diagnostics: &[Diagnostic]) {
         .count();
     let warnings = diagnostics.len() - errors;
     if diagnostics.is_empty() {
-        ui.label(RichText::new("✔ valid: the same checks as `relance check` pass").color(theme::PASS));
+        ui.label(
+            RichText::new("valid: the same checks as `relance check` pass").color(theme::PASS),
+        );
     } else {
         ui.collapsing(
             RichText::new(format!(
-                "⚠ {errors} error{}, {warnings} warning{} (the same checks as `relance check`)",
+                "{errors} error{}, {warnings} warning{} (the same checks as `relance check`)",
                 if errors == 1 { "" } else { "s" },
                 if warnings == 1 { "" } else { "s" }
             ))
-            .color(if errors > 0 { theme::ERROR } else { theme::WARNING }),
+            .color(if errors > 0 {
+                theme::ERROR
+            } else {
+                theme::WARNING
+            }),
             |ui| {
                 for d in diagnostics {
                     ui.horizontal(|ui| {
@@ -104,7 +110,9 @@ fn form_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
         form.chips(ui, "lexicon", "lexicon", &mut p.lexicon);
     });
     section(ui, "follow-up templates", |ui| templates_ui(ui, p, form));
-    section(ui, "WhatsApp approved templates", |ui| whatsapp_ui(ui, p, form));
+    section(ui, "WhatsApp approved templates", |ui| {
+        whatsapp_ui(ui, p, form)
+    });
     section(ui, "safety", |ui| safety_ui(ui, p, form));
     section(ui, "AI disclosure", |ui| disclosure_ui(ui, p, form));
 }
@@ -262,7 +270,9 @@ fn phrases_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
 }
 
 fn topics_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
-    ui.label("Topics are recognised in user messages by their keywords (case and accents ignored).");
+    ui.label(
+        "Topics are recognised in user messages by their keywords (case and accents ignored).",
+    );
     let langs = p.languages.clone();
     let mut remove = None;
     for (i, topic) in p.topics.iter_mut().enumerate() {
@@ -320,13 +330,15 @@ fn topics_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
 
 fn placeholders_ui(ui: &mut Ui) {
     ui.collapsing("available placeholders", |ui| {
-        egui::Grid::new("placeholders").num_columns(2).show(ui, |ui| {
-            for (name, what) in PLACEHOLDERS {
-                ui.monospace(format!("{{{name}}}"));
-                ui.label(what);
-                ui.end_row();
-            }
-        });
+        egui::Grid::new("placeholders")
+            .num_columns(2)
+            .show(ui, |ui| {
+                for (name, what) in PLACEHOLDERS {
+                    ui.monospace(format!("{{{name}}}"));
+                    ui.label(what);
+                    ui.end_row();
+                }
+            });
     });
 }
 
@@ -366,7 +378,10 @@ fn templates_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
                     if lang_choice(ui, ("template lang", i), &langs, &mut t.lang) {
                         form.note(&format!("{base}.lang"), true);
                     }
-                    if ui.small_button(format!("remove template {}", i + 1)).clicked() {
+                    if ui
+                        .small_button(format!("remove template {}", i + 1))
+                        .clicked()
+                    {
                         remove = Some(i);
                     }
                 });
@@ -493,7 +508,13 @@ fn disclosure_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
         )
         .changed();
     form.note("ai_disclosure.enabled", enabled);
-    let after = super::widgets::count_ui(ui, "a long lapse is at least", &mut d.after_days, 1..=365, " days");
+    let after = super::widgets::count_ui(
+        ui,
+        "a long lapse is at least",
+        &mut d.after_days,
+        1..=365,
+        " days",
+    );
     form.note("ai_disclosure.after_days", after.changed());
     form.problems_ui(ui, "ai_disclosure.after_days");
     for lang in p.languages.clone() {
@@ -537,11 +558,13 @@ fn preview_ui(ui: &mut Ui, previews: &[Preview]) {
             for p in previews {
                 ui.separator();
                 ui.strong(format!("{} · {}", p.lang.native_name(), p.channel));
-                ui.collapsing(format!("sample conversation ({})", p.lang), |ui| {
-                    for line in &p.conversation {
-                        ui.label(format!("› {line}"));
-                    }
-                });
+                egui::CollapsingHeader::new(format!("sample conversation ({})", p.lang))
+                    .id_salt(("sample", p.lang, p.channel))
+                    .show(ui, |ui| {
+                        for line in &p.conversation {
+                            ui.label(format!("› {line}"));
+                        }
+                    });
                 match (&p.text, &p.held_back) {
                     (Some(text), _) => {
                         egui::Frame::new()
@@ -562,11 +585,15 @@ fn preview_ui(ui: &mut Ui, previews: &[Preview]) {
                     ui.label(
                         RichText::new(format!(
                             "{} {}",
-                            if step.passed { "✓" } else { "✗" },
+                            if step.passed { "pass" } else { "FAIL" },
                             step.detail
                         ))
                         .small()
-                        .color(if step.passed { theme::PASS } else { theme::FAIL }),
+                        .color(if step.passed {
+                            theme::PASS
+                        } else {
+                            theme::FAIL
+                        }),
                     );
                 }
             }

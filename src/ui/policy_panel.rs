@@ -308,7 +308,12 @@ fn rule_controls_ui(
             form.problems_ui(ui, &f("minor_age"));
         }
         Rule::OptedOut => {
-            form.chips(ui, &f("opt_out_words"), "opt-out words", &mut p.opt_out_words);
+            form.chips(
+                ui,
+                &f("opt_out_words"),
+                "opt-out words",
+                &mut p.opt_out_words,
+            );
         }
         Rule::Sensitive => {
             let r = count_ui(
@@ -376,7 +381,10 @@ fn rule_controls_ui(
         }
         Rule::TooFewMessages => {
             let mut on = p.min_messages.is_some();
-            if ui.checkbox(&mut on, "require a minimum of messages").changed() {
+            if ui
+                .checkbox(&mut on, "require a minimum of messages")
+                .changed()
+            {
                 p.min_messages = on.then(|| {
                     Policy::omni().min_messages.unwrap_or(MinMessages {
                         count: 5,
@@ -453,8 +461,7 @@ fn referrals_ui(ui: &mut Ui, p: &mut Policy, form: &mut Form<'_>, f: &dyn Fn(&st
         while p.crisis_referrals.contains_key(&format!("xx-{n}")) {
             n += 1;
         }
-        p.crisis_referrals
-            .insert(format!("xx-{n}"), String::new());
+        p.crisis_referrals.insert(format!("xx-{n}"), String::new());
         form.note(&f("crisis_referrals"), true);
     }
     if p.crisis_referrals.is_empty() {

@@ -93,7 +93,10 @@ mod tests {
         assert_eq!(p.recent_files.len(), MAX_RECENT);
         assert_eq!(p.recent_files[0], PathBuf::from("/tmp/p3.ron"));
         assert_eq!(
-            p.recent_files.iter().filter(|f| f.ends_with("p3.ron")).count(),
+            p.recent_files
+                .iter()
+                .filter(|f| f.ends_with("p3.ron"))
+                .count(),
             1
         );
     }

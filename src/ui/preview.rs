@@ -132,9 +132,10 @@ mod tests {
 
     #[test]
     fn the_cinema_maestro_previews_a_follow_up_that_echoes_the_sample() {
-        let persona =
-            Persona::load(&super::super::files::resource(super::super::files::DEFAULT_PERSONA))
-                .expect("the shipped persona loads");
+        let persona = Persona::load(&super::super::files::resource(
+            super::super::files::DEFAULT_PERSONA,
+        ))
+        .expect("the shipped persona loads");
         let p = preview(&persona, Lang::Fr, Channel::Messenger);
         let text = p.text.expect("a follow-up is sent");
         assert!(text.contains("Hans Zimmer"), "{text}");

@@ -14,7 +14,7 @@ const WEEK: i64 = 7 * DAY;
 const MONDAY_OFFSET: i64 = 4 * DAY;
 
 /// Round steps, finest first.
-const STEPS: [i64; 14] = [
+const STEPS: [i64; 13] = [
     MINUTE,
     5 * MINUTE,
     15 * MINUTE,
@@ -24,7 +24,6 @@ const STEPS: [i64; 14] = [
     6 * HOUR,
     12 * HOUR,
     DAY,
-    2 * DAY,
     WEEK,
     2 * WEEK,
     4 * WEEK,
@@ -47,10 +46,7 @@ pub fn grid_marks(input: GridInput) -> Vec<GridMark> {
     if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
         return Vec::new();
     }
-    let Some(first) = STEPS
-        .iter()
-        .position(|&s| s as f64 >= input.base_step_size)
-    else {
+    let Some(first) = STEPS.iter().position(|&s| s as f64 >= input.base_step_size) else {
         return Vec::new();
     };
     let step = STEPS[first];
@@ -157,7 +153,11 @@ mod tests {
 
     #[test]
     fn months_get_monday_weeks() {
-        let m = marks("2026-01-01T00:00:00Z", "2026-04-01T00:00:00Z", 3.0 * DAY as f64);
+        let m = marks(
+            "2026-01-01T00:00:00Z",
+            "2026-04-01T00:00:00Z",
+            3.0 * DAY as f64,
+        );
         assert_eq!(m[1].value - m[0].value, WEEK as f64);
         assert_eq!(mark_label(m[0]), "Mon 5 Jan");
     }

@@ -146,7 +146,10 @@ impl TimelineData {
         radius_px: f64,
         visible: impl Fn(MarkerKind) -> bool,
     ) -> Option<(MarkerKind, MarkerRef)> {
-        let (ux, uy) = (units_per_px.0.abs().max(1e-12), units_per_px.1.abs().max(1e-12));
+        let (ux, uy) = (
+            units_per_px.0.abs().max(1e-12),
+            units_per_px.1.abs().max(1e-12),
+        );
         let mut best: Option<(f64, MarkerKind, MarkerRef)> = None;
         for kind in MarkerKind::all().filter(|k| visible(*k)) {
             let s = self.series(kind);
@@ -238,7 +241,10 @@ mod tests {
                 item: Item::Event(0)
             }
         );
-        assert!(d.hit(p.x + 60.0 * 50.0, p.y, scale, 4.0, |_| true).is_none());
+        assert!(
+            d.hit(p.x + 60.0 * 50.0, p.y, scale, 4.0, |_| true)
+                .is_none()
+        );
         assert!(
             d.hit(p.x, p.y, scale, 4.0, |k| k != MarkerKind::UserMessage)
                 .is_none_or(|(k, _)| k != MarkerKind::UserMessage)

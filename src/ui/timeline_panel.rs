@@ -184,10 +184,7 @@ impl TimelineView {
                 }
                 last_silence = Some(d.silence_start);
                 let t = d.silence_start.timestamp();
-                let next = facts
-                    .messages
-                    .get(facts.count_up_to(t))
-                    .map(|m| m.at_secs);
+                let next = facts.messages.get(facts.count_up_to(t)).map(|m| m.at_secs);
                 let (start, end) = follow_up_window(policy, d, next);
                 windows.push((start, end.unwrap_or(to)));
             }
@@ -203,7 +200,12 @@ impl TimelineView {
         self.spans.as_ref()
     }
 
-    fn explanation(&mut self, output: &SimOutput, user: usize, at_secs: i64) -> Option<&Explanation> {
+    fn explanation(
+        &mut self,
+        output: &SimOutput,
+        user: usize,
+        at_secs: i64,
+    ) -> Option<&Explanation> {
         let fresh = self
             .explanation
             .as_ref()
@@ -264,7 +266,9 @@ pub fn timeline_ui(
         .resizable(true)
         .default_size(inputs.side_width)
         .size_range(260.0..=900.0)
-        .show(ui, |ui| side_ui(ui, view, output, inputs.scenario, commands));
+        .show(ui, |ui| {
+            side_ui(ui, view, output, inputs.scenario, commands)
+        });
     egui::Panel::bottom("timeline editing")
         .resizable(false)
         .show(ui, |ui| add_message_ui(ui, view, inputs.scenario, commands));
@@ -327,7 +331,11 @@ fn scenario_bar_ui(ui: &mut Ui, inputs: &TimelineInputs<'_>, commands: &mut Vec<
                 "“{}”: {} user{}, {events} message{}",
                 inputs.scenario.name,
                 inputs.scenario.users.len(),
-                if inputs.scenario.users.len() == 1 { "" } else { "s" },
+                if inputs.scenario.users.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
                 if events == 1 { "" } else { "s" },
             ))
             .weak(),
@@ -359,8 +367,8 @@ fn playback_ui(
     ui.horizontal(|ui| {
         let c = &view.cursor;
         if ui
-            .button("⏮")
-            .on_hover_text("to the start")
+            .button("start")
+            .on_hover_text("to the start of the scenario")
             .clicked()
         {
             commands.push(Command::Cursor(CursorCommand::ToStart));
@@ -387,7 +395,11 @@ fn playback_ui(
         {
             commands.push(Command::Cursor(CursorCommand::StepForward));
         }
-        if ui.button("⏭").on_hover_text("to the end").clicked() {
+        if ui
+            .button("end")
+            .on_hover_text("to the end of the scenario")
+            .clicked()
+        {
             commands.push(Command::Cursor(CursorCommand::ToEnd));
         }
         let l = ui.label("speed");
@@ -433,20 +445,14 @@ fn legend_ui(ui: &mut Ui, view: &mut TimelineView, data: &TimelineData) {
             if count == 0 && kind.is_decision() && kind != MarkerKind::NudgeSent {
                 continue;
             }
-            let symbol = match kind.shape() {
-                egui_plot::MarkerShape::Circle => "●",
-                egui_plot::MarkerShape::Square => "■",
-                egui_plot::MarkerShape::Diamond => "◆",
-                _ => "✖",
-            };
             let shown = &mut view.shown[kind.index()];
-            let text = RichText::new(format!("{symbol} {} ({count})", kind.name())).color(
-                if *shown {
-                    kind.color()
-                } else {
-                    ui.visuals().weak_text_color()
-                },
-            );
+            let color = if *shown {
+                kind.color()
+            } else {
+                ui.visuals().weak_text_color()
+            };
+            kind.icon_ui(ui, color);
+            let text = RichText::new(format!("{} ({count})", kind.name())).color(color);
             if ui
                 .selectable_label(*shown, text)
                 .on_hover_text("show or hide these markers")
@@ -469,7 +475,14 @@ fn legend_ui(ui: &mut Ui, view: &mut TimelineView, data: &TimelineData) {
     });
 }
 
-fn rect_polygon(name: &str, x0: f64, x1: f64, y0: f64, y1: f64, color: egui::Color32) -> Polygon<'static> {
+fn rect_polygon(
+    name: &str,
+    x0: f64,
+    x1: f64,
+    y0: f64,
+    y1: f64,
+    color: egui::Color32,
+) -> Polygon<'static> {
     Polygon::new(
         name,
         PlotPoints::Owned(vec![
@@ -507,8 +520,12 @@ fn plot_ui(ui: &mut Ui, view: &mut TimelineView, output: &SimOutput, commands: &
     };
     let mut plot = Plot::new("timeline plot")
         .x_grid_spacer(time_axis::grid_marks)
-        .x_axis_formatter(|m, _| time_axis::mark_label(m))
-        .x_axis_label("time (UTC)")
+        .custom_x_axes(vec![
+            egui_plot::AxisHints::new_x()
+                .label("time (UTC)")
+                .formatter(|m, _| time_axis::mark_label(m))
+                .label_spacing(90.0..=140.0),
+        ])
         .y_grid_spacer(move |input| {
             let (lo, hi) = input.bounds;
             (0..lanes)
@@ -547,7 +564,7 @@ fn plot_ui(ui: &mut Ui, view: &mut TimelineView, output: &SimOutput, commands: &
             bounds.max()[0],
             y - 0.48,
             y + 0.48,
-            egui::Color32::from_rgba_premultiplied(128, 128, 128, 18),
+            theme::SELECTED_LANE,
         ));
         if let Some((quiet, windows, count_met)) = &spans {
             for (a, b) in quiet {
@@ -761,7 +778,11 @@ fn side_ui(
             })
             .response
             .labelled_by(l.id);
-        if ui.button("fit").on_hover_text("show the whole scenario").clicked() {
+        if ui
+            .button("fit")
+            .on_hover_text("show the whole scenario")
+            .clicked()
+        {
             commands.push(Command::FitTimeline);
         }
     });
@@ -770,7 +791,14 @@ fn side_ui(
         .resizable(true)
         .default_size(available * 0.45)
         .show(ui, |ui| {
-            conversation_ui(ui, view.user, view.cursor.time_secs(), output, view.selection, commands);
+            conversation_ui(
+                ui,
+                view.user,
+                view.cursor.time_secs(),
+                output,
+                view.selection,
+                commands,
+            );
         });
     egui::CentralPanel::default().show(ui, |ui| {
         egui::ScrollArea::vertical()
@@ -802,7 +830,12 @@ fn side_ui(
     });
 }
 
-fn add_message_ui(ui: &mut Ui, view: &mut TimelineView, scenario: &Scenario, commands: &mut Vec<Command>) {
+fn add_message_ui(
+    ui: &mut Ui,
+    view: &mut TimelineView,
+    scenario: &Scenario,
+    commands: &mut Vec<Command>,
+) {
     let Some(user) = scenario.users.get(view.user) else {
         ui.label("This scenario has no user.");
         return;

@@ -45,7 +45,11 @@ impl<'a> Form<'a> {
 
     /// Shows the diagnostics whose field is `field` or lies under it (`field.x`, `field[3]`).
     pub fn problems_under_ui(&self, ui: &mut Ui, field: &str) {
-        for d in self.diagnostics.iter().filter(|d| is_under(&d.field, field)) {
+        for d in self
+            .diagnostics
+            .iter()
+            .filter(|d| is_under(&d.field, field))
+        {
             diagnostic_ui(ui, d);
         }
     }
@@ -87,14 +91,26 @@ impl<'a> Form<'a> {
     }
 
     /// A list of short strings shown as removable chips, with a box to add one.
-    pub fn chips(&mut self, ui: &mut Ui, field: &str, label: &str, items: &mut Vec<String>) -> bool {
+    pub fn chips(
+        &mut self,
+        ui: &mut Ui,
+        field: &str,
+        label: &str,
+        items: &mut Vec<String>,
+    ) -> bool {
         let changed = chips_ui(ui, label, items);
         self.problems_under_ui(ui, field);
         self.note(field, changed)
     }
 
     /// A list of lines (greetings, sign-offs…), each editable and removable, with an add button.
-    pub fn lines(&mut self, ui: &mut Ui, field: &str, label: &str, lines: &mut Vec<String>) -> bool {
+    pub fn lines(
+        &mut self,
+        ui: &mut Ui,
+        field: &str,
+        label: &str,
+        lines: &mut Vec<String>,
+    ) -> bool {
         let changed = lines_ui(ui, label, lines);
         self.problems_under_ui(ui, field);
         self.note(field, changed)
@@ -119,7 +135,7 @@ pub fn diagnostic_ui(ui: &mut Ui, d: &Diagnostic) {
         .position
         .map(|(l, c)| format!(" (line {l}, column {c})"))
         .unwrap_or_default();
-    ui.label(RichText::new(format!("⚠ {word}: {}{place}", d.message)).color(color));
+    ui.label(RichText::new(format!("{word}: {}{place}", d.message)).color(color));
 }
 
 /// A list of short strings as chips with a remove button each, and a box to add one.
@@ -250,8 +266,13 @@ pub fn count_ui(
 ) -> Response {
     ui.horizontal(|ui| {
         let l = ui.label(label);
-        ui.add(egui::DragValue::new(value).range(range).suffix(unit).speed(0.2))
-            .labelled_by(l.id)
+        ui.add(
+            egui::DragValue::new(value)
+                .range(range)
+                .suffix(unit)
+                .speed(0.2),
+        )
+        .labelled_by(l.id)
     })
     .inner
 }
