@@ -129,7 +129,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, true) => match compose(&persona, &checker, user, decision, &previous, args.seed) {
             ComposeOutcome::Message(m, steps) => {
                 trace.extend(steps);
-                Some(m)
+                Some(*m)
             }
             ComposeOutcome::Hold(_, steps) => {
                 trace.extend(steps);

@@ -87,7 +87,9 @@ pub fn output_check(checker: &SafetyChecker, channel: Channel, text: &str) -> Re
         ));
     }
     if let Some(markup) = stray_markup(text, channel) {
-        return Err(format!("{channel} would show {markup} as raw characters"));
+        return Err(format!(
+            "{markup} is markup {channel} does not render: it would reach the user as raw characters"
+        ));
     }
     if text.contains(['{', '}']) {
         return Err("a brace is left, as from an unfilled placeholder".to_owned());

@@ -764,16 +764,11 @@ pub fn clean_label(text: &str) -> String {
     let cleaned: String = text
         .chars()
         .map(|c| {
-            if c.is_whitespace() {
-                ' '
-            } else if matches!(
+            let markup = matches!(
                 c,
                 '{' | '}' | '<' | '>' | '*' | '_' | '`' | '~' | '[' | ']' | '#'
-            ) {
-                ' '
-            } else {
-                c
-            }
+            );
+            if c.is_whitespace() || markup { ' ' } else { c }
         })
         .collect();
     cleaned
@@ -959,7 +954,7 @@ mod tests {
     fn capitalised_and_quoted_names_are_taken_and_fillers_left() {
         let r = Recognizer::new(&maestro(), Lang::En);
         let found = r.scan(
-            "Merci Maestro ! Super, j'écoute The Hours. On Saturday I saw Blade Runner 2049 \
+            "Merci Maestro ! Super, j'écoute The Hours. On Saturday I saw Toy Story 3 \
              with Agnès, and «La Grande Vadrouille» too. Noté.",
             "Léa",
         );
@@ -967,7 +962,7 @@ mod tests {
             labels(&found),
             [
                 (MemoryKind::Mention, "The Hours"),
-                (MemoryKind::Mention, "Blade Runner 2049"),
+                (MemoryKind::Mention, "Toy Story 3"),
                 (MemoryKind::Mention, "Agnès"),
                 (MemoryKind::Mention, "La Grande Vadrouille"),
             ]

@@ -91,7 +91,7 @@ pub struct Composed {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ComposeOutcome {
     /// A text to send, and the composer's trace steps.
-    Message(Composed, Vec<TraceStep>),
+    Message(Box<Composed>, Vec<TraceStep>),
     /// No text can be sent: the nudge is held back for this reason (`no_approved_template` or
     /// `no_safe_text`).
     Hold(Reason, Vec<TraceStep>),
@@ -303,7 +303,7 @@ pub fn compose(
         push_disclosure_step(&mut steps, persona, disclosure_due, whatsapp, lapse_days);
         let channel_template = whatsapp.then(|| fit.id.to_owned());
         return ComposeOutcome::Message(
-            Composed {
+            Box::new(Composed {
                 text,
                 lang,
                 template: fit.id.to_owned(),
@@ -317,7 +317,7 @@ pub fn compose(
                 },
                 ai_disclosure: disclosed,
                 at: decision.at,
-            },
+            }),
             steps,
         );
     }
@@ -401,7 +401,7 @@ pub fn compose(
         ));
         push_disclosure_step(&mut steps, persona, disclosure_due, false, lapse_days);
         return ComposeOutcome::Message(
-            Composed {
+            Box::new(Composed {
                 text,
                 lang,
                 template: id.to_owned(),
@@ -411,7 +411,7 @@ pub fn compose(
                 channel_params: Vec::new(),
                 ai_disclosure: disclosed,
                 at: decision.at,
-            },
+            }),
             steps,
         );
     }

@@ -1,1 +1,158 @@
+//! Unit tests of the composer's choices: ranking and rotation of templates, what a template
+//! echoes, and the trace sentences. End-to-end tests live in `tests/compose.rs`.
 
+use std::collections::BTreeSet;
+
+use super::*;
+use crate::engine::{ReplayOptions, replay};
+use crate::model::{Policy, Scenario};
+
+fn fit(id: &str, rank: (usize, usize)) -> Fit<'_> {
+    Fit {
+        id,
+        filled: Filled {
+            text: id.to_owned(),
+            voice_text: id.to_owned(),
+            params: Vec::new(),
+        },
+        echoed: Vec::new(),
+        rank,
+    }
+}
+
+fn ids(fits: Vec<Fit<'_>>) -> Vec<&str> {
+    fits.into_iter().map(|f| f.id).collect()
+}
+
+#[test]
+fn templates_echoing_more_come_first_and_rotate_within_a_rank() {
+    let make = || {
+        vec![
+            fit("generic", (0, 0)),
+            fit("topic-a", (0, 1)),
+            fit("pair", (2, 0)),
+            fit("topic-b", (0, 1)),
+            fit("mention", (1, 0)),
+            fit("topic-c", (0, 1)),
+        ]
+    };
+    let mut topic_orders = BTreeSet::new();
+    for hash in 0..64 {
+        let order = ids(order(make(), hash));
+        assert_eq!(order[..2], ["pair", "mention"]);
+        assert_eq!(order[5], "generic");
+        let mut topics = order[2..5].to_vec();
+        topic_orders.insert(topics.clone());
+        topics.sort_unstable();
+        assert_eq!(topics, ["topic-a", "topic-b", "topic-c"]);
+    }
+    // A rotation of three: three different orders, each starting with a different template.
+    assert_eq!(topic_orders.len(), 3);
+}
+
+fn maestro() -> Persona {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/personas/cinema-maestro.ron");
+    Persona::load(path.as_ref()).expect("the shipped persona loads")
+}
+
+fn lea() -> Scenario {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/scenarios/sent.ron");
+    Scenario::load(path.as_ref()).expect("the shipped scenario loads")
+}
+
+#[test]
+fn a_template_ranks_by_the_named_things_it_echoes() {
+    let persona = maestro();
+    let scenario = lea();
+    let user = &scenario.users[0];
+    let memory = remember(
+        &persona,
+        SafetyChecker::builtin(),
+        user,
+        user.events[10].at,
+        Lang::Fr,
+        &[],
+    );
+    let voice = Voice::default();
+    let values = SlotValues {
+        persona: &persona,
+        user,
+        memory: &memory,
+        voice: &voice,
+        lang: Lang::Fr,
+        lapse_days: 1,
+        emoji_used: Cell::new(0),
+        default_greeting: false,
+    };
+    let rank = |text: &str| values.echoes(text).1;
+    assert_eq!(rank("{mention} et {mention2}"), (2, 0));
+    assert_eq!(rank("{mention} puis {topic}"), (1, 0));
+    assert_eq!(
+        rank("de {topic:nouveaux/nouvelles} {topic} ou {topic2}"),
+        (0, 2)
+    );
+    assert_eq!(rank("{greeting} {signoff}"), (0, 0));
+    let (echoed, _) = values.echoes("{topic} et {mention}");
+    let labels: Vec<&str> = echoed.iter().map(|m| m.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["Interstellar", "musiques de film"],
+        "named things first"
+    );
+}
+
+#[test]
+fn the_trace_groups_echoes_by_source_message() {
+    let scenario = lea();
+    let result = replay(
+        &maestro(),
+        &Policy::omni(),
+        &scenario,
+        ReplayOptions::default(),
+    );
+    let m = result.users[0].decisions[0].message.as_ref().expect("sent");
+    let sentence = echo_sentence(&m.echoed, &scenario.users[0]);
+    assert_eq!(
+        sentence,
+        "echoing mention \"Interstellar\" and mention \"Hans Zimmer\" (from the message of 7 Jan 09:15: \"Noté ! Et j'ai revu Interstellar hier soir avec Hans Zimmer…\")"
+    );
+    assert_eq!(
+        echo_sentence(&[], &scenario.users[0]),
+        "echoing nothing in particular"
+    );
+}
+
+#[test]
+fn skipped_templates_are_grouped_by_reason() {
+    let mut s = Skipped::default();
+    assert!(s.is_empty());
+    s.add("a", "no topic".into());
+    s.add("b", "the previous nudge used it".into());
+    s.add("c", "no topic".into());
+    assert_eq!(
+        s.sentence(),
+        "`a`, `c` (no topic), `b` (the previous nudge used it)"
+    );
+}
+
+#[test]
+fn choices_depend_on_the_seed() {
+    let scenario = lea();
+    let persona = maestro();
+    let result = replay(
+        &persona,
+        &Policy::omni(),
+        &scenario,
+        ReplayOptions::default(),
+    );
+    let d = &result.users[0].decisions[0];
+    let user = &scenario.users[0];
+    let hashes: BTreeSet<u64> = (0..16)
+        .map(|seed| choice_hash(&persona, user, d, seed))
+        .collect();
+    assert_eq!(hashes.len(), 16);
+    assert_eq!(
+        choice_hash(&persona, user, d, 5),
+        choice_hash(&persona, user, d, 5)
+    );
+}

@@ -170,17 +170,6 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b >= 0x80
 }
 
-/// `text` shortened to `max` characters, with "…" when cut.
-pub fn excerpt(text: &str, max: usize) -> String {
-    let mut chars = text.chars();
-    let short: String = chars.by_ref().take(max).collect();
-    if chars.next().is_some() {
-        format!("{}…", short.trim_end())
-    } else {
-        short
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,11 +225,5 @@ mod tests {
     fn stable_hash_separates_parts() {
         assert_ne!(stable_hash(&["ab", "c"]), stable_hash(&["a", "bc"]));
         assert_eq!(stable_hash(&["x"]), stable_hash(&["x"]));
-    }
-
-    #[test]
-    fn excerpts_are_cut_on_characters() {
-        assert_eq!(excerpt("Léa écoute", 3), "Léa…");
-        assert_eq!(excerpt("court", 10), "court");
     }
 }

@@ -579,8 +579,8 @@ pub fn decide_user(
             match compose::compose(persona, checker, user, d, &previous, options.seed) {
                 ComposeOutcome::Message(composed, steps) => {
                     d.compose_trace = steps;
-                    previous.push(composed.clone());
-                    d.message = Some(composed);
+                    previous.push((*composed).clone());
+                    d.message = Some(*composed);
                 }
                 ComposeOutcome::Hold(reason, steps) => {
                     d.compose_trace = steps;
