@@ -323,6 +323,7 @@ fn topics_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
             id: format!("topic-{n}"),
             name: langs.iter().map(|l| (*l, format!("topic {n}"))).collect(),
             keywords: Default::default(),
+            grammar: Default::default(),
         });
         form.note("topics", true);
     }
