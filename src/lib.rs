@@ -28,3 +28,4 @@ pub mod engine;
 pub mod model;
 pub mod report;
 pub mod safety;
+pub mod sim;

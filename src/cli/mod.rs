@@ -5,6 +5,7 @@
 
 mod check;
 mod explain;
+mod population;
 mod simulate;
 
 use std::io::Write as _;
@@ -35,6 +36,8 @@ pub enum Command {
     Check(check::Args),
     /// Explain what the engine would decide for one user at one instant.
     Explain(explain::Args),
+    /// Simulate a population of synthetic users: how many nudges, to whom, held back why.
+    Population(population::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -65,6 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Simulate(args)) => simulate::run(args),
         Some(Command::Check(args)) => check::run(args),
         Some(Command::Explain(args)) => explain::run(args),
+        Some(Command::Population(args)) => population::run(args),
         None => {
             use clap::CommandFactory as _;
             Cli::command().print_help()?;
