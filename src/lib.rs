@@ -29,4 +29,5 @@ pub mod interop;
 pub mod model;
 pub mod report;
 pub mod safety;
+pub mod sim;
 pub mod ui;

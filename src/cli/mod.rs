@@ -9,6 +9,7 @@ mod explain;
 mod export;
 mod import;
 mod import_chat;
+mod population;
 mod report;
 mod simulate;
 
@@ -56,6 +57,8 @@ pub enum Command {
     ImportChat(import_chat::Args),
     /// Replay a scenario and write a report for stakeholders: CSV, JSON or HTML.
     Report(report::Args),
+    /// Simulate a population of synthetic users: how many nudges, to whom, held back why.
+    Population(population::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -91,6 +94,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Export(args)) => export::run(args),
         Some(Command::ImportChat(args)) => import_chat::run(args),
         Some(Command::Report(args)) => report::run(args),
+        Some(Command::Population(args)) => population::run(args),
         None => {
             crate::ui::run(cli.persona, cli.scenario)?;
             Ok(ExitCode::SUCCESS)
