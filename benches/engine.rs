@@ -40,7 +40,10 @@ fn engine(c: &mut Criterion) {
             .iter()
             .filter(|e| e.from == relance::model::Sender::User)
             .count();
-        let counting = ReplayOptions { compose: false };
+        let counting = ReplayOptions {
+            compose: false,
+            ..ReplayOptions::default()
+        };
         c.bench_function(&format!("decide_user/{name}/{messages}_messages"), |b| {
             b.iter(|| {
                 decide_user(

@@ -259,7 +259,10 @@ mod against_the_engine {
                 &persona,
                 &policy,
                 &scenario,
-                ReplayOptions { compose: false },
+                ReplayOptions {
+                    compose: false,
+                    ..ReplayOptions::default()
+                },
             );
             let from_texts: Vec<(i64, i64, u32, Reason)> = result
                 .of_user(0)

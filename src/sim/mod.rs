@@ -511,7 +511,10 @@ impl Population {
                 &self.checker,
                 user,
                 scenario.until,
-                ReplayOptions { compose: true },
+                ReplayOptions {
+                    compose: true,
+                    ..ReplayOptions::default()
+                },
             );
             for d in decisions {
                 if d.evaluation.reason != Reason::Sent {
