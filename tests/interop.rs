@@ -267,7 +267,10 @@ mod cards {
         assert_eq!(v1.source, PersonaSource::CardJson(CardSpec::V1));
         assert_eq!(v1.persona.languages, [relance::model::Lang::Fr]);
         assert_eq!(v1.persona.card.personality, "jovial, généreux");
-        assert_eq!(v1.persona.tone.formality, relance::model::persona::Formality::Vous);
+        assert_eq!(
+            v1.persona.tone.formality,
+            relance::model::persona::Formality::Vous
+        );
         assert!(v1.persona.description[&relance::model::Lang::Fr].starts_with("Bernard est"));
         let v = import_persona(&data("tests/data/cards/v2-variations.json")).expect("imports");
         let p = &v.persona;

@@ -655,7 +655,10 @@ fn formality_of(greetings: &[String]) -> Formality {
         .iter()
         .flat_map(|g| crate::compose::voice::address_words(g))
         .collect();
-    let vous = words.iter().filter(|w| w.formality == Formality::Vous).count();
+    let vous = words
+        .iter()
+        .filter(|w| w.formality == Formality::Vous)
+        .count();
     if vous * 2 > words.len() {
         Formality::Vous
     } else {
