@@ -336,6 +336,8 @@ mod cards {
             "{text}"
         );
         // A truncated file: the error names the byte.
+        let err = import_persona_bytes(b"GIF89a", Path::new("e.png")).expect_err("not png");
+        assert!(err.to_string().contains("not a PNG image"), "{err}");
         let err = import_persona_bytes(&a[..a.len() - 20], Path::new("d.png")).expect_err("cut");
         assert!(err.to_string().starts_with("d.png: byte "), "{err}");
     }
