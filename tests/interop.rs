@@ -267,6 +267,10 @@ mod cards {
         assert_eq!(v1.source, PersonaSource::CardJson(CardSpec::V1));
         assert_eq!(v1.persona.languages, [relance::model::Lang::Fr]);
         assert_eq!(v1.persona.card.personality, "jovial, généreux");
+        assert_eq!(
+            v1.persona.tone.formality,
+            relance::model::persona::Formality::Vous
+        );
         assert!(v1.persona.description[&relance::model::Lang::Fr].starts_with("Bernard est"));
         let v = import_persona(&data("tests/data/cards/v2-variations.json")).expect("imports");
         let p = &v.persona;
@@ -332,6 +336,8 @@ mod cards {
             "{text}"
         );
         // A truncated file: the error names the byte.
+        let err = import_persona_bytes(b"GIF89a", Path::new("e.png")).expect_err("not png");
+        assert!(err.to_string().contains("not a PNG image"), "{err}");
         let err = import_persona_bytes(&a[..a.len() - 20], Path::new("d.png")).expect_err("cut");
         assert!(err.to_string().starts_with("d.png: byte "), "{err}");
     }

@@ -17,7 +17,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::model::persona::Localized;
+use crate::model::persona::{Formality, Localized};
 use crate::model::{Lang, Persona};
 
 /// The namespaced key under `extensions` where Relance keeps its own data.
@@ -636,6 +636,9 @@ pub fn persona_of(mut card: Card) -> CardPersona {
                     ));
                 }
             }
+            if lang == Lang::Fr {
+                persona.tone.formality = formality_of(&greetings);
+            }
             if !greetings.is_empty() {
                 persona.greetings.insert(lang, greetings);
             }
@@ -644,6 +647,23 @@ pub fn persona_of(mut card: Card) -> CardPersona {
         }
     };
     CardPersona { persona, notes }
+}
+
+/// `vous` when French greetings address the user with `vous` more often than with `tu`.
+fn formality_of(greetings: &[String]) -> Formality {
+    let words: Vec<_> = greetings
+        .iter()
+        .flat_map(|g| crate::compose::voice::address_words(g))
+        .collect();
+    let vous = words
+        .iter()
+        .filter(|w| w.formality == Formality::Vous)
+        .count();
+    if vous * 2 > words.len() {
+        Formality::Vous
+    } else {
+        Formality::Tu
+    }
 }
 
 fn set_or_remove(map: &mut Localized<String>, lang: Lang, text: String) {

@@ -190,6 +190,16 @@ pub fn import_persona_bytes(bytes: &[u8], path: &Path) -> Result<ImportedPersona
     if png::is_png(bytes) {
         return import_png(bytes, path);
     }
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+    {
+        return Err(InteropError::format(
+            path,
+            Some("byte 0".to_owned()),
+            "not a PNG image (the PNG signature is missing)",
+        ));
+    }
     let text = std::str::from_utf8(bytes).map_err(|e| {
         InteropError::format(
             path,
