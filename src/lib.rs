@@ -25,7 +25,9 @@
 pub mod cli;
 pub mod compose;
 pub mod engine;
+pub mod interop;
 pub mod model;
 pub mod report;
 pub mod safety;
+pub mod sim;
 pub mod ui;

@@ -174,7 +174,20 @@ fn whatsapp_needs_an_approved_template() {
         None,
     );
     let d = &v["users"][0]["decisions"][0];
-    assert_eq!(d["channel_template"], "maestro_checkin_fr");
+    assert_eq!(d["reason"], "sent");
+    // The template filled is one the maestro declares as approved, in the user's language.
+    let maestro =
+        relance::model::Persona::load(&root().join("personas/cinema-maestro.ron")).expect("loads");
+    let name = d["channel_template"]
+        .as_str()
+        .expect("a WhatsApp template is named");
+    assert!(
+        maestro
+            .whatsapp_templates
+            .iter()
+            .any(|t| t.name == name && t.lang == relance::model::Lang::Fr),
+        "{name} is not an approved French template"
+    );
 }
 
 #[test]
@@ -383,7 +396,10 @@ fn an_unknown_time_zone_is_reported_with_its_place() {
 #[test]
 fn exit_codes_distinguish_usage_from_invalid_input() {
     assert_eq!(relance(&["simulate"]).status.code(), Some(2));
-    assert_eq!(relance(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        relance(&["simulate", "--frobnicate"]).status.code(),
+        Some(2)
+    );
     let missing = relance(&[
         "simulate",
         "--persona",

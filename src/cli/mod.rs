@@ -6,6 +6,11 @@
 mod check;
 mod compose;
 mod explain;
+mod export;
+mod import;
+mod import_chat;
+mod population;
+mod report;
 mod simulate;
 
 use std::io::Write as _;
@@ -44,6 +49,16 @@ pub enum Command {
     Explain(explain::Args),
     /// Print the follow-up a user would get at the next decision, and why those words.
     Compose(compose::Args),
+    /// Import a persona: a Character Card (JSON or PNG) or a Relance file, saved as RON.
+    Import(import::Args),
+    /// Export a persona as RON, JSON, Character Card V2/V3 JSON, or a PNG card.
+    Export(export::Args),
+    /// Import a WhatsApp export or a SillyTavern log as a scenario.
+    ImportChat(import_chat::Args),
+    /// Replay a scenario and write a report for stakeholders: CSV, JSON or HTML.
+    Report(report::Args),
+    /// Simulate a population of synthetic users: how many nudges, to whom, held back why.
+    Population(population::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -75,6 +90,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Check(args)) => check::run(args),
         Some(Command::Explain(args)) => explain::run(args),
         Some(Command::Compose(args)) => compose::run(args),
+        Some(Command::Import(args)) => import::run(args),
+        Some(Command::Export(args)) => export::run(args),
+        Some(Command::ImportChat(args)) => import_chat::run(args),
+        Some(Command::Report(args)) => report::run(args),
+        Some(Command::Population(args)) => population::run(args),
         None => {
             crate::ui::run(cli.persona, cli.scenario)?;
             Ok(ExitCode::SUCCESS)

@@ -148,8 +148,61 @@ impl UserFacts {
         }
     }
 
+    /// Empties the facts, keeping their allocations (the population simulation reuses them).
+    pub fn clear(&mut self) {
+        self.messages.clear();
+        self.flags.clear();
+        self.conversation_start_secs.clear();
+        self.first_opt_out = None;
+        self.blocking.clear();
+        self.stated_minor.clear();
+        self.night.clear();
+    }
+
+    /// Appends one message, sent at or after the last one, and updates the indexes exactly as
+    /// [`UserFacts::index`] would over the whole list. `m.night` is computed here.
+    ///
+    /// [`crate::engine::evaluate`] at `t` only reads messages sent at or before `t`, so a
+    /// simulation can push messages as time advances and evaluate in between.
+    pub fn push(&mut self, policy: &Policy, tz: Tz, mut m: MessageFacts) {
+        m.night = policy.wellbeing.and_then(|w| {
+            let local = tz.timestamp_opt(m.at_secs, 0).single()?;
+            night_of(local, w.night_start, w.night_end)
+        });
+        self.push_with_night(policy, m);
+    }
+
+    /// Like [`UserFacts::push`], with `m.night` already computed by the caller (as
+    /// [`night_of`] would under the policy's wellbeing nights, `None` without them).
+    pub fn push_with_night(&mut self, policy: &Policy, m: MessageFacts) {
+        let gap_secs = policy.window.map_or(14, |w| w.days) * 86_400;
+        let i = self.messages.len();
+        let start = match (self.messages.last(), self.conversation_start_secs.last()) {
+            (Some(prev), Some(&start)) if m.at_secs - prev.at_secs <= gap_secs => start,
+            _ => m.at_secs,
+        };
+        self.conversation_start_secs.push(start);
+        if m.opt_out && self.first_opt_out.is_none() {
+            self.first_opt_out = Some(i);
+        }
+        if m.blocking.is_some() {
+            self.blocking.push(i);
+        }
+        if m.stated_age.is_some_and(|a| (a as i64) < policy.minor_age) {
+            self.stated_minor.push(i);
+        }
+        if m.night.is_some() {
+            self.night.push(i);
+        }
+        self.messages.push(m);
+    }
+
     /// How many messages were sent at or before `t_secs`.
     pub fn count_up_to(&self, t_secs: i64) -> usize {
+        // Decisions are mostly taken after the last message: no search then.
+        if self.messages.last().is_none_or(|m| m.at_secs <= t_secs) {
+            return self.messages.len();
+        }
         self.messages.partition_point(|m| m.at_secs <= t_secs)
     }
 

@@ -237,6 +237,23 @@ pub fn shift_out_of_quiet(at_secs: i64, quiet: &QuietHours, tz: Tz) -> i64 {
     resolved.map_or(at_secs, |t| t.timestamp().max(at_secs))
 }
 
+/// The unshifted time of the `k`-th (0-based) candidate of a silence opened at `silence_secs`:
+/// `L + delay + k × repeat`.
+pub fn candidate_base_secs(policy: &Policy, silence_secs: i64, k: i64) -> i64 {
+    silence_secs + policy.delay_hours * 3600 + k * policy.repeat_every_hours * 3600
+}
+
+/// The `k`-th (0-based) candidate of a silence opened at `silence_secs`: its unshifted time and
+/// its send time after the quiet-hours shift, as [`schedule`] computes them.
+pub fn candidate_secs(policy: &Policy, timezone: Tz, silence_secs: i64, k: i64) -> (i64, i64) {
+    let base = candidate_base_secs(policy, silence_secs, k);
+    let at = match &policy.quiet_hours {
+        Some(q) => shift_out_of_quiet(base, q, timezone),
+        None => base,
+    };
+    (base, at)
+}
+
 /// Calls `f` with every candidate of every silence of `facts`, in time order, that the user
 /// does not pre-empt and that falls at or before `until_secs`.
 pub fn schedule(
@@ -246,17 +263,16 @@ pub fn schedule(
     until_secs: Option<i64>,
     mut f: impl FnMut(Candidate),
 ) {
-    let delay = policy.delay_hours * 3600;
-    let repeat = policy.repeat_every_hours * 3600;
     let messages = &facts.messages;
     for (i, m) in messages.iter().enumerate() {
         let next = messages.get(i + 1).map(|n| n.at_secs);
         for k in 0..policy.max_nudges_per_silence.max(1) {
-            let base = m.at_secs + delay + k * repeat;
-            let at = match &policy.quiet_hours {
-                Some(q) => shift_out_of_quiet(base, q, timezone),
-                None => base,
-            };
+            // The quiet-hours shift only moves a candidate later: a message at or before the
+            // unshifted time pre-empts it without converting to local time.
+            if next.is_some_and(|n| n <= candidate_base_secs(policy, m.at_secs, k)) {
+                break;
+            }
+            let (base, at) = candidate_secs(policy, timezone, m.at_secs, k);
             if next.is_some_and(|n| n <= at) || until_secs.is_some_and(|u| at > u) {
                 break;
             }

@@ -13,6 +13,7 @@ use super::diagnostics::{Diagnostic, LoadError, Severity, write_atomically};
 use super::locate::Locator;
 use super::policy::PolicyChoice;
 use super::{Channel, Lang};
+use crate::interop::card::CardInfo;
 use crate::safety::SafetyAdditions;
 
 /// The persona file format version this build reads and writes.
@@ -56,6 +57,13 @@ pub struct Persona {
     /// A paragraph describing the persona.
     #[serde(default)]
     pub description: Localized<String>,
+    /// What a Character Card (V2/V3) holds beyond Relance's own fields, kept for export
+    /// (see `crate::interop::card`).
+    #[serde(default, skip_serializing_if = "CardInfo::is_empty")]
+    pub card: CardInfo,
+    /// The avatar image (PNG), a path relative to the persona file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
     /// Languages the persona speaks, the first one being its default.
     pub languages: Vec<Lang>,
     /// Personality traits ("warm", "cinephile"…).
@@ -307,6 +315,8 @@ impl Persona {
             name: name.to_owned(),
             tagline: BTreeMap::new(),
             description: BTreeMap::new(),
+            card: CardInfo::default(),
+            avatar: None,
             languages: vec![Lang::En],
             traits: Vec::new(),
             tone: Tone::default(),

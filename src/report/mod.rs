@@ -1,3 +1,7 @@
 //! Exports of engine results: the `simulate --json` contract and the human-readable text.
 
+pub mod csv;
+pub mod document;
+pub mod html;
 pub mod simulation;
+pub mod svg;

@@ -13,7 +13,7 @@ use super::age::states_minor;
 use super::category::Category;
 use super::error::SafetyError;
 use super::fold::Folded;
-use super::lexicon::{Builder, Compiled, Entry, Target};
+use super::lexicon::{Builder, Compiled, Target};
 
 /// One match of the check in a text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -80,21 +80,38 @@ impl SafetyAdditions {
 /// The compiled checker: one automaton over every lexicon phrase of every
 /// language and category, and one over the allow-list.
 ///
+/// Per-persona additions are compiled into a second, small layer on top of the
+/// shared built-in one, so [`SafetyChecker::with_additions`] is cheap; matches
+/// of both layers are merged leftmost-longest, and every allow-list cancels
+/// the matches of every layer.
+///
 /// Cheap to clone (shared), `Send` and `Sync`. Scanning a clean text allocates
 /// nothing: folding reuses a per-thread buffer.
 #[derive(Clone)]
 pub struct SafetyChecker {
-    compiled: Arc<Compiled>,
+    base: Arc<Compiled>,
+    extra: Option<Arc<Compiled>>,
 }
 
 impl std::fmt::Debug for SafetyChecker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SafetyChecker")
-            .field("patterns", &self.compiled.entries.len())
-            .field("allow_patterns", &self.compiled.allow_wildcard.len())
+            .field("patterns", &self.pattern_count())
+            .field(
+                "allow_patterns",
+                &self
+                    .layers()
+                    .into_iter()
+                    .flatten()
+                    .map(|c| c.allow_wildcard.len())
+                    .sum::<usize>(),
+            )
             .finish()
     }
 }
+
+/// The number of layers of a checker: the lexicons, then the additions.
+const LAYERS: usize = 2;
 
 static BUILTIN: LazyLock<SafetyChecker> = LazyLock::new(|| {
     match Builder::builtin().and_then(SafetyChecker::from_builder) {
@@ -116,9 +133,32 @@ struct Scratch {
     allowed: Vec<(usize, usize)>,
 }
 
+impl Scratch {
+    /// Folded bytes kept between scans; a longer text's buffers are released.
+    const KEEP_BYTES: usize = 64 * 1024;
+
+    fn trim(&mut self) {
+        if self.folded.text.capacity() > Self::KEEP_BYTES {
+            self.folded = Folded::default();
+        }
+    }
+}
+
+/// A match in the folded text, before the allow-list and category checks.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    layer: usize,
+    entry: usize,
+    /// Folded byte range of the matched words.
+    start: usize,
+    /// The space right after the matched words.
+    end: usize,
+}
+
 /// A match before it is turned into a [`Flag`].
 #[derive(Debug, Clone, Copy)]
 struct RawFlag {
+    layer: usize,
     entry: usize,
     category: Category,
     start: usize,
@@ -141,12 +181,16 @@ impl SafetyChecker {
     ///
     /// [`SafetyError::Addition`] for an invalid phrase (empty, misplaced `*`...).
     pub fn with_additions(additions: &SafetyAdditions) -> Result<SafetyChecker, SafetyError> {
+        let builtin = SafetyChecker::builtin();
         if additions.is_empty() {
-            return Ok(SafetyChecker::builtin().clone());
+            return Ok(builtin.clone());
         }
-        let mut builder = Builder::builtin()?;
+        let mut builder = Builder::default();
         additions.add_to(&mut builder)?;
-        SafetyChecker::from_builder(builder)
+        Ok(SafetyChecker {
+            base: Arc::clone(&builtin.base),
+            extra: Some(Arc::new(builder.build()?)),
+        })
     }
 
     /// A designer-extended lexicon folder (laid out like `assets/lexicons`:
@@ -167,13 +211,22 @@ impl SafetyChecker {
 
     fn from_builder(builder: Builder) -> Result<SafetyChecker, SafetyError> {
         Ok(SafetyChecker {
-            compiled: Arc::new(builder.build()?),
+            base: Arc::new(builder.build()?),
+            extra: None,
         })
+    }
+
+    fn layers(&self) -> [Option<&Compiled>; LAYERS] {
+        [Some(&*self.base), self.extra.as_deref()]
     }
 
     /// The number of compiled lexicon patterns (after `{a|b}` expansion).
     pub fn pattern_count(&self) -> usize {
-        self.compiled.entries.len()
+        self.layers()
+            .iter()
+            .flatten()
+            .map(|c| c.entries.len())
+            .sum()
     }
 
     /// Every flag in `text`, in text order.
@@ -222,10 +275,12 @@ impl SafetyChecker {
     }
 
     fn flag(&self, text: &str, raw: RawFlag) -> Flag {
-        let entry = &self.compiled.entries[raw.entry];
+        let phrase = self.layers()[raw.layer]
+            .and_then(|c| c.entries.get(raw.entry))
+            .map(|e| e.phrase.to_string());
         Flag {
             category: raw.category,
-            phrase: entry.phrase.to_string(),
+            phrase: phrase.unwrap_or_default(),
             matched: text.get(raw.start..raw.end).unwrap_or_default().to_owned(),
             start: raw.start,
             end: raw.end,
@@ -235,7 +290,10 @@ impl SafetyChecker {
     /// Calls `visit` on each match not cancelled by the allow-list, in text order.
     fn for_each(&self, text: &str, visit: impl FnMut(RawFlag) -> ControlFlow<()>) {
         SCRATCH.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut scratch) => self.scan_with(text, &mut scratch, visit),
+            Ok(mut scratch) => {
+                self.scan_with(text, &mut scratch, visit);
+                scratch.trim();
+            }
             Err(_) => self.scan_with(text, &mut Scratch::default(), visit),
         });
     }
@@ -249,67 +307,91 @@ impl SafetyChecker {
         let Scratch { folded, allowed } = scratch;
         folded.fill(text, false);
         let haystack = folded.text.as_str();
-        let compiled = &*self.compiled;
+        let layers = self.layers();
+        let mut next: [Option<Candidate>; LAYERS] = [None; LAYERS];
+        for (layer, compiled) in layers.iter().enumerate() {
+            next[layer] = compiled.and_then(|c| next_match(c, layer, haystack, 0));
+        }
         let mut allow_ready = false;
         let mut minor: Option<bool> = None;
-        let mut pos = 0;
-        while pos < haystack.len() {
-            let Some(found) = compiled.lexicon.find(Input::new(haystack).range(pos..)) else {
-                break;
-            };
-            let entry = found.pattern().as_usize();
-            let Some(Entry {
-                category, wildcard, ..
-            }) = compiled.entries.get(entry)
-            else {
-                break;
-            };
-            let (mut category, wildcard) = (*category, *wildcard);
-            let (start, end) = word_span(haystack, found.start(), found.end(), wildcard);
-            // `end` is the space after the match: the next phrase may start there.
-            pos = end.max(pos + 1);
+        // Leftmost first, then longest, then the lower layer.
+        while let Some(best) = next
+            .iter()
+            .flatten()
+            .copied()
+            .min_by_key(|c| (c.start, std::cmp::Reverse(c.end), c.layer))
+        {
+            // The next phrase may start on the space that ends this one.
+            let pos = best.end;
+            for (layer, slot) in next.iter_mut().enumerate() {
+                if slot.is_some_and(|c| c.start < pos) {
+                    *slot = layers[layer].and_then(|c| next_match(c, layer, haystack, pos));
+                }
+            }
             if !allow_ready {
                 allow_ready = true;
-                self.allowed_spans(haystack, allowed);
+                allowed.clear();
+                for compiled in layers.iter().flatten() {
+                    allowed_spans(compiled, haystack, allowed);
+                }
             }
-            if allowed.iter().any(|&(a, b)| a < end && start < b) {
+            if allowed.iter().any(|&(a, b)| a < best.end && best.start < b) {
                 continue;
             }
+            let Some(entry) = layers[best.layer].and_then(|c| c.entries.get(best.entry)) else {
+                continue;
+            };
+            let mut category = entry.category;
             if category == Category::Sexual && *minor.get_or_insert_with(|| states_minor(text)) {
                 category = Category::SexualMinors;
             }
-            let (start, end) = folded.original_range(text, start, end);
-            if visit(RawFlag {
-                entry,
+            let (start, end) = folded.original_range(text, best.start, best.end);
+            let raw = RawFlag {
+                layer: best.layer,
+                entry: best.entry,
                 category,
                 start,
                 end,
-            })
-            .is_break()
-            {
+            };
+            if visit(raw).is_break() {
                 break;
             }
         }
     }
+}
 
-    /// Collects the folded spans of allow-list matches.
-    fn allowed_spans(&self, haystack: &str, spans: &mut Vec<(usize, usize)>) {
-        spans.clear();
-        let compiled = &*self.compiled;
-        let mut pos = 0;
-        while pos < haystack.len() {
-            let Some(found) = compiled.allow.find(Input::new(haystack).range(pos..)) else {
-                break;
-            };
-            let wildcard = compiled
-                .allow_wildcard
-                .get(found.pattern().as_usize())
-                .copied()
-                .unwrap_or(false);
-            let span = word_span(haystack, found.start(), found.end(), wildcard);
-            pos = span.1.max(pos + 1);
-            spans.push(span);
-        }
+/// The first lexicon match of `compiled` at or after folded offset `pos`.
+fn next_match(compiled: &Compiled, layer: usize, haystack: &str, pos: usize) -> Option<Candidate> {
+    if pos >= haystack.len() {
+        return None;
+    }
+    let found = compiled.lexicon.find(Input::new(haystack).range(pos..))?;
+    let entry = found.pattern().as_usize();
+    let wildcard = compiled.entries.get(entry).is_some_and(|e| e.wildcard);
+    let (start, end) = word_span(haystack, found.start(), found.end(), wildcard);
+    Some(Candidate {
+        layer,
+        entry,
+        start,
+        end,
+    })
+}
+
+/// Appends the folded spans of the allow-list matches of `compiled`.
+fn allowed_spans(compiled: &Compiled, haystack: &str, spans: &mut Vec<(usize, usize)>) {
+    let mut pos = 0;
+    while pos < haystack.len() {
+        let Some(found) = compiled.allow.find(Input::new(haystack).range(pos..)) else {
+            break;
+        };
+        let wildcard = compiled
+            .allow_wildcard
+            .get(found.pattern().as_usize())
+            .copied()
+            .unwrap_or(false);
+        let span = word_span(haystack, found.start(), found.end(), wildcard);
+        pos = span.1.max(pos + 1);
+        spans.push(span);
     }
 }
 

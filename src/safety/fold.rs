@@ -139,9 +139,12 @@ impl Folded {
                 if f.is_alphanumeric() {
                     text.push(f);
                     map.extend(std::iter::repeat_n(offset, f.len_utf8()));
-                } else if !(join_apostrophes && f == '\'') && !text.ends_with(' ') {
-                    text.push(' ');
-                    map.push(offset);
+                } else {
+                    let joined = join_apostrophes && f == '\'';
+                    if !joined && !text.ends_with(' ') {
+                        text.push(' ');
+                        map.push(offset);
+                    }
                 }
             });
         }

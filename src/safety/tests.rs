@@ -443,6 +443,58 @@ fn with_additions_adds_phrases_and_allow() {
 }
 
 #[test]
+fn additions_layer_merges_with_the_builtin_one() {
+    let mut additions = SafetyAdditions::default();
+    additions.phrases.insert(
+        Category::Violence,
+        vec![
+            // Longer than the builtin `envie de mourir`, same start: it wins.
+            "envie de mourir de rage".into(),
+            // Same words as a builtin phrase: the builtin entry wins the tie.
+            "obsèques".into(),
+            "bagarre*".into(),
+        ],
+    );
+    let checker = SafetyChecker::with_additions(&additions).expect("valid");
+    let flags =
+        checker.scan("Aux obsèques, envie de mourir de rage, puis bagarres et je veux mourir");
+    let found: Vec<(Category, &str)> = flags
+        .iter()
+        .map(|f| (f.category, f.matched.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (Category::Grief, "obsèques"),
+            (Category::Violence, "envie de mourir de rage"),
+            (Category::Violence, "bagarres"),
+            (Category::SelfHarm, "je veux mourir"),
+        ]
+    );
+    assert_eq!(flags[2].phrase, "bagarre*");
+
+    // Allow-only additions cancel builtin matches.
+    let allow_only = SafetyAdditions {
+        allow: vec!["pas envie de mourir".into()],
+        ..SafetyAdditions::default()
+    };
+    let checker = SafetyChecker::with_additions(&allow_only).expect("valid");
+    assert!(checker.is_clean("j'ai pas envie de mourir, rassure-toi"));
+    assert_eq!(
+        checker.pattern_count(),
+        SafetyChecker::builtin().pattern_count()
+    );
+    // Builtin allow phrases cancel addition matches.
+    let mut additions = SafetyAdditions::default();
+    additions
+        .phrases
+        .insert(Category::Violence, vec!["squad".into()]);
+    let checker = SafetyChecker::with_additions(&additions).expect("valid");
+    assert!(checker.is_clean("Suicide Squad"));
+    assert!(!checker.is_clean("the squad"));
+}
+
+#[test]
 fn with_additions_rejects_bad_phrases() {
     for (phrase, problem) in [
         ("", PhraseProblem::Empty),

@@ -608,9 +608,9 @@ impl StudioApp {
                 ui.separator();
                 ui.label(s);
             }
-            if let Some(e) = &self.error {
+            if self.error.is_some() {
                 ui.separator();
-                ui.colored_label(theme::ERROR, &e.title);
+                ui.colored_label(theme::ERROR, "error: see the report above the tabs");
             }
         });
     }

@@ -95,12 +95,16 @@ pub fn conversation_ui(
                                 .inner_margin(6.0)
                                 .show(ui, |ui| {
                                     ui.set_max_width(width * 0.8);
-                                    ui.label(
-                                        RichText::new(e.at.format("%-d %b %H:%M UTC").to_string())
+                                    ui.with_layout(Layout::top_down(Align::Min), |ui| {
+                                        ui.label(
+                                            RichText::new(
+                                                e.at.format("%-d %b %H:%M UTC").to_string(),
+                                            )
                                             .small()
                                             .weak(),
-                                    );
-                                    ui.add(egui::Label::new(&e.text).wrap());
+                                        );
+                                        ui.add(egui::Label::new(&e.text).wrap());
+                                    });
                                 })
                                 .response
                                 .interact(egui::Sense::click());

@@ -72,9 +72,9 @@ fn steps_ui(ui: &mut Ui, steps: &[TraceStep]) {
         .show(ui, |ui| {
             for step in steps {
                 let (mark, color) = if step.passed {
-                    ("✓", theme::PASS)
+                    ("pass", theme::PASS)
                 } else {
-                    ("✗", theme::FAIL)
+                    ("FAIL", theme::FAIL)
                 };
                 ui.label(
                     RichText::new(format!("{mark} {}", step.rule))
@@ -197,9 +197,9 @@ fn event_ui(
     ui.horizontal_wrapped(|ui| {
         ui.label("move");
         for (label, delta) in [
-            ("−1 day", Duration::days(-1)),
-            ("−1 hour", Duration::hours(-1)),
-            ("−10 min", Duration::minutes(-10)),
+            ("-1 day", Duration::days(-1)),
+            ("-1 hour", Duration::hours(-1)),
+            ("-10 min", Duration::minutes(-10)),
             ("+10 min", Duration::minutes(10)),
             ("+1 hour", Duration::hours(1)),
             ("+1 day", Duration::days(1)),

@@ -153,7 +153,8 @@ pub fn library_ui(
                     .join(", ");
                 let mut text = RichText::new(format!("{}  ·  {langs}", entry.name));
                 if entry.error.is_some() {
-                    text = RichText::new(format!("⚠ {}", entry.name)).color(theme::ERROR);
+                    text = RichText::new(format!("{} (does not load)", entry.name))
+                        .color(theme::ERROR);
                 }
                 let r = ui
                     .selectable_label(is_open, text)

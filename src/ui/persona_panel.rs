@@ -71,12 +71,12 @@ fn summary_ui(ui: &mut Ui, diagnostics: &[Diagnostic]) {
     let warnings = diagnostics.len() - errors;
     if diagnostics.is_empty() {
         ui.label(
-            RichText::new("✔ valid: the same checks as `relance check` pass").color(theme::PASS),
+            RichText::new("valid: the same checks as `relance check` pass").color(theme::PASS),
         );
     } else {
         ui.collapsing(
             RichText::new(format!(
-                "⚠ {errors} error{}, {warnings} warning{} (the same checks as `relance check`)",
+                "{errors} error{}, {warnings} warning{} (the same checks as `relance check`)",
                 if errors == 1 { "" } else { "s" },
                 if warnings == 1 { "" } else { "s" }
             ))
@@ -559,11 +559,13 @@ fn preview_ui(ui: &mut Ui, previews: &[Preview]) {
             for p in previews {
                 ui.separator();
                 ui.strong(format!("{} · {}", p.lang.native_name(), p.channel));
-                ui.collapsing(format!("sample conversation ({})", p.lang), |ui| {
-                    for line in &p.conversation {
-                        ui.label(format!("› {line}"));
-                    }
-                });
+                egui::CollapsingHeader::new(format!("sample conversation ({})", p.lang))
+                    .id_salt(("sample", p.lang, p.channel))
+                    .show(ui, |ui| {
+                        for line in &p.conversation {
+                            ui.label(format!("› {line}"));
+                        }
+                    });
                 match (&p.text, &p.held_back) {
                     (Some(text), _) => {
                         egui::Frame::new()
@@ -584,7 +586,7 @@ fn preview_ui(ui: &mut Ui, previews: &[Preview]) {
                     ui.label(
                         RichText::new(format!(
                             "{} {}",
-                            if step.passed { "✓" } else { "✗" },
+                            if step.passed { "pass" } else { "FAIL" },
                             step.detail
                         ))
                         .small()

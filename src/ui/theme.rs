@@ -89,6 +89,45 @@ impl MarkerKind {
         }
     }
 
+    /// Paints the marker's shape in a small square of the UI (for legends: the default fonts
+    /// have no geometric symbols).
+    pub fn icon_ui(self, ui: &mut egui::Ui, color: Color32) {
+        let size = 12.0;
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
+        let c = rect.center();
+        let r = size * 0.38;
+        let painter = ui.painter();
+        match self.shape() {
+            MarkerShape::Circle => {
+                painter.circle_filled(c, r, color);
+            }
+            MarkerShape::Square => {
+                painter.rect_filled(
+                    egui::Rect::from_center_size(c, egui::vec2(r * 1.6, r * 1.6)),
+                    0.0,
+                    color,
+                );
+            }
+            MarkerShape::Diamond => {
+                painter.add(egui::Shape::convex_polygon(
+                    vec![
+                        c + egui::vec2(0.0, -r * 1.3),
+                        c + egui::vec2(r * 1.3, 0.0),
+                        c + egui::vec2(0.0, r * 1.3),
+                        c + egui::vec2(-r * 1.3, 0.0),
+                    ],
+                    color,
+                    egui::Stroke::NONE,
+                ));
+            }
+            _ => {
+                let stroke = egui::Stroke::new(2.0, color);
+                painter.line_segment([c + egui::vec2(-r, -r), c + egui::vec2(r, r)], stroke);
+                painter.line_segment([c + egui::vec2(-r, r), c + egui::vec2(r, -r)], stroke);
+            }
+        }
+    }
+
     /// The marker's shape.
     pub fn shape(self) -> MarkerShape {
         match self {
@@ -137,14 +176,17 @@ pub const WARNING: Color32 = Color32::from_rgb(210, 140, 20);
 /// The replay cursor's colour.
 pub const CURSOR: Color32 = Color32::from_rgb(230, 90, 30);
 
-/// Shading of the selected user's quiet hours.
-pub const QUIET_HOURS: Color32 = Color32::from_rgba_premultiplied(40, 50, 110, 60);
+/// Shading of the selected user's quiet hours (premultiplied: a faint indigo).
+pub const QUIET_HOURS: Color32 = Color32::from_rgba_premultiplied(14, 16, 40, 45);
 
-/// Shading of the window in which a follow-up may go out.
-pub const FOLLOW_UP_WINDOW: Color32 = Color32::from_rgba_premultiplied(20, 90, 45, 70);
+/// Shading of the window in which a follow-up may go out (a light green).
+pub const FOLLOW_UP_WINDOW: Color32 = Color32::from_rgba_premultiplied(16, 60, 32, 80);
 
-/// Shading of the periods in which the user meets the message-count condition.
-pub const COUNT_MET: Color32 = Color32::from_rgba_premultiplied(140, 100, 0, 110);
+/// Shading of the periods in which the user meets the message-count condition (amber).
+pub const COUNT_MET: Color32 = Color32::from_rgba_premultiplied(120, 90, 0, 140);
+
+/// Shading of the selected user's lane.
+pub const SELECTED_LANE: Color32 = Color32::from_rgba_premultiplied(8, 8, 8, 16);
 
 /// The colour of a held-back decision with this reason.
 pub fn reason_color(reason: Reason) -> Color32 {

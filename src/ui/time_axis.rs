@@ -14,7 +14,7 @@ const WEEK: i64 = 7 * DAY;
 const MONDAY_OFFSET: i64 = 4 * DAY;
 
 /// Round steps, finest first.
-const STEPS: [i64; 14] = [
+const STEPS: [i64; 13] = [
     MINUTE,
     5 * MINUTE,
     15 * MINUTE,
@@ -24,7 +24,6 @@ const STEPS: [i64; 14] = [
     6 * HOUR,
     12 * HOUR,
     DAY,
-    2 * DAY,
     WEEK,
     2 * WEEK,
     4 * WEEK,

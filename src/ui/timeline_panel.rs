@@ -366,7 +366,11 @@ fn playback_ui(
     let _ = busy;
     ui.horizontal(|ui| {
         let c = &view.cursor;
-        if ui.button("⏮").on_hover_text("to the start").clicked() {
+        if ui
+            .button("start")
+            .on_hover_text("to the start of the scenario")
+            .clicked()
+        {
             commands.push(Command::Cursor(CursorCommand::ToStart));
         }
         if ui
@@ -391,7 +395,11 @@ fn playback_ui(
         {
             commands.push(Command::Cursor(CursorCommand::StepForward));
         }
-        if ui.button("⏭").on_hover_text("to the end").clicked() {
+        if ui
+            .button("end")
+            .on_hover_text("to the end of the scenario")
+            .clicked()
+        {
             commands.push(Command::Cursor(CursorCommand::ToEnd));
         }
         let l = ui.label("speed");
@@ -437,19 +445,14 @@ fn legend_ui(ui: &mut Ui, view: &mut TimelineView, data: &TimelineData) {
             if count == 0 && kind.is_decision() && kind != MarkerKind::NudgeSent {
                 continue;
             }
-            let symbol = match kind.shape() {
-                egui_plot::MarkerShape::Circle => "●",
-                egui_plot::MarkerShape::Square => "■",
-                egui_plot::MarkerShape::Diamond => "◆",
-                _ => "✖",
-            };
             let shown = &mut view.shown[kind.index()];
-            let text =
-                RichText::new(format!("{symbol} {} ({count})", kind.name())).color(if *shown {
-                    kind.color()
-                } else {
-                    ui.visuals().weak_text_color()
-                });
+            let color = if *shown {
+                kind.color()
+            } else {
+                ui.visuals().weak_text_color()
+            };
+            kind.icon_ui(ui, color);
+            let text = RichText::new(format!("{} ({count})", kind.name())).color(color);
             if ui
                 .selectable_label(*shown, text)
                 .on_hover_text("show or hide these markers")
@@ -517,8 +520,12 @@ fn plot_ui(ui: &mut Ui, view: &mut TimelineView, output: &SimOutput, commands: &
     };
     let mut plot = Plot::new("timeline plot")
         .x_grid_spacer(time_axis::grid_marks)
-        .x_axis_formatter(|m, _| time_axis::mark_label(m))
-        .x_axis_label("time (UTC)")
+        .custom_x_axes(vec![
+            egui_plot::AxisHints::new_x()
+                .label("time (UTC)")
+                .formatter(|m, _| time_axis::mark_label(m))
+                .label_spacing(90.0..=140.0),
+        ])
         .y_grid_spacer(move |input| {
             let (lo, hi) = input.bounds;
             (0..lanes)
@@ -557,7 +564,7 @@ fn plot_ui(ui: &mut Ui, view: &mut TimelineView, output: &SimOutput, commands: &
             bounds.max()[0],
             y - 0.48,
             y + 0.48,
-            egui::Color32::from_rgba_premultiplied(128, 128, 128, 18),
+            theme::SELECTED_LANE,
         ));
         if let Some((quiet, windows, count_met)) = &spans {
             for (a, b) in quiet {

@@ -1,0 +1,283 @@
+//! Texts for synthetic users, so that a user opened as a scenario reads like a conversation and
+//! the engine, reading those texts, finds exactly the facts the simulation drew.
+//!
+//! Counting never writes a text: a synthetic message carries its facts (flagged, opt-out, stated
+//! age) directly. The phrase book is verified once against the persona's safety check, and a
+//! phrase that would not give the engine the intended facts is left out with a warning.
+
+use std::collections::BTreeMap;
+
+use super::SimError;
+use super::population::{PopulationConfig, lang_index};
+use super::random::Stream;
+use crate::engine::facts::{fold_opt_out, is_opt_out};
+use crate::model::Lang;
+use crate::safety::{Category, SafetyChecker, stated_age};
+
+/// Which facts a synthetic user message carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    /// An ordinary message.
+    Plain,
+    /// The first message of an answer to a nudge.
+    Answer,
+    /// An opt-out word.
+    OptOut,
+    /// A message stating the user's age.
+    StatesAge(u8),
+    /// A message the safety check flags with this blocking category.
+    Flagged(Category),
+}
+
+/// The phrases of a run, verified against the persona's safety check and the policy.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TextBook {
+    flagged: BTreeMap<(Category, Lang), Vec<String>>,
+    age: [Vec<String>; 2],
+    answers: [Vec<String>; 2],
+    plain: [Vec<String>; 2],
+    bot: [Vec<String>; 2],
+    opt_out: Option<String>,
+    /// Archetype phrases per archetype (mix order), per language; verified when filled.
+    phrases: Vec<[Vec<String>; 2]>,
+    mentions: Vec<String>,
+    topics: [Vec<String>; 2],
+    opt_out_words: Vec<String>,
+}
+
+impl TextBook {
+    pub(crate) fn new(
+        config: &PopulationConfig,
+        checker: &SafetyChecker,
+        warnings: &mut Vec<String>,
+    ) -> Result<Self, SimError> {
+        let book = &config.mix.phrasebook;
+        let opt_out_words: Vec<String> = config
+            .policy
+            .opt_out_words
+            .iter()
+            .map(|w| fold_opt_out(w))
+            .collect();
+        let mut out = TextBook {
+            opt_out_words,
+            ..TextBook::default()
+        };
+        for (category, by_lang) in &book.flagged {
+            for (lang, phrases) in by_lang {
+                let (kept, dropped): (Vec<&String>, Vec<&String>) = phrases.iter().partition(|p| {
+                    checker.first_blocking(p).map(|f| f.category) == Some(*category)
+                        && stated_age(p).is_none()
+                        && !is_opt_out(p, &out.opt_out_words)
+                });
+                let used = config.mix.archetypes.iter().any(|(a, _)| {
+                    a.flagged.share > 0.0 && a.flagged.categories.contains_key(category)
+                });
+                if kept.is_empty() && used {
+                    warnings.push(format!(
+                        "no {lang} phrase of the phrase book is flagged as {} by the safety check, so {lang}-speaking users write no such message",
+                        category.as_str()
+                    ));
+                } else if !dropped.is_empty() {
+                    let quoted: Vec<String> = dropped.iter().map(|p| format!("\"{p}\"")).collect();
+                    warnings.push(format!(
+                        "phrase book: {} not flagged as {} by the safety check; left out",
+                        quoted.join(", "),
+                        category.as_str()
+                    ));
+                }
+                if !kept.is_empty() {
+                    out.flagged
+                        .insert((*category, *lang), kept.into_iter().cloned().collect());
+                }
+            }
+        }
+        for lang in Lang::ALL {
+            let l = lang_index(lang);
+            let list = |m: &BTreeMap<Lang, Vec<String>>| m.get(&lang).cloned().unwrap_or_default();
+            let (age, dropped): (Vec<String>, Vec<String>) =
+                list(&book.age).into_iter().partition(|p| {
+                    (13..=17u32).all(|age| {
+                        let text = p.replace("{age}", &age.to_string());
+                        stated_age(&text) == Some(age) && out.is_plain_but_age(checker, &text)
+                    })
+                });
+            for p in dropped {
+                warnings.push(format!(
+                    "phrase book: \"{p}\" does not state the age to the engine; left out"
+                ));
+            }
+            if age.is_empty()
+                && config
+                    .mix
+                    .archetypes
+                    .iter()
+                    .any(|(a, _)| a.minors.states_age > 0.0)
+            {
+                warnings.push(format!(
+                    "phrase book: no {lang} phrase states an age; {lang}-speaking minors do not state theirs"
+                ));
+            }
+            out.age[l] = age;
+            for (field, target, source) in [
+                ("plain", &mut out.plain[l], &book.plain),
+                ("answers", &mut out.answers[l], &book.answers),
+            ] {
+                let (kept, dropped): (Vec<String>, Vec<String>) = list(source)
+                    .into_iter()
+                    .partition(|p| is_plain(checker, &out.opt_out_words, p));
+                for p in dropped {
+                    warnings.push(format!(
+                        "phrase book: the {field} phrase \"{p}\" is flagged, states an age or opts out; left out"
+                    ));
+                }
+                *target = kept;
+            }
+            if out.plain[l].is_empty() {
+                return Err(SimError::Invalid(format!(
+                    "the phrase book has no usable plain {lang} phrase (plain.{lang}); add one the safety check does not flag"
+                )));
+            }
+            if out.answers[l].is_empty() {
+                out.answers[l] = out.plain[l].clone();
+            }
+            out.bot[l] = list(&book.bot_replies);
+            out.topics[l] = config
+                .persona
+                .topics
+                .iter()
+                .filter_map(|t| t.keywords.get(&lang))
+                .flatten()
+                .cloned()
+                .collect();
+        }
+        out.opt_out = config
+            .policy
+            .opt_out_words
+            .first()
+            .map(|w| w.to_uppercase())
+            .filter(|w| {
+                is_opt_out(w, &out.opt_out_words)
+                    && checker.first_blocking(w).is_none()
+                    && stated_age(w).is_none()
+            });
+        if out.opt_out.is_none()
+            && config
+                .mix
+                .archetypes
+                .iter()
+                .any(|(a, _)| a.opt_out_share > 0.0 || a.answer.opt_out > 0.0)
+        {
+            warnings.push(
+                "the policy recognises no opt-out word: synthetic users do not opt out".to_owned(),
+            );
+        }
+        out.mentions = config.persona.lexicon.clone();
+        out.phrases = config
+            .mix
+            .archetypes
+            .iter()
+            .map(|(a, _)| Lang::ALL.map(|lang| a.phrases.get(&lang).cloned().unwrap_or_default()))
+            .collect();
+        Ok(out)
+    }
+
+    fn is_plain_but_age(&self, checker: &SafetyChecker, text: &str) -> bool {
+        checker.first_blocking(text).is_none() && !is_opt_out(text, &self.opt_out_words)
+    }
+
+    /// Whether some verified phrase of `lang` is flagged as `category`.
+    pub(crate) fn can_flag(&self, category: Category, lang: Lang) -> bool {
+        self.flagged.contains_key(&(category, lang))
+    }
+
+    /// Whether some verified phrase of `lang` states an age.
+    pub(crate) fn can_state_age(&self, lang: Lang) -> bool {
+        !self.age[lang_index(lang)].is_empty()
+    }
+
+    /// Whether users can opt out at all.
+    pub(crate) fn can_opt_out(&self) -> bool {
+        self.opt_out.is_some()
+    }
+
+    /// The text of a user message of `kind`, by a user of archetype `archetype` writing in
+    /// `lang`.
+    pub(crate) fn user_text(
+        &self,
+        checker: &SafetyChecker,
+        kind: MessageKind,
+        archetype: usize,
+        lang: Lang,
+        rng: &mut Stream,
+    ) -> String {
+        let l = lang_index(lang);
+        let one = |list: &[String], rng: &mut Stream| -> Option<String> {
+            (!list.is_empty()).then(|| list[rng.below(list.len() as u32) as usize].clone())
+        };
+        let fallback = |rng: &mut Stream| one(&self.plain[l], rng).unwrap_or_default();
+        match kind {
+            MessageKind::OptOut => self.opt_out.clone().unwrap_or_else(|| fallback(rng)),
+            MessageKind::StatesAge(age) => one(&self.age[l], rng)
+                .map(|p| p.replace("{age}", &age.to_string()))
+                .unwrap_or_else(|| fallback(rng)),
+            MessageKind::Flagged(category) => self
+                .flagged
+                .get(&(category, lang))
+                .and_then(|list| one(list, rng))
+                .unwrap_or_else(|| fallback(rng)),
+            MessageKind::Answer => one(&self.answers[l], rng).unwrap_or_else(|| fallback(rng)),
+            MessageKind::Plain => {
+                let phrases = self.phrases.get(archetype).map_or(&[][..], |p| &p[l][..]);
+                for _ in 0..8 {
+                    let Some(phrase) = one(phrases, rng) else {
+                        break;
+                    };
+                    let Some(text) = self.fill(&phrase, l, rng) else {
+                        continue;
+                    };
+                    if is_plain(checker, &self.opt_out_words, &text) {
+                        return text;
+                    }
+                }
+                fallback(rng)
+            }
+        }
+    }
+
+    fn fill(&self, phrase: &str, l: usize, rng: &mut Stream) -> Option<String> {
+        let mut text = phrase.to_owned();
+        if text.contains("{mention}") {
+            if self.mentions.is_empty() {
+                return None;
+            }
+            let m = &self.mentions[rng.below(self.mentions.len() as u32) as usize];
+            text = text.replace("{mention}", m);
+        }
+        if text.contains("{topic}") {
+            let topics = if self.topics[l].is_empty() {
+                &self.topics[1 - l]
+            } else {
+                &self.topics[l]
+            };
+            if topics.is_empty() {
+                return None;
+            }
+            let t = &topics[rng.below(topics.len() as u32) as usize];
+            text = text.replace("{topic}", t);
+        }
+        Some(text)
+    }
+
+    /// The bot's reply to a user message.
+    pub(crate) fn bot_text(&self, lang: Lang, rng: &mut Stream) -> Option<String> {
+        let list = &self.bot[lang_index(lang)];
+        (!list.is_empty()).then(|| list[rng.below(list.len() as u32) as usize].clone())
+    }
+}
+
+/// A text the engine reads as an ordinary message: no blocking flag, no stated age, no opt-out.
+fn is_plain(checker: &SafetyChecker, opt_out_words: &[String], text: &str) -> bool {
+    checker.first_blocking(text).is_none()
+        && stated_age(text).is_none()
+        && !is_opt_out(text, opt_out_words)
+}
