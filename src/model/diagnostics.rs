@@ -217,13 +217,29 @@ fn display_all(path: &Path, diagnostics: &[Diagnostic]) -> String {
 
 /// Writes `contents` to `path` atomically: a temporary file beside it, then a rename, so a crash
 /// never leaves a half-written file.
+///
+/// A symbolic link is followed (the file it points to is replaced, the link stays), an existing
+/// file keeps its permissions, and a path that is not a regular file (`/dev/null`, `/dev/stdout`,
+/// a named pipe) is written in place: renaming over it would replace the device with a file.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), LoadError> {
     use std::io::Write as _;
-    let dir = match path.parent() {
+    let existing = std::fs::metadata(path).ok();
+    if existing
+        .as_ref()
+        .is_some_and(|m| !m.is_file() && !m.is_dir())
+    {
+        return std::fs::write(path, contents).map_err(|source| LoadError::io(path, source));
+    }
+    let target = if existing.is_some() {
+        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
+    } else {
+        path.to_owned()
+    };
+    let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
     };
-    let file_name = path
+    let file_name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "relance".to_owned());
@@ -232,11 +248,96 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), LoadError> {
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(contents)?;
         file.sync_all()?;
-        std::fs::rename(&tmp, path)
+        if let Some(metadata) = &existing {
+            std::fs::set_permissions(&tmp, metadata.permissions())?;
+        }
+        std::fs::rename(&tmp, &target)
     })();
     if let Err(source) = result {
         let _ = std::fs::remove_file(&tmp);
         return Err(LoadError::io(path, source));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("relance-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn an_atomic_write_replaces_the_file_and_leaves_no_temporary_file() {
+        let dir = scratch_dir("atomic");
+        let path = dir.join("persona.ron");
+        std::fs::write(&path, "old").unwrap();
+        write_atomically(&path, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("persona.ron")]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_atomic_write_through_a_symbolic_link_keeps_the_link_and_the_permissions() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = scratch_dir("symlink");
+        let real = dir.join("real.ron");
+        std::fs::write(&real, "old").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.join("link.ron");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+
+        write_atomically(&link, b"new").unwrap();
+
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+        let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// `--out /dev/null` once replaced the machine's `/dev/null` with a regular file: a path
+    /// that is not a regular file must be written in place. A named pipe stands in for the device.
+    #[cfg(unix)]
+    #[test]
+    fn an_atomic_write_to_a_named_pipe_writes_into_the_pipe() {
+        use std::os::unix::fs::FileTypeExt as _;
+        let dir = scratch_dir("fifo");
+        let fifo = dir.join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("mkfifo is not available; skipped");
+            return;
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        write_atomically(&fifo, b"through the pipe").unwrap();
+        let still_a_pipe = std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo();
+        assert!(
+            still_a_pipe,
+            "the named pipe was replaced by a regular file"
+        );
+        assert_eq!(reader.join().unwrap(), "through the pipe");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
