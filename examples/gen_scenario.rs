@@ -59,16 +59,28 @@ fn population(persona: &Persona, users: u64, days: u32, seed: u64) -> anyhow::Re
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let persona = Persona::load(&args.persona)?;
-    // Events per user per day, from a sample at 90 days.
+    // The run length that gives about `--events` events, from a sample of users: activity is
+    // front-loaded (users lapse), so the count is not linear in days; search the shortest run
+    // whose sample reaches the target.
     let sample_users = args.users.min(500);
-    let sample = population(&persona, sample_users, 90, args.seed)?;
-    let mut sample_events = 0;
-    for i in 0..sample_users {
-        sample_events += sample.user_scenario(i)?.users[0].events.len() as u64;
+    let sample_events = |days: u32| -> anyhow::Result<f64> {
+        let sample = population(&persona, sample_users, days, args.seed)?;
+        let mut events = 0;
+        for i in 0..sample_users {
+            events += sample.user_scenario(i)?.users[0].events.len() as u64;
+        }
+        Ok(events as f64 * args.users as f64 / sample_users as f64)
+    };
+    let (mut lo, mut hi) = (1_u32, 3650_u32);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if sample_events(mid)? >= args.events as f64 {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
     }
-    let per_user_day = sample_events as f64 / (sample_users as f64 * 90.0);
-    let days =
-        ((args.events as f64 / (args.users as f64 * per_user_day)).round() as u32).clamp(1, 3650);
+    let days = lo;
     let pop = population(&persona, args.users, days, args.seed)?;
     let (_, end) = pop.span_secs();
     let until = relance::engine::instant(end).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

@@ -85,6 +85,12 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if !matches!(
+        cli.command,
+        Some(Command::Check(_) | Command::Import(_) | Command::Export(_) | Command::ImportChat(_))
+    ) {
+        warm_up_safety_checker();
+    }
     match cli.command {
         Some(Command::Simulate(args)) => simulate::run(args),
         Some(Command::Check(args)) => check::run(args),
@@ -100,6 +106,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Compiles the built-in sensitive-topic checker on another thread while the command reads its
+/// files: the lexicons make tens of thousands of patterns, and the replay needs them only once
+/// the scenario is parsed. The first use waits for this build instead of starting its own.
+fn warm_up_safety_checker() {
+    std::thread::spawn(|| {
+        let _ = crate::safety::SafetyChecker::builtin();
+    });
 }
 
 /// Loads a persona file (the error names the file and place).

@@ -166,6 +166,7 @@ impl Scenario {
         let loc = Locator::new(source);
         let mut diagnostics = Vec::new();
         let mut users: Vec<User> = Vec::with_capacity(file.users.len());
+        let mut seen_ids = std::collections::HashSet::with_capacity(file.users.len());
         for (i, u) in file.users.into_iter().enumerate() {
             let field = format!("users[{i}]");
             let id_anchor = format!("\"{}\"", u.id);
@@ -174,7 +175,7 @@ impl Scenario {
                     Diagnostic::error(format!("{field}.id"), "a user has an empty id")
                         .at(loc.find_nth(&[], "id", i)),
                 );
-            } else if users.iter().any(|o| o.id == u.id) {
+            } else if !seen_ids.insert(u.id.clone()) {
                 diagnostics.push(
                     Diagnostic::error(
                         format!("{field}.id"),
