@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use relance::compose::{Composed, MemoryKind, output_check};
+use relance::compose::{Composed, MemoryKind, Skip, output_check};
 use relance::engine::{Decision, Outcome, Reason, Replay, ReplayOptions, checker_for, replay};
 use relance::model::persona::{Formality, Template};
 use relance::model::{Channel, Lang, LoadError, Persona, Policy, Scenario, Sender, User};
@@ -193,18 +193,27 @@ mod language_and_voice {
 mod memory {
     use super::*;
 
-    /// The lexicon entries of the most recent unflagged user message before `before` that names
-    /// any.
+    /// The lexicon entries of the most recent user message before `before` that names any, away
+    /// from flagged messages (not within an hour of one).
     fn latest_named(
         persona: &Persona,
         user: &User,
         before: chrono::DateTime<chrono::Utc>,
     ) -> Vec<String> {
         let checker = checker_for(persona);
+        let flagged: Vec<_> = user
+            .events
+            .iter()
+            .filter(|e| e.from == Sender::User && !checker.is_clean(&e.text))
+            .map(|e| e.at)
+            .collect();
+        let away = |at: chrono::DateTime<chrono::Utc>| {
+            flagged.iter().all(|f| (*f - at).num_minutes().abs() > 60)
+        };
         user.events
             .iter()
             .rev()
-            .filter(|e| e.from == Sender::User && e.at < before && checker.is_clean(&e.text))
+            .filter(|e| e.from == Sender::User && e.at < before && away(e.at))
             .map(|e| {
                 let text = e.text.to_lowercase();
                 persona
@@ -335,10 +344,76 @@ mod memory {
             .filter(|i| i.kind == MemoryKind::Mention)
             .map(|i| i.label.as_str())
             .collect();
-        assert_eq!(
-            mentions,
-            ["Blade Runner", "Vangelis", "Agnès", "The Red Shoes"]
+        assert_eq!(mentions, ["Blade Runner", "Vangelis", "The Red Shoes"]);
+        // "My friend Agnès": someone from Sam's own life, left out and said so.
+        assert!(
+            memory
+                .skipped
+                .iter()
+                .any(|k| matches!(k, Skip::Acquaintance { label } if label == "Agnès"))
         );
+        assert!(
+            memory
+                .sentence(sam)
+                .contains("\"Agnès\" (someone from the user's own life)")
+        );
+        let index = scenario
+            .users
+            .iter()
+            .position(|u| u.id == "sam")
+            .expect("sam");
+        for seed in 0..16 {
+            for d in run(&maestro, &scenario, "pushy", seed).of_user(index) {
+                let text = d.text().expect("sent");
+                assert!(!text.contains("Agnès"), "seed {seed}: {text}");
+            }
+        }
+    }
+
+    /// Before: Anne, back from her uncle's funeral, was asked about the film played at the
+    /// ceremony ("Puisque tu m'as parlé d'Il était une fois dans l'Ouest…"), because only the
+    /// message naming the funeral was left out, not the one right after it.
+    #[test]
+    fn nothing_said_in_the_sitting_of_a_flagged_message_is_echoed() {
+        let maestro = persona("cinema-maestro");
+        for (c, id, never) in [
+            (
+                "cinema-fr",
+                "anne",
+                ["Il était une fois", "Ennio Morricone", "Morricone"],
+            ),
+            ("cinema-en", "ruth", ["Gladiator", "Hans Zimmer", "Zimmer"]),
+        ] {
+            let scenario = conversation(c);
+            let index = scenario
+                .users
+                .iter()
+                .position(|u| u.id == id)
+                .expect("user");
+            let mut sent = 0;
+            for seed in 0..16 {
+                for policy in ["omni", "pushy"] {
+                    for d in run(&maestro, &scenario, policy, seed).of_user(index) {
+                        let Some(text) = d.text() else {
+                            continue;
+                        };
+                        for word in never {
+                            assert!(!text.contains(word), "{id} (seed {seed}): {text}");
+                        }
+                        let memory = &d.compose_trace[0];
+                        assert!(
+                            memory
+                                .detail
+                                .contains("(same sitting as the flagged message of"),
+                            "{}",
+                            memory.detail
+                        );
+                        sent += 1;
+                    }
+                }
+            }
+            assert!(sent >= 32, "{id}: {sent}");
+        }
     }
 }
 

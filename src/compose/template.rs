@@ -7,7 +7,9 @@
 //! feminine plural; forms may be empty (`préféré{topic:/e/s/es}`).
 //!
 //! In French, inserted words are joined as French requires: "de" + "Ennio Morricone" gives
-//! "d'Ennio Morricone", "à" + "Le Seigneur des anneaux" gives "au Seigneur des anneaux". A value
+//! "d'Ennio Morricone", "à" + "Le Seigneur des anneaux" gives "au Seigneur des anneaux", and
+//! before a vowel "du" + "orchestre" gives "de l'orchestre", "ce" + "opéra" gives "cet opéra",
+//! "nouveau" + "album" gives "nouvel album", "ta" + "émission" gives "ton émission". A value
 //! that opens a sentence is capitalised. Spaces left by empty values are tidied.
 
 use crate::model::Lang;
@@ -258,6 +260,31 @@ fn french_junction(out: &mut String, piece: &str) -> String {
             return piece[article.len()..].to_owned();
         }
     }
+    // Before a vowel: "du orchestre" → "de l'orchestre", "ce opéra" → "cet opéra",
+    // "nouveau album" → "nouvel album", "ta émission" → "ton émission".
+    const BEFORE_VOWEL: [(&str, &str); 8] = [
+        ("du", "de l'"),
+        ("au", "à l'"),
+        ("ce", "cet "),
+        ("nouveau", "nouvel "),
+        ("beau", "bel "),
+        ("ma", "mon "),
+        ("ta", "ton "),
+        ("sa", "son "),
+    ];
+    if starts_with_vowel(piece)
+        && let Some((word, replacement)) = BEFORE_VOWEL.iter().find(|(w, _)| ends_with_word(out, w))
+    {
+        let cut = out.len() - word.len() - 1;
+        let capital = out[cut..].starts_with(|c: char| c.is_uppercase());
+        out.truncate(cut);
+        out.push_str(&if capital {
+            capitalise(replacement)
+        } else {
+            (*replacement).to_owned()
+        });
+        return piece.to_owned();
+    }
     const ELIDED: [&str; 12] = [
         "de", "que", "le", "la", "je", "me", "te", "se", "ne", "jusque", "lorsque", "puisque",
     ];
@@ -380,6 +407,46 @@ mod tests {
         assert_eq!(
             fr("Le thème de {mention}.", "Hans Zimmer").as_deref(),
             Ok("Le thème de Hans Zimmer.")
+        );
+        // Agreement forms before a vowel, wherever the topic's name starts with one.
+        let topic = |t: &str, v: &str| {
+            fill(t, Lang::Fr, |slot| {
+                Ok(match slot {
+                    Slot::Agreement { forms, .. } => {
+                        Piece::voice(agree(forms, grammar(Gender::Masculine, Number::Singular)))
+                    }
+                    Slot::Named(_) => Piece::voice(v),
+                })
+            })
+            .map(|f| f.text)
+        };
+        assert_eq!(
+            topic(
+                "Quoi de neuf du côté {topic:du/de la/des/des} {topic} ?",
+                "orchestre"
+            )
+            .as_deref(),
+            Ok("Quoi de neuf du côté de l'orchestre ?")
+        );
+        assert_eq!(
+            topic("Du {topic} ? Au {topic} !", "opéra").as_deref(),
+            Ok("De l'opéra ? À l'opéra !")
+        );
+        assert_eq!(
+            topic(
+                "Un {topic:nouveau/nouvelle} {topic} et ce {topic}.",
+                "album"
+            )
+            .as_deref(),
+            Ok("Un nouvel album et cet album.")
+        );
+        assert_eq!(
+            topic("Ta {topic} préférée.", "émission").as_deref(),
+            Ok("Ton émission préférée.")
+        );
+        assert_eq!(
+            topic("Du {topic} et ce {topic}.", "cinéma").as_deref(),
+            Ok("Du cinéma et ce cinéma.")
         );
         // Not inside a word: "vide" does not elide.
         assert_eq!(
