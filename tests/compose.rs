@@ -444,6 +444,42 @@ mod templates {
         assert!(pairs > 100, "only {pairs} consecutive pairs");
     }
 
+    /// Before: "… Je garde ton fauteuil au chaud." closed two nudges in a row to the same
+    /// user (the template changed, the greeting and sign-off did not have to).
+    #[test]
+    fn two_consecutive_nudges_never_share_a_greeting_or_sign_off() {
+        let mut pairs = 0;
+        for (p, c) in CONVERSATIONS {
+            let persona = persona(p);
+            for seed in 0..8 {
+                let scenario = conversation(c);
+                for ud in &run(&persona, &scenario, "pushy", seed).users {
+                    let texts: Vec<&Composed> = ud
+                        .decisions
+                        .iter()
+                        .filter_map(|d| d.message.as_ref())
+                        .collect();
+                    for pair in texts.windows(2) {
+                        let lang = pair[1].lang;
+                        for lines in [&persona.greetings[&lang], &persona.signoffs[&lang]] {
+                            for line in lines {
+                                assert!(
+                                    !(pair[0].text.contains(line.as_str())
+                                        && pair[1].text.contains(line.as_str())),
+                                    "{p}/{c} seed {seed}: \"{line}\" twice in a row:\n{}\n{}",
+                                    pair[0].text,
+                                    pair[1].text
+                                );
+                            }
+                        }
+                        pairs += 1;
+                    }
+                }
+            }
+        }
+        assert!(pairs > 100, "only {pairs} consecutive pairs");
+    }
+
     #[test]
     fn the_press_example_is_reproduced() {
         let maestro = persona("cinema-maestro");
@@ -560,11 +596,49 @@ mod templates {
                 .as_ref()
                 .is_some_and(|m| m.template.starts_with("fallback"))
         );
-        p.name = "Funeral Films".into();
+        p.greetings
+            .insert(Lang::En, vec!["Hello from the funeral parlour!".into()]);
         let d = run(&p, &scenario, "omni", 0).of_user(sam)[0].clone();
         assert_eq!(d.reason, Reason::NoSafeText);
         assert_eq!(d.outcome, Outcome::Suppressed);
         assert!(d.message.is_none());
+    }
+
+    /// Before: "Salut, c'est ton Maestro ! C'est Maestro of Movie Magic. Je pensais à…": the
+    /// generic lines introduced the persona by its (English) name right after a greeting that
+    /// already did.
+    #[test]
+    fn the_generic_lines_do_not_introduce_the_persona_twice() {
+        let mut p = persona("cinema-maestro");
+        p.templates.clear();
+        p.greetings
+            .insert(Lang::Fr, vec!["Salut, c'est ton Maestro !".into()]);
+        p.greetings
+            .insert(Lang::En, vec!["Hi, it's your Maestro!".into()]);
+        let mut seen = BTreeSet::new();
+        for c in ["cinema-fr", "cinema-en"] {
+            let scenario = conversation(c);
+            for seed in 0..4 {
+                for ud in &run(&p, &scenario, "pushy", seed).users {
+                    for d in &ud.decisions {
+                        let Some(m) = &d.message else { continue };
+                        if d.channel == Channel::Whatsapp {
+                            continue;
+                        }
+                        assert!(m.template.starts_with("fallback"), "{}", m.template);
+                        let w = words(&m.text);
+                        let intros = w
+                            .windows(2)
+                            .filter(|p| p == &["c", "est"] || p == &["it", "s"])
+                            .count();
+                        assert_eq!(intros, 1, "{}", m.text);
+                        assert!(!m.text.contains("Maestro of Movie Magic"), "{}", m.text);
+                        seen.insert(m.template.clone());
+                    }
+                }
+            }
+        }
+        assert_eq!(seen.len(), 2, "both generic lines come up: {seen:?}");
     }
 }
 
@@ -584,6 +658,42 @@ mod channels {
                 assert_eq!(output_check(&checker, d.channel, &m.text), Ok(()));
             },
         );
+    }
+
+    /// Before: "…any new favorite movie night picks or soundtracks recently? Or perhaps you'd
+    /// like some recommendations for your next movie night?": a topic's name repeating the
+    /// template's own words.
+    #[test]
+    fn no_text_says_the_same_words_twice() {
+        let mut count = 0;
+        each_sent(&["omni", "pushy"], 8, |_, user, _, m| {
+            assert_eq!(
+                relance::compose::channel::repeated_phrase(&m.text),
+                None,
+                "{}: {}",
+                user.id,
+                m.text
+            );
+            count += 1;
+        });
+        assert!(count > 100, "only {count} texts");
+        // Noor talked about a movie night last: the topic still comes up, in a template that
+        // does not say "movie night" itself.
+        let scenario = conversation("cinema-en");
+        let noor = scenario
+            .users
+            .iter()
+            .position(|u| u.id == "noor")
+            .expect("noor");
+        let maestro = persona("cinema-maestro");
+        let echoed_movie_night = (0..16).any(|seed| {
+            run(&maestro, &scenario, "pushy", seed)
+                .of_user(noor)
+                .iter()
+                .filter_map(|d| d.message.as_ref())
+                .any(|m| m.echoed.iter().any(|e| e.key == "movie-night"))
+        });
+        assert!(echoed_movie_night);
     }
 
     #[test]

@@ -15,7 +15,8 @@
 //!    chosen by a hash of the persona, the user, the decision and the seed: deterministic, with
 //!    variety, and no randomness.
 //! 3. **Voice** ([`voice`]): greetings, sign-offs, signature phrases and emoji picked by the same
-//!    hash; French `tu`/`vous` as the persona chooses, checked in every text.
+//!    hash, avoiding those of the previous nudge to this user where the persona has others;
+//!    French `tu`/`vous` as the persona chooses, checked in every text.
 //! 4. **Output check** ([`channel`]): the channel's length and markup rules, the same safety
 //!    check as user messages, the persona's forbidden topics, `tu`/`vous` consistency. A text
 //!    that fails is replaced by the next candidate, and the trace says why.
@@ -209,7 +210,12 @@ pub fn compose(
     let recognizer = Recognizer::new(persona, lang);
     let memory = memory::remember_with(&recognizer, checker, user, decision.at, previous);
     steps.push(TraceStep::new("memory", true, memory.sentence(user)));
-    let voice = Voice::pick(persona, lang, hash);
+    let voice = Voice::pick_after(
+        persona,
+        lang,
+        hash,
+        previous.last().map(|p| p.text.as_str()),
+    );
     let rules = OutputRules {
         checker,
         recognizer: &recognizer,
