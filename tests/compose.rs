@@ -604,6 +604,50 @@ mod templates {
         assert!(d.message.is_none());
     }
 
+    /// Before: "Ça fait 1 jours…": under `omni` a nudge goes out a day after the last message,
+    /// and a template counting days said so in the plural.
+    #[test]
+    fn a_one_day_lapse_is_singular() {
+        let mut p = persona("cinema-maestro");
+        p.templates = vec![
+            Template {
+                id: "days".into(),
+                lang: Lang::Fr,
+                text: "{greeting} Ça fait {days_since} jours qu'on n'a pas parlé de {mention} !"
+                    .into(),
+            },
+            Template {
+                id: "days".into(),
+                lang: Lang::En,
+                text: "{greeting} It's been {days_since} days since we talked about {mention}!"
+                    .into(),
+            },
+        ];
+        let scenario = shipped_scenario("sent.ron");
+        let m = run(&p, &scenario, "omni", 0).users[0].decisions[0]
+            .message
+            .clone()
+            .expect("sent");
+        assert!(
+            m.text
+                .contains("Ça fait 1 jour qu'on n'a pas parlé d'Interstellar !"),
+            "{}",
+            m.text
+        );
+        let scenario = conversation("cinema-en");
+        let sam = scenario
+            .users
+            .iter()
+            .position(|u| u.id == "sam")
+            .expect("sam");
+        let result = run(&p, &scenario, "omni-two-weeks", 0);
+        let m = result.of_user(sam)[0].message.clone().expect("sent");
+        assert!(m.text.contains("It's been 14 days since"), "{}", m.text);
+        let result = run(&p, &scenario, "omni", 0);
+        let m = result.of_user(sam)[0].message.clone().expect("sent");
+        assert!(m.text.contains("It's been 1 day since"), "{}", m.text);
+    }
+
     /// Before: "Salut, c'est ton Maestro ! C'est Maestro of Movie Magic. Je pensais à…": the
     /// generic lines introduced the persona by its (English) name right after a greeting that
     /// already did.
@@ -1102,6 +1146,10 @@ mod properties {
                         prop_assert!(!m.text.trim().is_empty());
                         prop_assert_eq!(output_check(&checker, d.channel, &m.text), Ok(()));
                         prop_assert!(checker.is_clean(&m.text));
+                        prop_assert_eq!(
+                            relance::compose::channel::repeated_phrase(&m.text),
+                            None
+                        );
                         prop_assert!(last.as_deref() != Some(m.template.as_str()));
                         last = Some(m.template.clone());
                     }

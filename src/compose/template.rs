@@ -160,8 +160,15 @@ pub fn fill(
             voice.truncate(cut);
             voice.push('…');
         }
-        params.push(piece.text);
         at = r.start + r.name.len() + 2;
+        if slot == Slot::Named("days_since")
+            && let Some((singular, len)) = singular_unit(&text[at..], &piece.text, lang)
+        {
+            out.push_str(singular);
+            voice.push_str(singular);
+            at += len;
+        }
+        params.push(piece.text);
     }
     out.push_str(&text[at..]);
     voice.push_str(&text[at..]);
@@ -169,6 +176,31 @@ pub fn fill(
         text: tidy(&out, lang),
         voice_text: tidy(&voice, lang),
         params,
+    })
+}
+
+/// The plural units a count of days may be followed by in a template, with their singular.
+const DAY_UNITS: [(&str, &str); 2] = [(" jours", " jour"), (" days", " day")];
+
+/// When `count` takes the singular in `lang` (1 in English; 0 and 1 in French) and `rest`, the
+/// template text after it, opens with a plural unit ("{days_since} jours"), the singular unit
+/// and the length of the plural one: "1 jour", "1 day", not "1 jours".
+fn singular_unit(rest: &str, count: &str, lang: Lang) -> Option<(&'static str, usize)> {
+    let n: i64 = count.trim().parse().ok()?;
+    let singular = match lang {
+        Lang::Fr => n == 0 || n == 1,
+        Lang::En => n == 1,
+    };
+    if !singular {
+        return None;
+    }
+    DAY_UNITS.iter().find_map(|(plural, one)| {
+        let head = rest.get(..plural.len())?;
+        let whole_word = rest[plural.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric());
+        (head.eq_ignore_ascii_case(plural) && whole_word).then_some((*one, plural.len()))
     })
 }
 
@@ -483,6 +515,36 @@ mod tests {
         assert_eq!(
             simple("Hi {emoji}, there {emoji}.", Lang::En, &[("emoji", "")]).as_deref(),
             Ok("Hi, there.")
+        );
+    }
+
+    #[test]
+    fn one_day_is_singular() {
+        let days = |t: &str, lang: Lang, n: &str| simple(t, lang, &[("days_since", n)]);
+        assert_eq!(
+            days("Ça fait {days_since} jours !", Lang::Fr, "1").as_deref(),
+            Ok("Ça fait 1 jour !")
+        );
+        assert_eq!(
+            days("Ça fait {days_since} jours.", Lang::Fr, "3").as_deref(),
+            Ok("Ça fait 3 jours.")
+        );
+        assert_eq!(
+            days(
+                "It's been {days_since} days, {days_since} days!",
+                Lang::En,
+                "1"
+            )
+            .as_deref(),
+            Ok("It's been 1 day, 1 day!")
+        );
+        assert_eq!(
+            days("{days_since} days ago, {days_since} daysx", Lang::En, "0").as_deref(),
+            Ok("0 days ago, 0 daysx")
+        );
+        assert_eq!(
+            days("Depuis {days_since} jours", Lang::Fr, "0").as_deref(),
+            Ok("Depuis 0 jour")
         );
     }
 
