@@ -618,6 +618,87 @@ fn names_an_acquaintance(text: &str, words: &[Token<'_>], first: usize, last: us
     RELATIONS.contains(&key) || (first == last && COMPANION.contains(&key))
 }
 
+/// Words that open sentences, not names, when capitalised at a sentence start: adverbs and
+/// verbs of a chat's first-person shorthand ("Franchement Christopher Nolan…", "Went to London
+/// with…"), as matching keys.
+const OPENERS: &[&str] = &[
+    // French
+    "franchement",
+    "honnetement",
+    "sincerement",
+    "vraiment",
+    "clairement",
+    "finalement",
+    "justement",
+    "heureusement",
+    "malheureusement",
+    "evidemment",
+    "serieusement",
+    "personnellement",
+    "perso",
+    "recemment",
+    "apparemment",
+    "egalement",
+    "notamment",
+    "seulement",
+    "forcement",
+    "carrement",
+    "totalement",
+    "absolument",
+    "completement",
+    "sinon",
+    "ensuite",
+    "puis",
+    "apres",
+    "avant",
+    "vu",
+    "revu",
+    "regarde",
+    "ecoute",
+    "reecoute",
+    "fini",
+    "adore",
+    "decouvert",
+    "termine",
+    "commence",
+    // English
+    "honestly",
+    "actually",
+    "seriously",
+    "personally",
+    "finally",
+    "really",
+    "obviously",
+    "apparently",
+    "basically",
+    "literally",
+    "definitely",
+    "totally",
+    "recently",
+    "luckily",
+    "hopefully",
+    "currently",
+    "anyway",
+    "btw",
+    "then",
+    "went",
+    "saw",
+    "watched",
+    "rewatched",
+    "listened",
+    "loved",
+    "finished",
+    "heard",
+    "got",
+    "started",
+    "tried",
+    "found",
+    "caught",
+    "binged",
+    "streamed",
+    "met",
+];
+
 /// Articles that open titles ("The Hours", "La Grande Vadrouille").
 const ARTICLES: &[&str] = &["the", "a", "an", "le", "la", "les", "l", "un", "une"];
 
@@ -761,8 +842,17 @@ impl Recognizer {
                 personal: false,
             });
         }
-        // Capitalised runs.
+        // Capitalised runs; a run right after a lexicon entry continues its title ("Dune Part
+        // Two", "Amélie Poulain") and is not a name of its own.
         for (first, last) in capitalised_runs(text, &words, &covered) {
+            let continues_entry = first > 0
+                && covered[first - 1]
+                && text[words[first - 1].end..words[first].start]
+                    .chars()
+                    .all(char::is_whitespace);
+            if continues_entry {
+                continue;
+            }
             let Some((first, last)) = self.trim_run(text, &words, first, last, &user_words) else {
                 continue;
             };
@@ -811,6 +901,11 @@ impl Recognizer {
         user_words: &HashSet<String>,
     ) -> Option<(usize, usize)> {
         let starts_sentence = starts_sentence(text, words, first);
+        // "Franchement Christopher Nolan…", "Went to London…": a sentence's first word is
+        // capitalised anyway, and these open sentences rather than names.
+        if starts_sentence && first < last && OPENERS.contains(&words[first].key.as_str()) {
+            first += 1;
+        }
         let drop = |w: &Token<'_>| {
             STOP_WORDS.contains(&w.key.as_str())
                 || self.persona_words.contains(&w.key)
@@ -1195,6 +1290,26 @@ mod tests {
                 ("Vertigo".to_owned(), false),
                 ("Paul Martin".to_owned(), true)
             ]
+        );
+        // Sentence openers and the rest of a lexicon title are not names.
+        let names = |text: &str| -> Vec<String> {
+            r.scan(text, "")
+                .into_iter()
+                .filter(|f| f.kind == MemoryKind::Mention)
+                .map(|f| f.label)
+                .collect()
+        };
+        assert_eq!(
+            names("Franchement Christopher Nolan est un génie."),
+            ["Christopher Nolan"]
+        );
+        assert_eq!(
+            names("Went to London to see Dune Part Two. J'adore Amélie Poulain."),
+            ["Dune", "Amélie"]
+        );
+        assert_eq!(
+            names("Pirates of the Caribbean, I loved it. Ennio Morricone forever."),
+            ["Pirates of the Caribbean", "Ennio Morricone"]
         );
         assert_eq!(
             personal("I went to Paris with Mark Kermode."),
