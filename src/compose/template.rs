@@ -9,7 +9,9 @@
 //! In French, inserted words are joined as French requires: "de" + "Ennio Morricone" gives
 //! "d'Ennio Morricone", "à" + "Le Seigneur des anneaux" gives "au Seigneur des anneaux", and
 //! before a vowel "du" + "orchestre" gives "de l'orchestre", "ce" + "opéra" gives "cet opéra",
-//! "nouveau" + "album" gives "nouvel album", "ta" + "émission" gives "ton émission". A value
+//! "nouveau" + "album" gives "nouvel album", "ta" + "émission" gives "ton émission". In English,
+//! "a" + "Oppenheimer" gives "an Oppenheimer". A count of days takes the singular unit where it
+//! should ("1 jour", "1 day"). A value
 //! that opens a sentence is capitalised. Spaces left by empty values are tidied.
 
 use crate::model::Lang;
@@ -208,8 +210,9 @@ fn singular_unit(rest: &str, count: &str, lang: Lang) -> Option<(&'static str, u
 /// contracting the word before it. Returns the text appended.
 pub fn join(out: &mut String, piece: &str, lang: Lang) -> String {
     let mut piece = piece.to_owned();
-    if lang == Lang::Fr {
-        piece = french_junction(out, &piece);
+    match lang {
+        Lang::Fr => piece = french_junction(out, &piece),
+        Lang::En => english_junction(out, &piece),
     }
     let before = out.trim_end();
     if before.is_empty() || before.ends_with(['.', '!', '?', '…']) {
@@ -265,6 +268,20 @@ fn starts_with_vowel(text: &str) -> bool {
                 | 'œ'
         )
     })
+}
+
+/// English "a" before a vowel: "a Interstellar" → "an Interstellar". Only a, e, i and o count:
+/// a word starting with `u` is as often "a Unicorn" as "an Umbrella".
+fn english_junction(out: &mut String, piece: &str) {
+    let vowel = piece
+        .chars()
+        .next()
+        .is_some_and(|c| matches!(c.to_ascii_lowercase(), 'a' | 'e' | 'i' | 'o'));
+    if vowel && ends_with_word(out, "a") {
+        // Insert "n" after the "a".
+        let at = out.len() - 1;
+        out.insert(at, 'n');
+    }
 }
 
 /// French contraction ("à le" → "au") and elision ("de Ennio" → "d'Ennio") at the junction of
@@ -485,7 +502,17 @@ mod tests {
             fr("Un vide {mention}.", "Interstellar").as_deref(),
             Ok("Un vide Interstellar.")
         );
-        // English is left alone.
+        // English: "a" becomes "an" before a vowel.
+        assert_eq!(
+            simple(
+                "A {mention} fan? Such a {mention} moment, a {topic} night.",
+                Lang::En,
+                &[("mention", "Oppenheimer"), ("topic", "classic")]
+            )
+            .as_deref(),
+            Ok("An Oppenheimer fan? Such an Oppenheimer moment, a classic night.")
+        );
+        // Otherwise English is left alone.
         assert_eq!(
             simple(
                 "The score of {mention}.",
