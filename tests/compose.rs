@@ -287,6 +287,62 @@ mod memory {
         }
     }
 
+    /// Before: Anne, back from her uncle's funeral, got "Silence, on tourne ! Quoi de neuf du
+    /// côté des grands classiques ?": the persona's catchphrase and emoji, as if nothing had
+    /// happened.
+    #[test]
+    fn after_a_painful_message_the_voice_is_quieter() {
+        let maestro = persona("cinema-maestro");
+        let mut checked = 0;
+        for (c, ids) in [
+            ("cinema-fr", ["manon", "anne"]),
+            ("cinema-en", ["olivia", "ruth"]),
+        ] {
+            let scenario = conversation(c);
+            for id in ids {
+                let index = scenario
+                    .users
+                    .iter()
+                    .position(|u| u.id == id)
+                    .expect("user");
+                for seed in 0..16 {
+                    let result = run(&maestro, &scenario, "pushy", seed);
+                    let d = result
+                        .of_user(index)
+                        .iter()
+                        .find(|d| d.message.is_some())
+                        .expect("a nudge is sent");
+                    let text = d.text().expect("sent");
+                    let lines = maestro.signature_phrases.values().flatten();
+                    for line in lines {
+                        assert!(!text.contains(line.as_str()), "{id}: {text}");
+                    }
+                    for e in &maestro.tone.emoji_set {
+                        assert!(!text.contains(e.as_str()), "{id}: {text}");
+                    }
+                    assert!(
+                        d.compose_trace
+                            .iter()
+                            .any(|s| s.rule == "tone" && s.detail.contains("flagged grief")),
+                        "{:?}",
+                        d.compose_trace
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 64);
+        // Others keep the persona's full voice.
+        let scenario = conversation("cinema-fr");
+        let result = run(&maestro, &scenario, "omni", 0);
+        assert!(
+            !result.users[0].decisions[0]
+                .compose_trace
+                .iter()
+                .any(|s| s.rule == "tone")
+        );
+    }
+
     #[test]
     fn nothing_is_followed_up_twice_unless_the_user_brings_it_up_again() {
         let mut pairs = 0;
