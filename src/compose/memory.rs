@@ -1026,35 +1026,40 @@ pub fn clean_label(text: &str) -> String {
         .to_owned()
 }
 
-/// The user's messages in `from..before`, in order, as (event index, category of its flag if
-/// flagged, when the flagged message of its sitting was sent if another message of the sitting
-/// is flagged).
+/// One user message of the memory's span, with what the safety check made of its sitting.
+struct Said {
+    /// Its event index.
+    event: usize,
+    /// The category of its first flag, if the message is flagged.
+    flag: Option<Category>,
+    /// When the nearest flagged message of its sitting was sent, if it is not flagged itself.
+    flagged_nearby: Option<DateTime<Utc>>,
+}
+
+/// The user's messages in `from..before`, in order, each with its flag and its sitting's.
 fn sittings(
     user: &User,
     from: DateTime<Utc>,
     before: DateTime<Utc>,
     checker: &SafetyChecker,
-) -> Vec<(usize, Option<Category>, Option<DateTime<Utc>>)> {
+) -> Vec<Said> {
     let gap = Duration::minutes(SITTING_GAP_MINUTES);
-    let mut out: Vec<(usize, Option<Category>, Option<DateTime<Utc>>)> = Vec::new();
+    let mut out: Vec<Said> = Vec::new();
     // Sittings as ranges of `out`.
     let mut start = 0;
     let mut last_at: Option<DateTime<Utc>> = None;
-    let close = |out: &mut Vec<(usize, Option<Category>, Option<DateTime<Utc>>)>, start: usize| {
-        let flagged: Vec<DateTime<Utc>> = out[start..]
+    let close = |sitting: &mut [Said]| {
+        let flagged: Vec<DateTime<Utc>> = sitting
             .iter()
-            .filter(|(_, f, _)| f.is_some())
-            .map(|(i, _, _)| user.events[*i].at)
+            .filter(|s| s.flag.is_some())
+            .map(|s| user.events[s.event].at)
             .collect();
-        for (i, f, at) in &mut out[start..] {
-            if f.is_none() {
-                let me = user.events[*i].at;
-                // The nearest flagged message of the sitting.
-                *at = flagged
-                    .iter()
-                    .min_by_key(|t| (**t - me).num_seconds().abs())
-                    .copied();
-            }
+        for said in sitting.iter_mut().filter(|s| s.flag.is_none()) {
+            let me = user.events[said.event].at;
+            said.flagged_nearby = flagged
+                .iter()
+                .min_by_key(|t| (**t - me).num_seconds().abs())
+                .copied();
         }
     };
     for (i, e) in user.events.iter().enumerate() {
@@ -1062,13 +1067,17 @@ fn sittings(
             continue;
         }
         if last_at.is_some_and(|t| e.at - t > gap) {
-            close(&mut out, start);
+            close(&mut out[start..]);
             start = out.len();
         }
         last_at = Some(e.at);
-        out.push((i, checker.first_flag(&e.text).map(|f| f.category), None));
+        out.push(Said {
+            event: i,
+            flag: checker.first_flag(&e.text).map(|f| f.category),
+            flagged_nearby: None,
+        });
     }
-    close(&mut out, start);
+    close(&mut out[start..]);
     out
 }
 
@@ -1103,9 +1112,10 @@ pub fn remember_with(
     let mut items: Vec<(MemoryItem, usize, u8)> = Vec::new();
     let mut skipped = Vec::new();
     let sittings = sittings(user, from, before, checker);
-    for (i, flag, flagged_at) in sittings {
+    for said in sittings {
+        let i = said.event;
         let e = &user.events[i];
-        if let Some(category) = flag {
+        if let Some(category) = said.flag {
             skipped.push(Skip::FlaggedMessage {
                 event: i as u32,
                 at: e.at,
@@ -1113,7 +1123,7 @@ pub fn remember_with(
             });
             continue;
         }
-        if let Some(flagged_at) = flagged_at {
+        if let Some(flagged_at) = said.flagged_nearby {
             skipped.push(Skip::FlaggedSitting {
                 event: i as u32,
                 at: e.at,
