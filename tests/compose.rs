@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use relance::compose::{Composed, MemoryKind, output_check};
+use relance::compose::{Composed, MemoryKind, Skip, output_check};
 use relance::engine::{Decision, Outcome, Reason, Replay, ReplayOptions, checker_for, replay};
 use relance::model::persona::{Formality, Template};
 use relance::model::{Channel, Lang, LoadError, Persona, Policy, Scenario, Sender, User};
@@ -193,18 +193,27 @@ mod language_and_voice {
 mod memory {
     use super::*;
 
-    /// The lexicon entries of the most recent unflagged user message before `before` that names
-    /// any.
+    /// The lexicon entries of the most recent user message before `before` that names any, away
+    /// from flagged messages (not within an hour of one).
     fn latest_named(
         persona: &Persona,
         user: &User,
         before: chrono::DateTime<chrono::Utc>,
     ) -> Vec<String> {
         let checker = checker_for(persona);
+        let flagged: Vec<_> = user
+            .events
+            .iter()
+            .filter(|e| e.from == Sender::User && !checker.is_clean(&e.text))
+            .map(|e| e.at)
+            .collect();
+        let away = |at: chrono::DateTime<chrono::Utc>| {
+            flagged.iter().all(|f| (*f - at).num_minutes().abs() > 60)
+        };
         user.events
             .iter()
             .rev()
-            .filter(|e| e.from == Sender::User && e.at < before && checker.is_clean(&e.text))
+            .filter(|e| e.from == Sender::User && e.at < before && away(e.at))
             .map(|e| {
                 let text = e.text.to_lowercase();
                 persona
@@ -278,6 +287,62 @@ mod memory {
         }
     }
 
+    /// Before: Anne, back from her uncle's funeral, got "Silence, on tourne ! Quoi de neuf du
+    /// côté des grands classiques ?": the persona's catchphrase and emoji, as if nothing had
+    /// happened.
+    #[test]
+    fn after_a_painful_message_the_voice_is_quieter() {
+        let maestro = persona("cinema-maestro");
+        let mut checked = 0;
+        for (c, ids) in [
+            ("cinema-fr", ["manon", "anne"]),
+            ("cinema-en", ["olivia", "ruth"]),
+        ] {
+            let scenario = conversation(c);
+            for id in ids {
+                let index = scenario
+                    .users
+                    .iter()
+                    .position(|u| u.id == id)
+                    .expect("user");
+                for seed in 0..16 {
+                    let result = run(&maestro, &scenario, "pushy", seed);
+                    let d = result
+                        .of_user(index)
+                        .iter()
+                        .find(|d| d.message.is_some())
+                        .expect("a nudge is sent");
+                    let text = d.text().expect("sent");
+                    let lines = maestro.signature_phrases.values().flatten();
+                    for line in lines {
+                        assert!(!text.contains(line.as_str()), "{id}: {text}");
+                    }
+                    for e in &maestro.tone.emoji_set {
+                        assert!(!text.contains(e.as_str()), "{id}: {text}");
+                    }
+                    assert!(
+                        d.compose_trace
+                            .iter()
+                            .any(|s| s.rule == "tone" && s.detail.contains("flagged grief")),
+                        "{:?}",
+                        d.compose_trace
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 64);
+        // Others keep the persona's full voice.
+        let scenario = conversation("cinema-fr");
+        let result = run(&maestro, &scenario, "omni", 0);
+        assert!(
+            !result.users[0].decisions[0]
+                .compose_trace
+                .iter()
+                .any(|s| s.rule == "tone")
+        );
+    }
+
     #[test]
     fn nothing_is_followed_up_twice_unless_the_user_brings_it_up_again() {
         let mut pairs = 0;
@@ -335,10 +400,76 @@ mod memory {
             .filter(|i| i.kind == MemoryKind::Mention)
             .map(|i| i.label.as_str())
             .collect();
-        assert_eq!(
-            mentions,
-            ["Blade Runner", "Vangelis", "Agnès", "The Red Shoes"]
+        assert_eq!(mentions, ["Blade Runner", "Vangelis", "The Red Shoes"]);
+        // "My friend Agnès": someone from Sam's own life, left out and said so.
+        assert!(
+            memory
+                .skipped
+                .iter()
+                .any(|k| matches!(k, Skip::Acquaintance { label } if label == "Agnès"))
         );
+        assert!(
+            memory
+                .sentence(sam)
+                .contains("\"Agnès\" (someone from the user's own life)")
+        );
+        let index = scenario
+            .users
+            .iter()
+            .position(|u| u.id == "sam")
+            .expect("sam");
+        for seed in 0..16 {
+            for d in run(&maestro, &scenario, "pushy", seed).of_user(index) {
+                let text = d.text().expect("sent");
+                assert!(!text.contains("Agnès"), "seed {seed}: {text}");
+            }
+        }
+    }
+
+    /// Before: Anne, back from her uncle's funeral, was asked about the film played at the
+    /// ceremony ("Puisque tu m'as parlé d'Il était une fois dans l'Ouest…"), because only the
+    /// message naming the funeral was left out, not the one right after it.
+    #[test]
+    fn nothing_said_in_the_sitting_of_a_flagged_message_is_echoed() {
+        let maestro = persona("cinema-maestro");
+        for (c, id, never) in [
+            (
+                "cinema-fr",
+                "anne",
+                ["Il était une fois", "Ennio Morricone", "Morricone"],
+            ),
+            ("cinema-en", "ruth", ["Gladiator", "Hans Zimmer", "Zimmer"]),
+        ] {
+            let scenario = conversation(c);
+            let index = scenario
+                .users
+                .iter()
+                .position(|u| u.id == id)
+                .expect("user");
+            let mut sent = 0;
+            for seed in 0..16 {
+                for policy in ["omni", "pushy"] {
+                    for d in run(&maestro, &scenario, policy, seed).of_user(index) {
+                        let Some(text) = d.text() else {
+                            continue;
+                        };
+                        for word in never {
+                            assert!(!text.contains(word), "{id} (seed {seed}): {text}");
+                        }
+                        let memory = &d.compose_trace[0];
+                        assert!(
+                            memory
+                                .detail
+                                .contains("(same sitting as the flagged message of"),
+                            "{}",
+                            memory.detail
+                        );
+                        sent += 1;
+                    }
+                }
+            }
+            assert!(sent >= 32, "{id}: {sent}");
+        }
     }
 }
 
@@ -361,6 +492,42 @@ mod templates {
                         .collect();
                     for pair in templates.windows(2) {
                         assert_ne!(pair[0], pair[1], "{p}/{c} seed {seed}: {templates:?}");
+                        pairs += 1;
+                    }
+                }
+            }
+        }
+        assert!(pairs > 100, "only {pairs} consecutive pairs");
+    }
+
+    /// Before: "… Je garde ton fauteuil au chaud." closed two nudges in a row to the same
+    /// user (the template changed, the greeting and sign-off did not have to).
+    #[test]
+    fn two_consecutive_nudges_never_share_a_greeting_or_sign_off() {
+        let mut pairs = 0;
+        for (p, c) in CONVERSATIONS {
+            let persona = persona(p);
+            for seed in 0..8 {
+                let scenario = conversation(c);
+                for ud in &run(&persona, &scenario, "pushy", seed).users {
+                    let texts: Vec<&Composed> = ud
+                        .decisions
+                        .iter()
+                        .filter_map(|d| d.message.as_ref())
+                        .collect();
+                    for pair in texts.windows(2) {
+                        let lang = pair[1].lang;
+                        for lines in [&persona.greetings[&lang], &persona.signoffs[&lang]] {
+                            for line in lines {
+                                assert!(
+                                    !(pair[0].text.contains(line.as_str())
+                                        && pair[1].text.contains(line.as_str())),
+                                    "{p}/{c} seed {seed}: \"{line}\" twice in a row:\n{}\n{}",
+                                    pair[0].text,
+                                    pair[1].text
+                                );
+                            }
+                        }
                         pairs += 1;
                     }
                 }
@@ -485,11 +652,93 @@ mod templates {
                 .as_ref()
                 .is_some_and(|m| m.template.starts_with("fallback"))
         );
-        p.name = "Funeral Films".into();
+        p.greetings
+            .insert(Lang::En, vec!["Hello from the funeral parlour!".into()]);
         let d = run(&p, &scenario, "omni", 0).of_user(sam)[0].clone();
         assert_eq!(d.reason, Reason::NoSafeText);
         assert_eq!(d.outcome, Outcome::Suppressed);
         assert!(d.message.is_none());
+    }
+
+    /// Before: "Ça fait 1 jours…": under `omni` a nudge goes out a day after the last message,
+    /// and a template counting days said so in the plural.
+    #[test]
+    fn a_one_day_lapse_is_singular() {
+        let mut p = persona("cinema-maestro");
+        p.templates = vec![
+            Template {
+                id: "days".into(),
+                lang: Lang::Fr,
+                text: "{greeting} Ça fait {days_since} jours qu'on n'a pas parlé de {mention} !"
+                    .into(),
+            },
+            Template {
+                id: "days".into(),
+                lang: Lang::En,
+                text: "{greeting} It's been {days_since} days since we talked about {mention}!"
+                    .into(),
+            },
+        ];
+        let scenario = shipped_scenario("sent.ron");
+        let m = run(&p, &scenario, "omni", 0).users[0].decisions[0]
+            .message
+            .clone()
+            .expect("sent");
+        assert!(
+            m.text
+                .contains("Ça fait 1 jour qu'on n'a pas parlé d'Interstellar !"),
+            "{}",
+            m.text
+        );
+        let scenario = conversation("cinema-en");
+        let sam = scenario
+            .users
+            .iter()
+            .position(|u| u.id == "sam")
+            .expect("sam");
+        let result = run(&p, &scenario, "omni-two-weeks", 0);
+        let m = result.of_user(sam)[0].message.clone().expect("sent");
+        assert!(m.text.contains("It's been 14 days since"), "{}", m.text);
+        let result = run(&p, &scenario, "omni", 0);
+        let m = result.of_user(sam)[0].message.clone().expect("sent");
+        assert!(m.text.contains("It's been 1 day since"), "{}", m.text);
+    }
+
+    /// Before: "Salut, c'est ton Maestro ! C'est Maestro of Movie Magic. Je pensais à…": the
+    /// generic lines introduced the persona by its (English) name right after a greeting that
+    /// already did.
+    #[test]
+    fn the_generic_lines_do_not_introduce_the_persona_twice() {
+        let mut p = persona("cinema-maestro");
+        p.templates.clear();
+        p.greetings
+            .insert(Lang::Fr, vec!["Salut, c'est ton Maestro !".into()]);
+        p.greetings
+            .insert(Lang::En, vec!["Hi, it's your Maestro!".into()]);
+        let mut seen = BTreeSet::new();
+        for c in ["cinema-fr", "cinema-en"] {
+            let scenario = conversation(c);
+            for seed in 0..4 {
+                for ud in &run(&p, &scenario, "pushy", seed).users {
+                    for d in &ud.decisions {
+                        let Some(m) = &d.message else { continue };
+                        if d.channel == Channel::Whatsapp {
+                            continue;
+                        }
+                        assert!(m.template.starts_with("fallback"), "{}", m.template);
+                        let w = words(&m.text);
+                        let intros = w
+                            .windows(2)
+                            .filter(|p| p == &["c", "est"] || p == &["it", "s"])
+                            .count();
+                        assert_eq!(intros, 1, "{}", m.text);
+                        assert!(!m.text.contains("Maestro of Movie Magic"), "{}", m.text);
+                        seen.insert(m.template.clone());
+                    }
+                }
+            }
+        }
+        assert_eq!(seen.len(), 2, "both generic lines come up: {seen:?}");
     }
 }
 
@@ -509,6 +758,73 @@ mod channels {
                 assert_eq!(output_check(&checker, d.channel, &m.text), Ok(()));
             },
         );
+    }
+
+    /// Before: "…any new favorite movie night picks or soundtracks recently? Or perhaps you'd
+    /// like some recommendations for your next movie night?": a topic's name repeating the
+    /// template's own words.
+    #[test]
+    fn no_text_says_the_same_words_twice() {
+        let mut count = 0;
+        each_sent(&["omni", "pushy"], 8, |_, user, _, m| {
+            assert_eq!(
+                relance::compose::channel::repeated_phrase(&m.text),
+                None,
+                "{}: {}",
+                user.id,
+                m.text
+            );
+            count += 1;
+        });
+        assert!(count > 100, "only {count} texts");
+        // The generator refuses such a text even if a persona's words lead to it: a topic named
+        // like the template's own words is left for another template.
+        let mut p = persona("cinema-maestro");
+        p.topics
+            .iter_mut()
+            .filter(|t| t.id == "movie-night")
+            .for_each(|t| {
+                t.name.insert(Lang::En, "movie night picks".into());
+            });
+        let scenario = conversation("cinema-en");
+        let noor = scenario
+            .users
+            .iter()
+            .position(|u| u.id == "noor")
+            .expect("noor");
+        let mut rejected = 0;
+        for seed in 0..16 {
+            for d in run(&p, &scenario, "pushy", seed).of_user(noor) {
+                let text = d.text().expect("sent");
+                assert_eq!(
+                    relance::compose::channel::repeated_phrase(text),
+                    None,
+                    "{text}"
+                );
+                rejected += d
+                    .compose_trace
+                    .iter()
+                    .filter(|s| !s.passed && s.detail.contains("\"movie night\" twice"))
+                    .count();
+            }
+        }
+        assert!(rejected > 0, "the output check turned some candidates down");
+        // Noor talked about a movie night last: the topic still comes up.
+        let scenario = conversation("cinema-en");
+        let noor = scenario
+            .users
+            .iter()
+            .position(|u| u.id == "noor")
+            .expect("noor");
+        let maestro = persona("cinema-maestro");
+        let echoed_movie_night = (0..16).any(|seed| {
+            run(&maestro, &scenario, "pushy", seed)
+                .of_user(noor)
+                .iter()
+                .filter_map(|d| d.message.as_ref())
+                .any(|m| m.echoed.iter().any(|e| e.key == "movie-night"))
+        });
+        assert!(echoed_movie_night);
     }
 
     #[test]
@@ -886,6 +1202,10 @@ mod properties {
                         prop_assert!(!m.text.trim().is_empty());
                         prop_assert_eq!(output_check(&checker, d.channel, &m.text), Ok(()));
                         prop_assert!(checker.is_clean(&m.text));
+                        prop_assert_eq!(
+                            relance::compose::channel::repeated_phrase(&m.text),
+                            None
+                        );
                         prop_assert!(last.as_deref() != Some(m.template.as_str()));
                         last = Some(m.template.clone());
                     }

@@ -10,12 +10,15 @@
 //! - Safety: no flag of any category from the same checker as user messages, and none of the
 //!   persona's forbidden topics.
 //! - Voice: in French, only the persona's form of address (`tu` or `vous`), never both.
+//! - No repetition: the same two words in a row said twice ("…favorite movie night picks…
+//!   your next movie night?"), as when a topic's name echoes words the template already says.
 
 use crate::model::persona::Formality;
 use crate::model::{Channel, Lang};
 use crate::safety::SafetyChecker;
 
 use super::memory::Recognizer;
+use super::text::tokens;
 use super::voice::{address_mismatch, formality_word};
 
 /// How long after a user's message WhatsApp lets a business reply with free-form text; after
@@ -109,6 +112,47 @@ pub fn output_check(checker: &SafetyChecker, channel: Channel, text: &str) -> Re
     Ok(())
 }
 
+/// Short words a repeated phrase must not be made of: articles, prepositions, pronouns,
+/// auxiliaries (matching keys). Words of one or two letters never count.
+const FUNCTION_WORDS: &[&str] = &[
+    // French
+    "les", "des", "une", "aux", "par", "pour", "dans", "avec", "sur", "sous", "que", "qui", "quoi",
+    "est", "sont", "tes", "ton", "vos", "votre", "mon", "mes", "nos", "notre", "ces", "cette",
+    "cet", "son", "ses", "leur", "leurs", "pas", "plus", "tout", "tous", "toute", "toutes", "moi",
+    "toi", "vous", "nous", "elle", "lui", "eux", "mais", "donc", "car", "peu", "tres", "bien",
+    "suis", "etes", "avez", "ont", "avoir", "etre", "fait", // English
+    "the", "and", "for", "with", "from", "about", "your", "you", "our", "any", "some", "this",
+    "that", "these", "those", "are", "was", "were", "have", "has", "had", "been", "will", "would",
+    "can", "could", "shall", "should", "not", "but", "its", "their", "them", "they", "into",
+    "than", "then", "there", "here", "what", "when", "how", "who", "like",
+];
+
+/// The first pair of words said twice in a row in `text` ("movie night"), as written the first
+/// time; pairs joined by anything but spaces, or made of short function words, do not count.
+pub fn repeated_phrase(text: &str) -> Option<String> {
+    let words = tokens(text);
+    let content = |i: usize| {
+        let key = words[i].key.as_str();
+        key.chars().count() > 2 && !FUNCTION_WORDS.contains(&key)
+    };
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for i in 1..words.len() {
+        let gap = &text[words[i - 1].end..words[i].start];
+        if gap.is_empty() || !gap.chars().all(char::is_whitespace) {
+            continue;
+        }
+        if !content(i - 1) || !content(i) {
+            continue;
+        }
+        let pair = format!("{} {}", words[i - 1].key, words[i].key);
+        if let Some((_, first)) = seen.iter().find(|(p, _)| *p == pair) {
+            return Some(text[words[*first - 1].start..words[*first].end].to_owned());
+        }
+        seen.push((pair, i));
+    }
+    None
+}
+
 /// Everything the full output check needs beside the text.
 #[derive(Clone, Copy, Debug)]
 pub struct OutputRules<'a> {
@@ -129,6 +173,9 @@ impl OutputRules<'_> {
     /// replaced): [`output_check`], the forbidden topics, and `tu`/`vous` consistency.
     pub fn check(&self, text: &str, voice_text: &str) -> Result<(), String> {
         output_check(self.checker, self.channel, text)?;
+        if let Some(phrase) = repeated_phrase(text) {
+            return Err(format!("it says \"{phrase}\" twice"));
+        }
         if let Some(topic) = self.recognizer.forbidden_in(text) {
             return Err(format!(
                 "it raises \"{topic}\", a forbidden topic of the persona"
@@ -150,7 +197,7 @@ impl OutputRules<'_> {
     /// A sentence for a text that passed.
     pub fn passed_sentence(&self, text: &str) -> String {
         format!(
-            "{} of {} characters on {}, no stray markup, nothing flagged{}.",
+            "{} of {} characters on {}, no stray markup, nothing flagged, nothing said twice{}.",
             text.chars().count(),
             self.channel.max_chars(),
             self.channel,
@@ -176,6 +223,32 @@ mod tests {
         assert!(stray_markup("<b>Dune</b>", Channel::Instagram).is_some());
         assert_eq!(stray_markup("3 < 4 et 5 > 2", Channel::Instagram), None);
         assert_eq!(stray_markup("L'étoile * du soir", Channel::Messenger), None);
+    }
+
+    #[test]
+    fn a_pair_of_words_said_twice_is_found() {
+        assert_eq!(
+            repeated_phrase(
+                "Any new favorite movie night picks? Or ideas for your next Movie Night?"
+            )
+            .as_deref(),
+            Some("movie night")
+        );
+        assert_eq!(
+            repeated_phrase("Des films pour une soirée ciné ? Pour ta prochaine soirée ciné !")
+                .as_deref(),
+            Some("soirée ciné")
+        );
+        // Function words, single words, and pairs across punctuation do not count.
+        assert_eq!(
+            repeated_phrase("Des produits de saison, une recette de saison, pour la semaine."),
+            None
+        );
+        assert_eq!(
+            repeated_phrase("Have you seen it? Have you heard it? Film. Film music."),
+            None
+        );
+        assert_eq!(repeated_phrase("Dune, dune dune."), None);
     }
 
     #[test]

@@ -13,9 +13,11 @@
 //! Items are ranked by recency (the most recent message naming them), then by how many messages
 //! named them, then lexicon and quoted names before guessed capitalised ones, then by position in
 //! that message. Messages the safety check flags are left out whole (a user who mentioned a
-//! funeral is not asked about anything in that message), and so are names the check flags, names
-//! of the persona's forbidden topics, and items an earlier nudge to this user already echoed
-//! unless the user brought them up again after it.
+//! funeral is not asked about anything in that message), and so are the other messages of the
+//! same sitting (messages no more than [`SITTING_GAP_MINUTES`] apart: the film played at the
+//! funeral is not brought up either). So are names the check flags, names of the persona's
+//! forbidden topics, people from the user's own life ("my friend Agnès", "avec Paul"), and items
+//! an earlier nudge to this user already echoed unless the user brought them up again after it.
 
 use std::collections::HashSet;
 
@@ -31,6 +33,10 @@ use crate::safety::{Category, SafetyChecker};
 
 /// Messages older than this many days before a nudge are not remembered.
 pub const MEMORY_HORIZON_DAYS: i64 = 30;
+
+/// User messages no more than this many minutes apart belong to the same sitting; a flagged
+/// message keeps its whole sitting out of memory.
+pub const SITTING_GAP_MINUTES: i64 = 60;
 
 /// The longest quoted phrase taken as a name, in words.
 const MAX_QUOTED_WORDS: usize = 6;
@@ -131,6 +137,23 @@ pub enum Skip {
         /// The forbidden topic.
         topic: String,
     },
+    /// The message was written in the same sitting as a flagged one (no more than
+    /// [`SITTING_GAP_MINUTES`] between messages): what the user said around a funeral is not
+    /// followed up on either.
+    FlaggedSitting {
+        /// Event index of the message.
+        event: u32,
+        /// When it was sent.
+        at: DateTime<Utc>,
+        /// When the flagged message of that sitting was sent.
+        flagged_at: DateTime<Utc>,
+    },
+    /// The name is someone from the user's own life ("my friend Agnès"): not the persona's to
+    /// bring up.
+    Acquaintance {
+        /// The name.
+        label: String,
+    },
     /// An earlier nudge already echoed it, and the user has not brought it up since.
     FollowedUp {
         /// The item.
@@ -196,6 +219,14 @@ impl Memory {
                     }
                     Skip::Forbidden { label, topic } => {
                         format!("\"{label}\" (forbidden topic \"{topic}\")")
+                    }
+                    Skip::FlaggedSitting { at, flagged_at, .. } => format!(
+                        "the message of {} (same sitting as the flagged message of {})",
+                        local_short(*at, tz),
+                        local_short(*flagged_at, tz)
+                    ),
+                    Skip::Acquaintance { label } => {
+                        format!("\"{label}\" (someone from the user's own life)")
                     }
                     Skip::FollowedUp { label, at } => format!(
                         "\"{label}\" (already followed up on {})",
@@ -284,6 +315,9 @@ pub struct Found {
     pub matched: String,
     /// Byte offset in the message.
     pub pos: usize,
+    /// Whether it names someone from the user's own life ("my friend Agnès", "avec Paul"):
+    /// remembered as left out, never echoed.
+    pub personal: bool,
 }
 
 /// A persona's recognisers, compiled once: topic keywords, lexicon entries, names to ignore.
@@ -475,6 +509,196 @@ const STOP_WORDS: &[&str] = &[
     "tonight",
 ];
 
+/// Words that introduce someone from the user's own life ("my friend Agnès", "ma sœur Julie"):
+/// relations, as matching keys.
+const RELATIONS: &[&str] = &[
+    // French
+    "ami",
+    "amie",
+    "amis",
+    "amies",
+    "pote",
+    "potes",
+    "copain",
+    "copine",
+    "copains",
+    "copines",
+    "soeur",
+    "frere",
+    "mere",
+    "pere",
+    "maman",
+    "papa",
+    "mamie",
+    "papi",
+    "papy",
+    "femme",
+    "mari",
+    "fils",
+    "fille",
+    "oncle",
+    "tante",
+    "cousin",
+    "cousine",
+    "neveu",
+    "niece",
+    "collegue",
+    "voisin",
+    "voisine",
+    "patron",
+    "patronne",
+    "compagnon",
+    "compagne",
+    "conjoint",
+    "conjointe",
+    "enfant",
+    "fiance",
+    "fiancee",
+    "beau",
+    "belle",
+    // English
+    "friend",
+    "friends",
+    "buddy",
+    "pal",
+    "mate",
+    "sister",
+    "brother",
+    "mum",
+    "mom",
+    "mother",
+    "dad",
+    "father",
+    "wife",
+    "husband",
+    "son",
+    "daughter",
+    "cousin",
+    "uncle",
+    "aunt",
+    "auntie",
+    "grandma",
+    "grandmother",
+    "grandpa",
+    "grandfather",
+    "nan",
+    "gran",
+    "boyfriend",
+    "girlfriend",
+    "partner",
+    "colleague",
+    "coworker",
+    "neighbour",
+    "neighbor",
+    "boss",
+    "kid",
+    "niece",
+    "nephew",
+    "roommate",
+    "flatmate",
+    "fiance",
+    "fiancee",
+];
+
+/// Prepositions after which a lone first name is a companion ("with Agnès", "avec Paul").
+const COMPANION: &[&str] = &["with", "avec", "chez"];
+
+/// Whether the capitalised run `first..=last` of `text` names someone from the user's own life:
+/// right after a relation ("my friend Agnès", "ma sœur Julie"), or a single word right after
+/// "with", "avec" or "chez" in the same sentence.
+fn names_an_acquaintance(text: &str, words: &[Token<'_>], first: usize, last: usize) -> bool {
+    let Some(before) = first.checked_sub(1) else {
+        return false;
+    };
+    let gap = &text[words[before].end..words[first].start];
+    if gap.contains(|c: char| !c.is_whitespace() && !matches!(c, '\'' | '’')) {
+        return false;
+    }
+    let key = words[before].key.as_str();
+    RELATIONS.contains(&key) || (first == last && COMPANION.contains(&key))
+}
+
+/// Words that open sentences, not names, when capitalised at a sentence start: adverbs and
+/// verbs of a chat's first-person shorthand ("Franchement Christopher Nolan…", "Went to London
+/// with…"), as matching keys.
+const OPENERS: &[&str] = &[
+    // French
+    "franchement",
+    "honnetement",
+    "sincerement",
+    "vraiment",
+    "clairement",
+    "finalement",
+    "justement",
+    "heureusement",
+    "malheureusement",
+    "evidemment",
+    "serieusement",
+    "personnellement",
+    "perso",
+    "recemment",
+    "apparemment",
+    "egalement",
+    "notamment",
+    "seulement",
+    "forcement",
+    "carrement",
+    "totalement",
+    "absolument",
+    "completement",
+    "sinon",
+    "ensuite",
+    "puis",
+    "apres",
+    "avant",
+    "vu",
+    "revu",
+    "regarde",
+    "ecoute",
+    "reecoute",
+    "fini",
+    "adore",
+    "decouvert",
+    "termine",
+    "commence",
+    // English
+    "honestly",
+    "actually",
+    "seriously",
+    "personally",
+    "finally",
+    "really",
+    "obviously",
+    "apparently",
+    "basically",
+    "literally",
+    "definitely",
+    "totally",
+    "recently",
+    "luckily",
+    "hopefully",
+    "currently",
+    "anyway",
+    "btw",
+    "then",
+    "went",
+    "saw",
+    "watched",
+    "rewatched",
+    "listened",
+    "loved",
+    "finished",
+    "heard",
+    "got",
+    "started",
+    "tried",
+    "found",
+    "caught",
+    "binged",
+    "streamed",
+    "met",
+];
+
 /// Articles that open titles ("The Hours", "La Grande Vadrouille").
 const ARTICLES: &[&str] = &["the", "a", "an", "le", "la", "les", "l", "un", "une"];
 
@@ -563,6 +787,7 @@ impl Recognizer {
                     source: MemorySource::Keyword,
                     matched: text[words[i].start..last.end].to_owned(),
                     pos: words[i].start,
+                    personal: false,
                 });
             }
         }
@@ -584,6 +809,7 @@ impl Recognizer {
                 source: MemorySource::Lexicon,
                 matched: text[words[i].start..words[i + n - 1].end].to_owned(),
                 pos: words[i].start,
+                personal: false,
             });
             i += n;
         }
@@ -613,10 +839,20 @@ impl Recognizer {
                 source: MemorySource::Quoted,
                 matched: label,
                 pos: start,
+                personal: false,
             });
         }
-        // Capitalised runs.
+        // Capitalised runs; a run right after a lexicon entry continues its title ("Dune Part
+        // Two", "Amélie Poulain") and is not a name of its own.
         for (first, last) in capitalised_runs(text, &words, &covered) {
+            let continues_entry = first > 0
+                && covered[first - 1]
+                && text[words[first - 1].end..words[first].start]
+                    .chars()
+                    .all(char::is_whitespace);
+            if continues_entry {
+                continue;
+            }
             let Some((first, last)) = self.trim_run(text, &words, first, last, &user_words) else {
                 continue;
             };
@@ -636,6 +872,7 @@ impl Recognizer {
                 source: MemorySource::Capitalised,
                 matched: label,
                 pos: words[first].start,
+                personal: names_an_acquaintance(text, &words, first, last),
             });
         }
         found.sort_by_key(|f| f.pos);
@@ -664,6 +901,11 @@ impl Recognizer {
         user_words: &HashSet<String>,
     ) -> Option<(usize, usize)> {
         let starts_sentence = starts_sentence(text, words, first);
+        // "Franchement Christopher Nolan…", "Went to London…": a sentence's first word is
+        // capitalised anyway, and these open sentences rather than names.
+        if starts_sentence && first < last && OPENERS.contains(&words[first].key.as_str()) {
+            first += 1;
+        }
         let drop = |w: &Token<'_>| {
             STOP_WORDS.contains(&w.key.as_str())
                 || self.persona_words.contains(&w.key)
@@ -784,6 +1026,61 @@ pub fn clean_label(text: &str) -> String {
         .to_owned()
 }
 
+/// One user message of the memory's span, with what the safety check made of its sitting.
+struct Said {
+    /// Its event index.
+    event: usize,
+    /// The category of its first flag, if the message is flagged.
+    flag: Option<Category>,
+    /// When the nearest flagged message of its sitting was sent, if it is not flagged itself.
+    flagged_nearby: Option<DateTime<Utc>>,
+}
+
+/// The user's messages in `from..before`, in order, each with its flag and its sitting's.
+fn sittings(
+    user: &User,
+    from: DateTime<Utc>,
+    before: DateTime<Utc>,
+    checker: &SafetyChecker,
+) -> Vec<Said> {
+    let gap = Duration::minutes(SITTING_GAP_MINUTES);
+    let mut out: Vec<Said> = Vec::new();
+    // Sittings as ranges of `out`.
+    let mut start = 0;
+    let mut last_at: Option<DateTime<Utc>> = None;
+    let close = |sitting: &mut [Said]| {
+        let flagged: Vec<DateTime<Utc>> = sitting
+            .iter()
+            .filter(|s| s.flag.is_some())
+            .map(|s| user.events[s.event].at)
+            .collect();
+        for said in sitting.iter_mut().filter(|s| s.flag.is_none()) {
+            let me = user.events[said.event].at;
+            said.flagged_nearby = flagged
+                .iter()
+                .min_by_key(|t| (**t - me).num_seconds().abs())
+                .copied();
+        }
+    };
+    for (i, e) in user.events.iter().enumerate() {
+        if e.from != Sender::User || e.at >= before || e.at < from {
+            continue;
+        }
+        if last_at.is_some_and(|t| e.at - t > gap) {
+            close(&mut out[start..]);
+            start = out.len();
+        }
+        last_at = Some(e.at);
+        out.push(Said {
+            event: i,
+            flag: checker.first_flag(&e.text).map(|f| f.category),
+            flagged_nearby: None,
+        });
+    }
+    close(&mut out[start..]);
+    out
+}
+
 /// What the persona remembers of `user`'s messages before `before`, labelled in `lang`, given
 /// the nudges already composed for this user (`previous`, oldest first).
 pub fn remember(
@@ -814,19 +1111,36 @@ pub fn remember_with(
     let from = before - Duration::days(MEMORY_HORIZON_DAYS);
     let mut items: Vec<(MemoryItem, usize, u8)> = Vec::new();
     let mut skipped = Vec::new();
-    for (i, e) in user.events.iter().enumerate() {
-        if e.from != Sender::User || e.at >= before || e.at < from {
-            continue;
-        }
-        if let Some(flag) = checker.first_flag(&e.text) {
+    let sittings = sittings(user, from, before, checker);
+    for said in sittings {
+        let i = said.event;
+        let e = &user.events[i];
+        if let Some(category) = said.flag {
             skipped.push(Skip::FlaggedMessage {
                 event: i as u32,
                 at: e.at,
-                category: flag.category,
+                category,
+            });
+            continue;
+        }
+        if let Some(flagged_at) = said.flagged_nearby {
+            skipped.push(Skip::FlaggedSitting {
+                event: i as u32,
+                at: e.at,
+                flagged_at,
             });
             continue;
         }
         for f in recognizer.scan(&e.text, &user.name) {
+            if f.personal {
+                if !skipped
+                    .iter()
+                    .any(|k| matches!(k, Skip::Acquaintance { label } if *label == f.label))
+                {
+                    skipped.push(Skip::Acquaintance { label: f.label });
+                }
+                continue;
+            }
             if let Some((item, pos, rank)) = items
                 .iter_mut()
                 .find(|(it, _, _)| it.kind == f.kind && it.key == f.key)
@@ -971,6 +1285,49 @@ mod tests {
             ]
         );
         assert_eq!(found[3].source, MemorySource::Quoted);
+        // "with Agnès": someone from the user's life, found but never echoed.
+        assert!(found[2].personal && !found[0].personal && !found[1].personal);
+        let personal = |text: &str| -> Vec<(String, bool)> {
+            r.scan(text, "")
+                .into_iter()
+                .map(|f| (f.label, f.personal))
+                .collect()
+        };
+        assert_eq!(
+            personal("Ma sœur Julie adore Vertigo, et mon ami Paul Martin aussi."),
+            [
+                ("Julie".to_owned(), true),
+                ("Vertigo".to_owned(), false),
+                ("Paul Martin".to_owned(), true)
+            ]
+        );
+        // Sentence openers and the rest of a lexicon title are not names.
+        let names = |text: &str| -> Vec<String> {
+            r.scan(text, "")
+                .into_iter()
+                .filter(|f| f.kind == MemoryKind::Mention)
+                .map(|f| f.label)
+                .collect()
+        };
+        assert_eq!(
+            names("Franchement Christopher Nolan est un génie."),
+            ["Christopher Nolan"]
+        );
+        assert_eq!(
+            names("Went to London to see Dune Part Two. J'adore Amélie Poulain."),
+            ["Dune", "Amélie"]
+        );
+        assert_eq!(
+            names("Pirates of the Caribbean, I loved it. Ennio Morricone forever."),
+            ["Pirates of the Caribbean", "Ennio Morricone"]
+        );
+        assert_eq!(
+            personal("I went to Paris with Mark Kermode."),
+            [
+                ("Paris".to_owned(), false),
+                ("Mark Kermode".to_owned(), false)
+            ]
+        );
         // A sentence-initial word alone is not a name; nor is an acronym or the user's name.
         assert!(r.scan("Pas encore ! STOP. Léa est là.", "Léa").is_empty());
         // Two capitalised words opening a sentence are.

@@ -15,7 +15,10 @@
 //!    chosen by a hash of the persona, the user, the decision and the seed: deterministic, with
 //!    variety, and no randomness.
 //! 3. **Voice** ([`voice`]): greetings, sign-offs, signature phrases and emoji picked by the same
-//!    hash; French `tu`/`vous` as the persona chooses, checked in every text.
+//!    hash, avoiding those of the previous nudge to this user where the persona has others;
+//!    French `tu`/`vous` as the persona chooses, checked in every text. After a message the
+//!    safety check flagged (grief, health…: the categories that do not hold a nudge back), a
+//!    quieter voice: no signature phrase (templates with one give way), no emoji.
 //! 4. **Output check** ([`channel`]): the channel's length and markup rules, the same safety
 //!    check as user messages, the persona's forbidden topics, `tu`/`vous` consistency. A text
 //!    that fails is replaced by the next candidate, and the trace says why.
@@ -209,7 +212,31 @@ pub fn compose(
     let recognizer = Recognizer::new(persona, lang);
     let memory = memory::remember_with(&recognizer, checker, user, decision.at, previous);
     steps.push(TraceStep::new("memory", true, memory.sentence(user)));
-    let voice = Voice::pick(persona, lang, hash);
+    let mut voice = Voice::pick_after(
+        persona,
+        lang,
+        hash,
+        previous.last().map(|p| p.text.as_str()),
+    );
+    // After a painful message (grief, health, money worries… not blocking, or the policy would
+    // have held the nudge back), a quieter voice: no catchphrase, no emoji.
+    let painful = memory.skipped.iter().find_map(|k| match k {
+        memory::Skip::FlaggedMessage { at, category, .. } => Some((*at, *category)),
+        _ => None,
+    });
+    if let Some((at, category)) = painful {
+        voice.signature = None;
+        voice.emoji.clear();
+        steps.push(TraceStep::new(
+            "tone",
+            true,
+            format!(
+                "The user's message of {} was flagged {}: a quieter voice, without signature phrase or emoji.",
+                crate::engine::trace::local_short(at, user.timezone),
+                category.as_str()
+            ),
+        ));
+    }
     let rules = OutputRules {
         checker,
         recognizer: &recognizer,
@@ -226,6 +253,7 @@ pub fn compose(
         lapse_days,
         emoji_used: Cell::new(0),
         default_greeting: false,
+        quiet: painful.is_some(),
     };
     let mut skipped = Skipped::default();
     let mut fits: Vec<Fit<'_>> = Vec::new();
@@ -578,6 +606,8 @@ struct SlotValues<'a> {
     lapse_days: i64,
     emoji_used: Cell<usize>,
     default_greeting: bool,
+    /// The quieter voice after a painful message: no signature phrase.
+    quiet: bool,
 }
 
 impl SlotValues<'_> {
@@ -620,6 +650,9 @@ impl SlotValues<'_> {
             )),
             Slot::Named("greeting") => line(&self.voice.greeting, "greeting"),
             Slot::Named("signoff") => line(&self.voice.signoff, "sign-off"),
+            Slot::Named("signature") if self.quiet => {
+                Err("no signature phrase after a painful message".to_owned())
+            }
             Slot::Named("signature") => line(&self.voice.signature, "signature phrase"),
             Slot::Named("emoji") => {
                 let n = self.emoji_used.get();

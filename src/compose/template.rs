@@ -7,7 +7,11 @@
 //! feminine plural; forms may be empty (`préféré{topic:/e/s/es}`).
 //!
 //! In French, inserted words are joined as French requires: "de" + "Ennio Morricone" gives
-//! "d'Ennio Morricone", "à" + "Le Seigneur des anneaux" gives "au Seigneur des anneaux". A value
+//! "d'Ennio Morricone", "à" + "Le Seigneur des anneaux" gives "au Seigneur des anneaux", and
+//! before a vowel "du" + "orchestre" gives "de l'orchestre", "ce" + "opéra" gives "cet opéra",
+//! "nouveau" + "album" gives "nouvel album", "ta" + "émission" gives "ton émission". In English,
+//! "a" + "Oppenheimer" gives "an Oppenheimer". A count of days takes the singular unit where it
+//! should ("1 jour", "1 day"). A value
 //! that opens a sentence is capitalised. Spaces left by empty values are tidied.
 
 use crate::model::Lang;
@@ -158,8 +162,15 @@ pub fn fill(
             voice.truncate(cut);
             voice.push('…');
         }
-        params.push(piece.text);
         at = r.start + r.name.len() + 2;
+        if slot == Slot::Named("days_since")
+            && let Some((singular, len)) = singular_unit(&text[at..], &piece.text, lang)
+        {
+            out.push_str(singular);
+            voice.push_str(singular);
+            at += len;
+        }
+        params.push(piece.text);
     }
     out.push_str(&text[at..]);
     voice.push_str(&text[at..]);
@@ -170,12 +181,38 @@ pub fn fill(
     })
 }
 
+/// The plural units a count of days may be followed by in a template, with their singular.
+const DAY_UNITS: [(&str, &str); 2] = [(" jours", " jour"), (" days", " day")];
+
+/// When `count` takes the singular in `lang` (1 in English; 0 and 1 in French) and `rest`, the
+/// template text after it, opens with a plural unit ("{days_since} jours"), the singular unit
+/// and the length of the plural one: "1 jour", "1 day", not "1 jours".
+fn singular_unit(rest: &str, count: &str, lang: Lang) -> Option<(&'static str, usize)> {
+    let n: i64 = count.trim().parse().ok()?;
+    let singular = match lang {
+        Lang::Fr => n == 0 || n == 1,
+        Lang::En => n == 1,
+    };
+    if !singular {
+        return None;
+    }
+    DAY_UNITS.iter().find_map(|(plural, one)| {
+        let head = rest.get(..plural.len())?;
+        let whole_word = rest[plural.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric());
+        (head.eq_ignore_ascii_case(plural) && whole_word).then_some((*one, plural.len()))
+    })
+}
+
 /// Appends `piece` to `out`, capitalising it at a sentence start and, in French, eliding or
 /// contracting the word before it. Returns the text appended.
 pub fn join(out: &mut String, piece: &str, lang: Lang) -> String {
     let mut piece = piece.to_owned();
-    if lang == Lang::Fr {
-        piece = french_junction(out, &piece);
+    match lang {
+        Lang::Fr => piece = french_junction(out, &piece),
+        Lang::En => english_junction(out, &piece),
     }
     let before = out.trim_end();
     if before.is_empty() || before.ends_with(['.', '!', '?', '…']) {
@@ -233,6 +270,20 @@ fn starts_with_vowel(text: &str) -> bool {
     })
 }
 
+/// English "a" before a vowel: "a Interstellar" → "an Interstellar". Only a, e, i and o count:
+/// a word starting with `u` is as often "a Unicorn" as "an Umbrella".
+fn english_junction(out: &mut String, piece: &str) {
+    let vowel = piece
+        .chars()
+        .next()
+        .is_some_and(|c| matches!(c.to_ascii_lowercase(), 'a' | 'e' | 'i' | 'o'));
+    if vowel && ends_with_word(out, "a") {
+        // Insert "n" after the "a".
+        let at = out.len() - 1;
+        out.insert(at, 'n');
+    }
+}
+
 /// French contraction ("à le" → "au") and elision ("de Ennio" → "d'Ennio") at the junction of
 /// `out` and `piece`; edits `out` and returns the piece to append.
 fn french_junction(out: &mut String, piece: &str) -> String {
@@ -257,6 +308,31 @@ fn french_junction(out: &mut String, piece: &str) -> String {
             });
             return piece[article.len()..].to_owned();
         }
+    }
+    // Before a vowel: "du orchestre" → "de l'orchestre", "ce opéra" → "cet opéra",
+    // "nouveau album" → "nouvel album", "ta émission" → "ton émission".
+    const BEFORE_VOWEL: [(&str, &str); 8] = [
+        ("du", "de l'"),
+        ("au", "à l'"),
+        ("ce", "cet "),
+        ("nouveau", "nouvel "),
+        ("beau", "bel "),
+        ("ma", "mon "),
+        ("ta", "ton "),
+        ("sa", "son "),
+    ];
+    if starts_with_vowel(piece)
+        && let Some((word, replacement)) = BEFORE_VOWEL.iter().find(|(w, _)| ends_with_word(out, w))
+    {
+        let cut = out.len() - word.len() - 1;
+        let capital = out[cut..].starts_with(|c: char| c.is_uppercase());
+        out.truncate(cut);
+        out.push_str(&if capital {
+            capitalise(replacement)
+        } else {
+            (*replacement).to_owned()
+        });
+        return piece.to_owned();
     }
     const ELIDED: [&str; 12] = [
         "de", "que", "le", "la", "je", "me", "te", "se", "ne", "jusque", "lorsque", "puisque",
@@ -381,12 +457,62 @@ mod tests {
             fr("Le thème de {mention}.", "Hans Zimmer").as_deref(),
             Ok("Le thème de Hans Zimmer.")
         );
+        // Agreement forms before a vowel, wherever the topic's name starts with one.
+        let topic = |t: &str, v: &str| {
+            fill(t, Lang::Fr, |slot| {
+                Ok(match slot {
+                    Slot::Agreement { forms, .. } => {
+                        Piece::voice(agree(forms, grammar(Gender::Masculine, Number::Singular)))
+                    }
+                    Slot::Named(_) => Piece::voice(v),
+                })
+            })
+            .map(|f| f.text)
+        };
+        assert_eq!(
+            topic(
+                "Quoi de neuf du côté {topic:du/de la/des/des} {topic} ?",
+                "orchestre"
+            )
+            .as_deref(),
+            Ok("Quoi de neuf du côté de l'orchestre ?")
+        );
+        assert_eq!(
+            topic("Du {topic} ? Au {topic} !", "opéra").as_deref(),
+            Ok("De l'opéra ? À l'opéra !")
+        );
+        assert_eq!(
+            topic(
+                "Un {topic:nouveau/nouvelle} {topic} et ce {topic}.",
+                "album"
+            )
+            .as_deref(),
+            Ok("Un nouvel album et cet album.")
+        );
+        assert_eq!(
+            topic("Ta {topic} préférée.", "émission").as_deref(),
+            Ok("Ton émission préférée.")
+        );
+        assert_eq!(
+            topic("Du {topic} et ce {topic}.", "cinéma").as_deref(),
+            Ok("Du cinéma et ce cinéma.")
+        );
         // Not inside a word: "vide" does not elide.
         assert_eq!(
             fr("Un vide {mention}.", "Interstellar").as_deref(),
             Ok("Un vide Interstellar.")
         );
-        // English is left alone.
+        // English: "a" becomes "an" before a vowel.
+        assert_eq!(
+            simple(
+                "A {mention} fan? Such a {mention} moment, a {topic} night.",
+                Lang::En,
+                &[("mention", "Oppenheimer"), ("topic", "classic")]
+            )
+            .as_deref(),
+            Ok("An Oppenheimer fan? Such an Oppenheimer moment, a classic night.")
+        );
+        // Otherwise English is left alone.
         assert_eq!(
             simple(
                 "The score of {mention}.",
@@ -416,6 +542,36 @@ mod tests {
         assert_eq!(
             simple("Hi {emoji}, there {emoji}.", Lang::En, &[("emoji", "")]).as_deref(),
             Ok("Hi, there.")
+        );
+    }
+
+    #[test]
+    fn one_day_is_singular() {
+        let days = |t: &str, lang: Lang, n: &str| simple(t, lang, &[("days_since", n)]);
+        assert_eq!(
+            days("Ça fait {days_since} jours !", Lang::Fr, "1").as_deref(),
+            Ok("Ça fait 1 jour !")
+        );
+        assert_eq!(
+            days("Ça fait {days_since} jours.", Lang::Fr, "3").as_deref(),
+            Ok("Ça fait 3 jours.")
+        );
+        assert_eq!(
+            days(
+                "It's been {days_since} days, {days_since} days!",
+                Lang::En,
+                "1"
+            )
+            .as_deref(),
+            Ok("It's been 1 day, 1 day!")
+        );
+        assert_eq!(
+            days("{days_since} days ago, {days_since} daysx", Lang::En, "0").as_deref(),
+            Ok("0 days ago, 0 daysx")
+        );
+        assert_eq!(
+            days("Depuis {days_since} jours", Lang::Fr, "0").as_deref(),
+            Ok("Depuis 0 jour")
         );
     }
 

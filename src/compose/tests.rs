@@ -83,6 +83,7 @@ fn a_template_ranks_by_the_named_things_it_echoes() {
         lapse_days: 1,
         emoji_used: Cell::new(0),
         default_greeting: false,
+        quiet: false,
     };
     let rank = |text: &str| values.echoes(text).1;
     assert_eq!(rank("{mention} et {mention2}"), (2, 0));

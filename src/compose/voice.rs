@@ -24,10 +24,24 @@ pub struct Voice {
 impl Voice {
     /// Picks the phrasings of `persona` in `lang` for the choice hash `hash`.
     pub fn pick(persona: &Persona, lang: Lang, hash: u64) -> Self {
+        Self::pick_after(persona, lang, hash, None)
+    }
+
+    /// [`Voice::pick`], avoiding the greeting, sign-off and signature phrase of `previous`, the
+    /// text of the previous nudge to the same user, wherever the persona has another one: two
+    /// nudges in a row do not open or close with the same words.
+    pub fn pick_after(persona: &Persona, lang: Lang, hash: u64, previous: Option<&str>) -> Self {
         let line = |lines: Option<&Vec<String>>, salt: u64| -> Option<String> {
             let lines = lines?;
-            let i = mix(hash, salt) % lines.len().max(1) as u64;
-            lines.get(i as usize).cloned()
+            let n = lines.len();
+            let start = (mix(hash, salt) % n.max(1) as u64) as usize;
+            let used =
+                |l: &String| previous.is_some_and(|p| !l.is_empty() && p.contains(l.as_str()));
+            (0..n)
+                .map(|k| &lines[(start + k) % n])
+                .find(|l| !used(l))
+                .or_else(|| lines.get(start))
+                .cloned()
         };
         let set = &persona.tone.emoji_set;
         let emoji = if set.is_empty() {
@@ -129,37 +143,39 @@ pub fn formality_word(formality: Formality) -> &'static str {
 }
 
 /// The built-in generic lines of last resort, as `(id, template)` in `lang` and the persona's
-/// formality; two of them, so that two consecutive fallbacks differ.
+/// formality; two of them, so that two consecutive fallbacks differ. They do not introduce the
+/// persona by name: its greeting often does ("Salut, c'est ton Maestro !"), and the channel
+/// shows who writes.
 pub fn fallback_templates(lang: Lang, formality: Formality) -> [(&'static str, &'static str); 2] {
     match (lang, formality) {
         (Lang::Fr, Formality::Tu) => [
             (
                 "fallback",
-                "{greeting} C'est {persona_name}. Je pensais à notre dernière conversation : je suis là si tu veux la reprendre.",
+                "{greeting} Je pensais à notre dernière conversation : je suis là si tu veux la reprendre.",
             ),
             (
                 "fallback-alt",
-                "{greeting} Un petit mot de {persona_name} : si tu as envie de reprendre notre conversation, je suis là.",
+                "{greeting} Un petit mot pour te dire que je suis là, si tu as envie de reprendre le fil de nos échanges.",
             ),
         ],
         (Lang::Fr, Formality::Vous) => [
             (
                 "fallback",
-                "{greeting} C'est {persona_name}. Je pensais à notre dernière conversation : je suis là si vous souhaitez la reprendre.",
+                "{greeting} Je pensais à notre dernière conversation : je suis là si vous souhaitez la reprendre.",
             ),
             (
                 "fallback-alt",
-                "{greeting} Un petit mot de {persona_name} : si vous avez envie de reprendre notre conversation, je suis là.",
+                "{greeting} Un petit mot pour vous dire que je suis là, si vous avez envie de reprendre le fil de nos échanges.",
             ),
         ],
         (Lang::En, _) => [
             (
                 "fallback",
-                "{greeting} It's {persona_name}. I was thinking of our last conversation: I'm here if you'd like to pick it up again.",
+                "{greeting} I was thinking of our last conversation: I'm here if you'd like to pick it up again.",
             ),
             (
                 "fallback-alt",
-                "{greeting} A quick note from {persona_name}: whenever you feel like continuing our conversation, I'm here.",
+                "{greeting} Just a quick note to say I'm here, whenever you feel like picking up where we left off.",
             ),
         ],
     }
@@ -224,6 +240,30 @@ mod tests {
                 assert!(!address_words(line).is_empty(), "{line}");
             }
         }
+    }
+
+    #[test]
+    fn the_previous_nudges_phrasings_are_avoided() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/personas/cinema-maestro.ron");
+        let p = Persona::load(path.as_ref()).expect("loads");
+        for h in 0..64 {
+            let first = Voice::pick(&p, Lang::Fr, h);
+            let text = format!(
+                "{} Un film ? {} {}",
+                first.greeting.clone().unwrap_or_default(),
+                first.signature.clone().unwrap_or_default(),
+                first.signoff.clone().unwrap_or_default()
+            );
+            let next = Voice::pick_after(&p, Lang::Fr, h, Some(&text));
+            assert_ne!(next.greeting, first.greeting);
+            assert_ne!(next.signoff, first.signoff);
+            assert_ne!(next.signature, first.signature);
+        }
+        // With a single line there is nothing else to say.
+        let mut one = p.clone();
+        one.signoffs.insert(Lang::Fr, vec!["Bonne séance !".into()]);
+        let again = Voice::pick_after(&one, Lang::Fr, 3, Some("Salut ! Bonne séance !"));
+        assert_eq!(again.signoff.as_deref(), Some("Bonne séance !"));
     }
 
     #[test]
