@@ -372,3 +372,71 @@ fn the_presentation_menu_item_and_f11_toggle() {
     harness.step();
     assert!(harness.state().presentation().is_some());
 }
+
+#[test]
+fn export_timeline_as_png_writes_the_plot_region_of_the_screenshot() {
+    let dir = TempDir::new("timeline-png");
+    let out = dir.path("timeline.png");
+    let mut harness = studio(vec![out.clone()], None);
+    harness
+        .get_all_by_label("Scenario")
+        .next()
+        .expect("the menu")
+        .click();
+    harness.run_steps(3);
+    harness.get_by_label("Export timeline as PNG…").click();
+    harness.step();
+    // The app asked the window for a screenshot; this harness has no renderer, so the test
+    // answers it with an image of the window's size, the plot's area painted white.
+    let callbacks: Vec<egui::ScreenshotCallback> = harness
+        .output()
+        .viewport_output
+        .values()
+        .flat_map(|v| {
+            v.commands.iter().filter_map(|c| match c {
+                egui::ViewportCommand::Screenshot(callback) => Some(callback.clone()),
+                _ => None,
+            })
+        })
+        .collect();
+    assert_eq!(callbacks.len(), 1);
+    harness.run_steps(2);
+    let rect = harness
+        .state()
+        .timeline()
+        .plot_rect
+        .expect("the plot was drawn");
+    let mut image = egui::ColorImage::filled([1600, 1000], egui::Color32::BLACK);
+    for y in rect.min.y.round() as usize..rect.max.y.round() as usize {
+        for x in rect.min.x.round() as usize..rect.max.x.round() as usize {
+            image.pixels[y * 1600 + x] = egui::Color32::WHITE;
+        }
+    }
+    for callback in callbacks {
+        callback.complete(std::sync::Arc::new(image.clone()));
+    }
+    harness.step();
+    assert!(
+        harness.state().error().is_none(),
+        "{:?}",
+        harness.state().error()
+    );
+    let png = std::fs::read(&out).expect("written");
+    let written = relance::ui::avatar::decode_png(&png).expect("a PNG");
+    assert_eq!(
+        written.size,
+        [
+            rect.width().round() as usize,
+            rect.height().round() as usize
+        ]
+    );
+    assert!(written.pixels.iter().all(|c| *c == egui::Color32::WHITE));
+    assert!(
+        harness
+            .state()
+            .status()
+            .is_some_and(|s| s.contains("wrote the timeline")),
+        "{:?}",
+        harness.state().status()
+    );
+}
