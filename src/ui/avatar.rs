@@ -97,8 +97,12 @@ pub fn crop(image: &ColorImage, rect: egui::Rect, pixels_per_point: f32) -> Opti
     Some(image.region_by_pixels([x0, y0], [x1 - x0, y1 - y0]))
 }
 
+/// How often a shown avatar's file is checked for changes, in seconds.
+const RECHECK_SECS: f64 = 1.0;
+
 struct Entry {
     stamp: Option<FileStamp>,
+    checked_secs: f64,
     texture: Result<TextureHandle, String>,
 }
 
@@ -117,14 +121,20 @@ impl std::fmt::Debug for AvatarCache {
 }
 
 impl AvatarCache {
-    /// The texture of the image file `path`, or why it cannot be shown.
+    /// The texture of the image file `path`, or why it cannot be shown. The file is read once,
+    /// and again when it changed (checked at most every [`RECHECK_SECS`]).
     pub fn texture(&mut self, ctx: &egui::Context, path: &Path) -> Result<TextureHandle, String> {
-        let stamp = FileStamp::of(path);
-        if let Some(entry) = self.entries.get(path)
-            && entry.stamp == stamp
-        {
-            return entry.texture.clone();
+        let now_secs = ctx.input(|i| i.time);
+        if let Some(entry) = self.entries.get_mut(path) {
+            if now_secs - entry.checked_secs < RECHECK_SECS {
+                return entry.texture.clone();
+            }
+            entry.checked_secs = now_secs;
+            if FileStamp::of(path) == entry.stamp {
+                return entry.texture.clone();
+            }
         }
+        let stamp = FileStamp::of(path);
         let texture = std::fs::read(path)
             .map_err(|e| format!("{}: {e}", path.display()))
             .and_then(|bytes| decode_png(&bytes).map_err(|e| format!("{}: {e}", path.display())))
@@ -139,6 +149,7 @@ impl AvatarCache {
             path.to_owned(),
             Entry {
                 stamp,
+                checked_secs: now_secs,
                 texture: texture.clone(),
             },
         );
