@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
+use super::avatar::AvatarCache;
 use super::command::{Command, Tab, UnsavedChoice};
 use super::dialogs::{Dialog, PendingAction, dialog_ui};
 use super::document::{Document, Edit};
@@ -12,10 +13,12 @@ use super::files::{
     DEFAULT_PERSONA, DEFAULT_SCENARIO, DialogKind, FileDialogs, FileKind, NativeDialogs,
     PERSONAS_DIR, SCENARIOS_DIR, list_files, resource,
 };
+use super::interop_dialogs::{self as interop, ChatForm, InteropDialog, ScreenshotJob};
 use super::library_panel::{Library, copy_path, library_ui};
 use super::persona_panel::persona_ui;
 use super::policy_panel::policy_ui;
 use super::prefs::{Prefs, absolute};
+use super::presentation::{Presentation, PresentationCommand, Restore, presentation_ui};
 use super::preview::{Preview, preview};
 use super::simulation::{SimInput, Simulator};
 use super::theme;
@@ -32,6 +35,7 @@ const UNDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z)
 const REDO: KeyboardShortcut =
     KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::Z);
 const REDO_Y: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Y);
+const PRESENT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::F11);
 
 /// How often open files are checked for changes made by other programs, in seconds.
 const WATCH_INTERVAL_SECS: f64 = 1.0;
@@ -143,6 +147,10 @@ pub struct StudioApp {
     last_watch_secs: f64,
     started: bool,
     now_secs: f64,
+    interop: Option<InteropDialog>,
+    avatars: AvatarCache,
+    presentation: Option<Presentation>,
+    screenshot: Option<ScreenshotJob>,
 }
 
 impl std::fmt::Debug for StudioApp {
@@ -235,6 +243,10 @@ impl StudioApp {
             last_watch_secs: 0.0,
             started: false,
             now_secs: 0.0,
+            interop: None,
+            avatars: AvatarCache::default(),
+            presentation: None,
+            screenshot: None,
         };
         app.refresh_derived();
         app
@@ -303,6 +315,21 @@ impl StudioApp {
         &self.previews
     }
 
+    /// The import/export form shown, if any.
+    pub fn interop_dialog(&self) -> Option<&InteropDialog> {
+        self.interop.as_ref()
+    }
+
+    /// The presentation under way, if any.
+    pub fn presentation(&self) -> Option<&Presentation> {
+        self.presentation.as_ref()
+    }
+
+    /// The status line's message, if any.
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+
     /// Queues a command, as a widget would.
     pub fn push(&mut self, command: Command) {
         self.commands.push(command);
@@ -320,7 +347,9 @@ impl StudioApp {
             ctx.set_theme(self.prefs.theme.preference());
             ctx.set_zoom_factor(self.prefs.clamped_zoom());
         }
-        self.prefs.zoom = ctx.zoom_factor();
+        if self.presentation.is_none() {
+            self.prefs.zoom = ctx.zoom_factor();
+        }
         self.take_simulation();
         self.close_request(&ctx);
         self.dropped_files(&ctx);
@@ -328,24 +357,13 @@ impl StudioApp {
         self.shortcuts(&ctx);
 
         let mut commands = std::mem::take(&mut self.commands);
-        egui::Panel::top("menu bar").show(ui, |ui| self.menu_ui(ui, &mut commands));
-        egui::Panel::bottom("status line").show(ui, |ui| self.status_ui(ui));
-        let library = egui::Panel::left("library")
-            .resizable(true)
-            .default_size(self.prefs.library_width)
-            .size_range(160.0..=480.0)
-            .show(ui, |ui| {
-                library_ui(
-                    ui,
-                    &mut self.library,
-                    self.doc.persona_path(),
-                    &mut commands,
-                )
-            });
-        self.prefs.library_width = library.response.rect.width();
-        egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui, &mut commands));
-        if let Some(dialog) = &self.dialog {
-            dialog_ui(&ctx, dialog, &mut commands);
+        if self.presentation.is_some() {
+            self.presentation_frame_ui(ui, &mut commands);
+        } else {
+            self.studio_frame_ui(ui, &mut commands);
+        }
+        if let Some(dialog) = &mut self.interop {
+            interop::interop_dialog_ui(&ctx, dialog, &mut commands);
         }
         self.file_hover_ui(&ctx);
 
@@ -356,12 +374,65 @@ impl StudioApp {
         }
         self.refresh_derived();
         self.update_title(&ctx);
+        self.poll_screenshot(&ctx);
         let dt = f64::from(ctx.input(|i| i.stable_dt)).min(0.1);
-        if self.timeline.cursor.tick(dt) || self.timeline.cursor.is_playing() {
+        let moving = match &mut self.presentation {
+            Some(p) => p.tick(dt, &mut self.timeline.cursor),
+            None => self.timeline.cursor.tick(dt) || self.timeline.cursor.is_playing(),
+        };
+        if moving {
             ctx.request_repaint();
         }
         if self.simulator.is_busy() {
             ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Presentation mode: the caption and the timeline, nothing else.
+    fn presentation_frame_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let output = self.simulator.latest().cloned();
+        let Some(presentation) = &mut self.presentation else {
+            return;
+        };
+        if let Some(out) = output.as_deref() {
+            presentation.follow(out);
+        }
+        if !presentation.is_playing() {
+            presentation.sync(self.timeline.cursor.time_secs());
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            presentation_ui(
+                ui,
+                presentation,
+                &mut self.timeline,
+                output.as_deref(),
+                commands,
+            );
+        });
+    }
+
+    /// The studio's usual layout: menus, library, tabs, status line.
+    fn studio_frame_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        let ctx = ui.ctx().clone();
+        egui::Panel::top("menu bar").show(ui, |ui| self.menu_ui(ui, commands));
+        egui::Panel::bottom("status line").show(ui, |ui| self.status_ui(ui));
+        let library = egui::Panel::left("library")
+            .resizable(true)
+            .default_size(self.prefs.library_width)
+            .size_range(160.0..=480.0)
+            .show(ui, |ui| {
+                library_ui(
+                    ui,
+                    &mut self.library,
+                    self.doc.persona_path(),
+                    &mut self.avatars,
+                    commands,
+                )
+            });
+        self.prefs.library_width = library.response.rect.width();
+        egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui, commands));
+        if let Some(dialog) = &self.dialog {
+            dialog_ui(&ctx, dialog, commands);
         }
     }
 
@@ -400,6 +471,8 @@ impl StudioApp {
             Tab::Persona => persona_ui(
                 ui,
                 self.doc.persona(),
+                self.avatars
+                    .of_persona(ui.ctx(), self.doc.persona(), self.doc.persona_path()),
                 &self.diagnostics,
                 &self.previews,
                 commands,
@@ -470,6 +543,16 @@ impl StudioApp {
                     commands.push(Command::Revert);
                 }
                 ui.separator();
+                if item(ui, "Import…", None) {
+                    commands.push(Command::ImportPersonaDialog);
+                }
+                if item(ui, "Export…", None) {
+                    commands.push(Command::ExportPersonaDialog);
+                }
+                if item(ui, "Export report…", None) {
+                    commands.push(Command::ExportReportDialog);
+                }
+                ui.separator();
                 if item(ui, "Quit", None) {
                     commands.push(Command::Quit);
                 }
@@ -516,6 +599,18 @@ impl StudioApp {
                 ui.separator();
                 if ui.button("Fit timeline").clicked() {
                     commands.push(Command::FitTimeline);
+                }
+                if item(ui, "Presentation", Some(&PRESENT)) {
+                    commands.push(Command::TogglePresentation);
+                }
+            });
+            // Not "Timeline": the tab has that name, and one label must name one widget.
+            ui.menu_button("Scenario", |ui| {
+                if item(ui, "Import chat…", None) {
+                    commands.push(Command::ImportChatDialog);
+                }
+                if item(ui, "Export timeline as PNG…", None) {
+                    commands.push(Command::ExportTimelinePng);
                 }
             });
             ui.menu_button("Help", |ui| {
@@ -660,7 +755,28 @@ impl StudioApp {
                 out.push(Command::Undo);
             }
         });
-        if self.tab == Tab::Timeline
+        let free = self.dialog.is_none() && self.interop.is_none();
+        if free && ctx.input_mut(|i| i.consume_shortcut(&PRESENT)) {
+            out.push(Command::TogglePresentation);
+        }
+        if self.presentation.is_some() {
+            if free && !ctx.egui_wants_keyboard_input() {
+                ctx.input_mut(|i| {
+                    if i.consume_key(Modifiers::NONE, Key::Escape) {
+                        out.push(Command::LeavePresentation);
+                    }
+                    if i.consume_key(Modifiers::NONE, Key::Space) {
+                        out.push(Command::Presentation(PresentationCommand::TogglePlay));
+                    }
+                    if i.consume_key(Modifiers::NONE, Key::ArrowRight) {
+                        out.push(Command::Presentation(PresentationCommand::Next));
+                    }
+                    if i.consume_key(Modifiers::NONE, Key::ArrowLeft) {
+                        out.push(Command::Presentation(PresentationCommand::Previous));
+                    }
+                });
+            }
+        } else if self.tab == Tab::Timeline
             && self.dialog.is_none()
             && !ctx.egui_wants_keyboard_input()
             && ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Space))
@@ -988,6 +1104,177 @@ impl StudioApp {
                 self.doc.acknowledge_disk_changes();
             }
             Command::CloseDialog => self.dialog = None,
+            Command::ImportPersonaDialog => {
+                let dir = self.library.dir.clone();
+                match interop::import_persona_flow(self.dialogs.as_mut(), &dir) {
+                    Ok(None) => {}
+                    Ok(Some((path, status))) => {
+                        self.library.refresh(&self.prefs.extra_personas);
+                        self.open(ctx, &path);
+                        if self.error.is_none() {
+                            self.status = Some(status);
+                        }
+                    }
+                    Err(report) => self.error = Some(report),
+                }
+            }
+            Command::ExportPersonaDialog => {
+                self.interop = Some(InteropDialog::ExportPersona(Default::default()));
+            }
+            Command::PickExportAvatar => {
+                let dir = self.library.dir.clone();
+                if let Some(path) = self.dialogs.pick_open(DialogKind::Png, Some(&dir))
+                    && let Some(InteropDialog::ExportPersona(form)) = &mut self.interop
+                {
+                    form.avatar = Some(path);
+                }
+            }
+            Command::ExportPersona(form) => {
+                self.interop = None;
+                let dir = self.library.dir.clone();
+                match interop::export_persona_flow(
+                    self.dialogs.as_mut(),
+                    self.doc.persona(),
+                    self.doc.persona_path(),
+                    &dir,
+                    &form,
+                ) {
+                    Ok(status) => self.status = status.or(self.status.take()),
+                    Err(report) => self.error = Some(report),
+                }
+            }
+            Command::ExportReportDialog => {
+                self.interop = Some(InteropDialog::ExportReport(
+                    crate::report::document::ReportFormat::Html,
+                ));
+            }
+            Command::ExportReport(format) => {
+                self.interop = None;
+                let dir = self.scenarios_dir.clone();
+                match interop::export_report_flow(
+                    self.dialogs.as_mut(),
+                    self.doc.persona(),
+                    self.doc.persona_path(),
+                    self.doc.scenario(),
+                    &dir,
+                    format,
+                ) {
+                    Ok(status) => self.status = status.or(self.status.take()),
+                    Err(report) => self.error = Some(report),
+                }
+            }
+            Command::ImportChatDialog => {
+                let dir = self.scenarios_dir.clone();
+                let Some(path) = self.dialogs.pick_open(DialogKind::Chat, Some(&dir)) else {
+                    return;
+                };
+                let zone = self
+                    .doc
+                    .scenario()
+                    .users
+                    .first()
+                    .map_or("Europe/Paris", |u| u.timezone.name())
+                    .to_owned();
+                match ChatForm::read(&path, &zone, &self.doc.persona().name) {
+                    Ok(mut form) => {
+                        form.replaces_unsaved = self
+                            .doc
+                            .scenario_dirty()
+                            .then(|| self.doc.scenario().name.clone());
+                        self.interop = Some(InteropDialog::ImportChat(Box::new(form)));
+                    }
+                    Err(report) => self.error = Some(report),
+                }
+            }
+            Command::ImportChat(request) => match interop::import_chat_request(&request) {
+                Ok(imported) => {
+                    self.status = Some(interop::chat_status(&request, &imported));
+                    self.interop = None;
+                    self.error = None;
+                    self.doc.set_unsaved_scenario(imported.scenario);
+                    self.timeline.reset_for_new_scenario();
+                    self.tab = Tab::Timeline;
+                }
+                Err(e) => {
+                    if let Some(InteropDialog::ImportChat(form)) = &mut self.interop {
+                        form.error = Some(e);
+                    } else {
+                        self.error = Some(interop::error_report(
+                            format!("cannot import {}", request.path.display()),
+                            &e,
+                        ));
+                    }
+                }
+            },
+            Command::ExportTimelinePng => {
+                let dir = self.scenarios_dir.clone();
+                if let Some(path) =
+                    interop::pick_timeline_png(self.dialogs.as_mut(), &dir, self.doc.scenario())
+                {
+                    if self.presentation.is_none() {
+                        self.tab = Tab::Timeline;
+                    }
+                    self.screenshot = Some(ScreenshotJob::request(ctx, path));
+                    self.status = Some("taking the timeline's picture…".to_owned());
+                }
+            }
+            Command::CloseInteropDialog => self.interop = None,
+            Command::TogglePresentation => {
+                if self.presentation.is_some() {
+                    self.leave_presentation(ctx);
+                } else {
+                    self.enter_presentation(ctx);
+                }
+            }
+            Command::LeavePresentation => self.leave_presentation(ctx),
+            Command::Presentation(c) => {
+                if let Some(p) = &mut self.presentation {
+                    p.apply(c, &mut self.timeline.cursor);
+                }
+            }
+        }
+    }
+
+    fn enter_presentation(&mut self, ctx: &egui::Context) {
+        let restore = Restore {
+            fullscreen: ctx.input(|i| i.viewport().fullscreen).unwrap_or(false),
+            zoom: ctx.zoom_factor(),
+        };
+        self.presentation = Some(Presentation::new(restore));
+        self.timeline
+            .cursor
+            .apply(super::cursor::CursorCommand::ToStart, &[]);
+        self.timeline.fit = true;
+        ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
+        ctx.set_zoom_factor(restore.zoom * super::presentation::ZOOM_FACTOR);
+    }
+
+    fn leave_presentation(&mut self, ctx: &egui::Context) {
+        let Some(p) = self.presentation.take() else {
+            return;
+        };
+        self.timeline
+            .cursor
+            .apply(super::cursor::CursorCommand::Pause, &[]);
+        self.timeline.fit = true;
+        ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(p.restore.fullscreen));
+        ctx.set_zoom_factor(p.restore.zoom);
+    }
+
+    fn poll_screenshot(&mut self, ctx: &egui::Context) {
+        let Some(job) = &self.screenshot else {
+            return;
+        };
+        match job.poll(self.timeline.plot_rect, ctx.pixels_per_point()) {
+            None => {}
+            Some(Ok(status)) => {
+                self.status = Some(status);
+                self.screenshot = None;
+            }
+            Some(Err(report)) => {
+                self.error = Some(report);
+                self.screenshot = None;
+            }
         }
     }
 

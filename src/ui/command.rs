@@ -6,8 +6,11 @@ use std::path::PathBuf;
 
 use super::cursor::CursorCommand;
 use super::document::{Edit, EditKey};
+use super::interop_dialogs::{ChatRequest, ExportForm};
+use super::presentation::PresentationCommand;
 use super::theme::ThemeChoice;
 use super::timeline_panel::Selection;
+use crate::report::document::ReportFormat;
 
 /// A tab of the central area. New tabs (population, presentation) are added here.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -52,6 +55,32 @@ pub enum Command {
     SaveScenarioAs,
     /// Reload the persona from its file (undoable).
     Revert,
+    /// File ▸ Import…: a character card or persona file, saved as a new persona and opened.
+    ImportPersonaDialog,
+    /// File ▸ Export…: the export form.
+    ExportPersonaDialog,
+    /// The export form's "Choose image…": the PNG of a card.
+    PickExportAvatar,
+    /// Export the persona as chosen (asks where).
+    ExportPersona(ExportForm),
+    /// File ▸ Export report…: the report form.
+    ExportReportDialog,
+    /// Write a report of the replay (asks where).
+    ExportReport(ReportFormat),
+    /// Scenario ▸ Import chat…: pick a chat file, then the import form.
+    ImportChatDialog,
+    /// Import a chat as the scenario, as chosen in the form.
+    ImportChat(Box<ChatRequest>),
+    /// Scenario ▸ Export timeline as PNG… (asks where, then takes a screenshot).
+    ExportTimelinePng,
+    /// Close the import/export form.
+    CloseInteropDialog,
+    /// View ▸ Presentation (F11): enter or leave presentation mode.
+    TogglePresentation,
+    /// Leave presentation mode (Esc).
+    LeavePresentation,
+    /// Drive the presentation (Space, Left, Right).
+    Presentation(PresentationCommand),
     /// Quit (asks about unsaved changes first).
     Quit,
     /// Open a scenario through a native dialog.

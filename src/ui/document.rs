@@ -349,6 +349,13 @@ impl Document {
         self.scenario_revision += 1;
     }
 
+    /// Replaces the scenario with one that has no file yet (an imported chat): it is unsaved
+    /// until "Save scenario as…" gives it a file.
+    pub fn set_unsaved_scenario(&mut self, scenario: Scenario) {
+        self.set_scenario(scenario, None);
+        self.saved_scenario = None;
+    }
+
     /// Reloads the persona from its file as an undoable edit (File ▸ Revert).
     pub fn revert_persona(&mut self, now_secs: f64) -> Result<(), LoadError> {
         let Some(path) = self.persona_path.clone() else {

@@ -115,6 +115,19 @@ pub enum DialogKind {
     Persona,
     /// A scenario.
     Scenario,
+    /// A persona to import: a character card (JSON or PNG) or a Relance file.
+    Import,
+    /// A chat to import: a WhatsApp export (`.txt`) or a SillyTavern log (`.jsonl`).
+    Chat,
+    /// A PNG image.
+    Png,
+    /// A file to export, of the named kind and extension (without the dot).
+    Export {
+        /// What the filter is called ("HTML report").
+        label: &'static str,
+        /// The extension.
+        extension: &'static str,
+    },
 }
 
 /// Open and save dialogs.
@@ -146,6 +159,17 @@ fn native(kind: DialogKind, dir: Option<&Path>) -> rfd::FileDialog {
             .add_filter("scenario", &["ron", "json"])
             .add_filter("scenario (JSON)", &["json"])
             .add_filter("scenario (RON)", &["ron"]),
+        DialogKind::Import => dialog
+            .add_filter("character card or persona", &["png", "json", "ron"])
+            .add_filter("character card (PNG)", &["png"])
+            .add_filter("character card or persona (JSON)", &["json"])
+            .add_filter("persona (RON)", &["ron"]),
+        DialogKind::Chat => dialog
+            .add_filter("chat", &["txt", "jsonl"])
+            .add_filter("WhatsApp export", &["txt"])
+            .add_filter("SillyTavern log", &["jsonl"]),
+        DialogKind::Png => dialog.add_filter("PNG image", &["png"]),
+        DialogKind::Export { label, extension } => dialog.add_filter(label, &[extension]),
     };
     if let Some(dir) = dir {
         dialog = dialog.set_directory(dir);

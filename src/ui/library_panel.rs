@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use egui::{RichText, Ui};
 
+use super::avatar::{AvatarCache, avatar_image_ui};
 use super::command::Command;
 use super::files::list_files;
 use super::theme;
@@ -22,6 +23,8 @@ pub struct LibraryEntry {
     pub languages: Vec<Lang>,
     /// Why it does not load, if it does not.
     pub error: Option<String>,
+    /// The avatar image it names, if any.
+    pub avatar: Option<PathBuf>,
 }
 
 impl LibraryEntry {
@@ -30,6 +33,7 @@ impl LibraryEntry {
         match Persona::load(path) {
             Ok(p) => Self {
                 path: path.to_owned(),
+                avatar: crate::interop::avatar_path(&p, path),
                 name: p.name,
                 languages: p.languages,
                 error: None,
@@ -42,6 +46,7 @@ impl LibraryEntry {
                     .unwrap_or_default(),
                 languages: Vec::new(),
                 error: Some(e.to_string()),
+                avatar: None,
             },
         }
     }
@@ -96,11 +101,15 @@ impl Library {
     }
 }
 
+/// The side of the avatars in the list, in points.
+const AVATAR_SIDE: f32 = 22.0;
+
 /// Shows the library; `open` is the persona file open now.
 pub fn library_ui(
     ui: &mut Ui,
     library: &mut Library,
     open: Option<&Path>,
+    avatars: &mut AvatarCache,
     commands: &mut Vec<Command>,
 ) {
     ui.heading("personas");
@@ -157,7 +166,22 @@ pub fn library_ui(
                         .color(theme::ERROR);
                 }
                 let r = ui
-                    .selectable_label(is_open, text)
+                    .horizontal(|ui| {
+                        let avatar = entry
+                            .avatar
+                            .as_ref()
+                            .and_then(|a| avatars.texture(ui.ctx(), a).ok());
+                        match avatar {
+                            Some(texture) => {
+                                avatar_image_ui(ui, &texture, AVATAR_SIDE);
+                            }
+                            None => {
+                                ui.add_space(AVATAR_SIDE);
+                            }
+                        }
+                        ui.selectable_label(is_open, text)
+                    })
+                    .inner
                     .on_hover_text(match &entry.error {
                         Some(e) => e.clone(),
                         None => entry.path.display().to_string(),

@@ -10,6 +10,7 @@
 //! ([`cursor`]); one module per panel; colours and shapes in [`theme`].
 
 pub mod app;
+pub mod avatar;
 pub mod command;
 pub mod conversation;
 pub mod cursor;
@@ -17,10 +18,12 @@ pub mod dialogs;
 pub mod document;
 pub mod files;
 pub mod inspector;
+pub mod interop_dialogs;
 pub mod library_panel;
 pub mod persona_panel;
 pub mod policy_panel;
 pub mod prefs;
+pub mod presentation;
 pub mod preview;
 pub mod simulation;
 pub mod theme;

@@ -36,6 +36,7 @@ const CATEGORIES: [Category; 13] = [
 pub fn persona_ui(
     ui: &mut Ui,
     persona: &Persona,
+    avatar: Option<Result<egui::TextureHandle, String>>,
     diagnostics: &[Diagnostic],
     previews: &[Preview],
     commands: &mut Vec<Command>,
@@ -51,6 +52,7 @@ pub fn persona_ui(
             .show(ui, |ui| {
                 let mut draft = persona.clone();
                 let mut form = Form::new(diagnostics);
+                avatar_ui(ui, persona, avatar.as_ref());
                 summary_ui(ui, diagnostics);
                 form_ui(ui, &mut draft, &mut form);
                 if draft != *persona {
@@ -61,6 +63,29 @@ pub fn persona_ui(
                 }
             });
     });
+}
+
+/// The persona's avatar, large, beside its name; why it cannot be shown when it cannot.
+fn avatar_ui(ui: &mut Ui, persona: &Persona, avatar: Option<&Result<egui::TextureHandle, String>>) {
+    match avatar {
+        None => {}
+        Some(Ok(texture)) => {
+            ui.horizontal(|ui| {
+                super::avatar::avatar_image_ui(ui, texture, 112.0)
+                    .on_hover_text(persona.avatar.clone().unwrap_or_default());
+                ui.vertical(|ui| {
+                    ui.heading(&persona.name);
+                    if let Some(file) = &persona.avatar {
+                        ui.label(RichText::new(format!("avatar {file}")).weak());
+                    }
+                });
+            });
+            ui.add_space(6.0);
+        }
+        Some(Err(e)) => {
+            ui.colored_label(theme::WARNING, format!("the avatar cannot be shown: {e}"));
+        }
+    }
 }
 
 fn summary_ui(ui: &mut Ui, diagnostics: &[Diagnostic]) {

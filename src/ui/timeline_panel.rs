@@ -108,6 +108,8 @@ pub struct TimelineView {
     pub new_text: String,
     /// The instant typed to move the selected message to.
     pub move_to: String,
+    /// Where the plot and its axes were drawn last frame (for "Export timeline as PNG…").
+    pub plot_rect: Option<egui::Rect>,
     spans: Option<UserSpans>,
     explanation: Option<(u64, usize, i64, Explanation)>,
     range: Option<(i64, i64)>,
@@ -123,6 +125,7 @@ impl Default for TimelineView {
             fit: true,
             new_text: String::new(),
             move_to: String::new(),
+            plot_rect: None,
             spans: None,
             explanation: None,
             range: None,
@@ -497,6 +500,16 @@ fn rect_polygon(
     .allow_hover(false)
 }
 
+/// The timeline plot alone, as presentation mode shows it (same lanes, markers and cursor).
+pub fn presentation_plot_ui(
+    ui: &mut Ui,
+    view: &mut TimelineView,
+    output: &SimOutput,
+    commands: &mut Vec<Command>,
+) {
+    plot_ui(ui, view, output, commands);
+}
+
 fn plot_ui(ui: &mut Ui, view: &mut TimelineView, output: &SimOutput, commands: &mut Vec<Command>) {
     let data = &output.timeline;
     let scenario = &output.scenario;
@@ -666,6 +679,7 @@ fn plot_ui(ui: &mut Ui, view: &mut TimelineView, output: &SimOutput, commands: &
                 .allow_hover(false),
         );
     });
+    view.plot_rect = Some(ui.min_rect());
     let transform = response.transform;
     let r = &response.response;
     let pointer = r.hover_pos();
