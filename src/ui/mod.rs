@@ -20,6 +20,8 @@ pub mod inspector;
 pub mod library_panel;
 pub mod persona_panel;
 pub mod policy_panel;
+pub mod population_panel;
+pub mod population_run;
 pub mod prefs;
 pub mod preview;
 pub mod simulation;
