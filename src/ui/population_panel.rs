@@ -340,7 +340,7 @@ fn inputs_ui(
             ui.add(egui::DragValue::new(&mut settings.seed).speed(1.0))
                 .labelled_by(l.id);
             ui.end_row();
-            ui.label("policy");
+            let l = ui.label("policy");
             egui::ComboBox::from_id_salt("population policy")
                 .selected_text(policy_label(settings.policy.as_deref(), persona))
                 .show_ui(ui, |ui| {
@@ -348,9 +348,11 @@ fn inputs_ui(
                     for name in PRESET_NAMES {
                         ui.selectable_value(&mut settings.policy, Some(name.to_owned()), name);
                     }
-                });
+                })
+                .response
+                .labelled_by(l.id);
             ui.end_row();
-            ui.label("compare with");
+            let l = ui.label("compare with");
             let selected = match &settings.compare {
                 None => "nothing".to_owned(),
                 Some(choice) => policy_label(choice.as_deref(), persona),
@@ -371,7 +373,9 @@ fn inputs_ui(
                             name,
                         );
                     }
-                });
+                })
+                .response
+                .labelled_by(l.id);
             ui.end_row();
         });
 
