@@ -87,7 +87,10 @@ fn wait_for_run(harness: &mut Harness<'static, StudioApp>) {
 /// The configuration the panel runs for `users` and `days`, built with the library directly.
 fn direct_config(harness: &Harness<'static, StudioApp>, users: u64, days: u32) -> PopulationConfig {
     let persona = harness.state().document().persona().clone();
-    let policy = persona.policy.resolve().expect("the maestro's preset exists");
+    let policy = persona
+        .policy
+        .resolve()
+        .expect("the maestro's preset exists");
     let mut config = PopulationConfig::new(persona, policy).expect("config");
     config.users = users;
     config.days = days;
@@ -183,7 +186,12 @@ fn comparing_two_policies_shows_both_and_their_differences() {
         Some(Some("pushy".to_owned()))
     );
     run_small(&mut harness);
-    let out = harness.state().population().latest().expect("a result").clone();
+    let out = harness
+        .state()
+        .population()
+        .latest()
+        .expect("a result")
+        .clone();
     let compared = out.compared.as_ref().expect("a second run");
     assert_eq!(compared.policy, "pushy");
     let mut config = direct_config(&harness, 300, 30);
@@ -260,9 +268,8 @@ fn clicking_a_user_sample_opens_it_on_the_timeline() {
     harness.step();
     let app = harness.state();
     assert_eq!(app.tab(), Tab::Timeline);
-    let expected =
-        relance::sim::user_scenario(&direct_config(&harness, 300, 30), sample.index)
-            .expect("the user exists");
+    let expected = relance::sim::user_scenario(&direct_config(&harness, 300, 30), sample.index)
+        .expect("the user exists");
     assert_eq!(**app.document().scenario(), expected);
     assert_eq!(
         app.document().scenario().name,

@@ -109,8 +109,7 @@ impl PopulationSettings {
         for (archetype, weight) in &mut mix.archetypes {
             *weight = self.weight(&archetype.id, *weight);
         }
-        mix.archetypes
-            .retain(|(_, w)| w.is_finite() && *w > 0.0);
+        mix.archetypes.retain(|(_, w)| w.is_finite() && *w > 0.0);
         if mix.archetypes.is_empty() {
             return Err("give at least one archetype a weight above zero".to_owned());
         }
@@ -544,18 +543,15 @@ fn results_ui(ui: &mut Ui, view: &ResultView, commands: &mut Vec<Command>) {
     for w in &base.warnings {
         ui.colored_label(theme::WARNING, w);
     }
-    let runs: Vec<(&PopulationReport, &Metrics, Color32)> = std::iter::once((
-        base,
-        &view.base_total,
-        theme::SENT,
-    ))
-    .chain(
-        out.compared
-            .as_ref()
-            .zip(view.compared_total.as_ref())
-            .map(|(r, t)| (r, t, theme::COMPARED)),
-    )
-    .collect();
+    let runs: Vec<(&PopulationReport, &Metrics, Color32)> =
+        std::iter::once((base, &view.base_total, theme::SENT))
+            .chain(
+                out.compared
+                    .as_ref()
+                    .zip(view.compared_total.as_ref())
+                    .map(|(r, t)| (r, t, theme::COMPARED)),
+            )
+            .collect();
 
     ui.add_space(6.0);
     ui.columns(2, |columns| {
@@ -781,7 +777,9 @@ fn archetype_table_ui(ui: &mut Ui, run: usize, report: &PopulationReport, total:
                 ));
                 ui.label(thousands(protected(m))).on_hover_text(format!(
                     "minors {}, in distress {}, flagged {}, opted out {}",
-                    m.minors_protected, m.distress_protected, m.flagged_protected,
+                    m.minors_protected,
+                    m.distress_protected,
+                    m.flagged_protected,
                     m.opted_out_protected
                 ));
                 ui.end_row();
@@ -831,7 +829,10 @@ fn difference_ui(
             row("nudges per user", format!("{:+.3}", d.sent_per_user));
             for reason in held_reasons() {
                 let n = d.held_back.get(reason.as_str()).copied().unwrap_or(0);
-                row(&format!("held back: {}", theme::reason_words(reason)), signed(n));
+                row(
+                    &format!("held back: {}", theme::reason_words(reason)),
+                    signed(n),
+                );
             }
             for info in &base.archetypes {
                 let n = d.sent_per_archetype.get(&info.id).copied().unwrap_or(0);
@@ -848,7 +849,9 @@ fn samples_ui(ui: &mut Ui, report: &PopulationReport, commands: &mut Vec<Command
     );
     let mut rows: BTreeMap<(usize, Reason), Vec<u64>> = BTreeMap::new();
     for s in &report.samples {
-        rows.entry((s.archetype, s.reason)).or_default().push(s.index);
+        rows.entry((s.archetype, s.reason))
+            .or_default()
+            .push(s.index);
     }
     egui::Grid::new("population samples")
         .striped(true)
