@@ -309,3 +309,31 @@ fn a_user_past_the_population_is_refused_in_the_panel() {
     assert_eq!(*harness.state().document().scenario(), before);
     harness.get_by_label_contains("user #300 does not exist");
 }
+
+#[test]
+fn unsaved_scenario_edits_are_never_replaced_by_a_population_user() {
+    use relance::ui::command::Command;
+    use relance::ui::document::{Edit, EditKey};
+    let dir = TempDir::new("dirty");
+    let mut harness = studio(&dir);
+    let at = harness.state().document().scenario().users[0].events[0].at;
+    harness.state_mut().push(Command::Edit(
+        Edit::AddMessage {
+            user: 0,
+            at,
+            from: relance::model::Sender::User,
+            channel: relance::model::Channel::Messenger,
+            text: "an edit worth keeping".to_owned(),
+        },
+        EditKey::discrete(),
+    ));
+    harness.step();
+    assert!(harness.state().document().scenario_dirty());
+    let before = harness.state().document().scenario().clone();
+    harness.state_mut().push(Command::OpenPopulationUser(3));
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().tab(), Tab::Population);
+    assert_eq!(*harness.state().document().scenario(), before);
+    harness.get_by_label_contains("has unsaved changes");
+}

@@ -1025,7 +1025,7 @@ impl StudioApp {
     fn open_population_user(&mut self, index: u64) {
         if self.doc.scenario_dirty() {
             self.population.set_open_error(Some(format!(
-                "the scenario “{}” has unsaved changes: save it (File ▸ Save scenario as…) or \
+                "the scenario “{}” has unsaved changes: save it (File menu, Save scenario as…) or \
                  undo them, then open user #{index}",
                 self.doc.scenario().name
             )));

@@ -879,3 +879,84 @@ fn samples_ui(ui: &mut Ui, report: &PopulationReport, commands: &mut Vec<Command
             }
         });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::policy::PolicyChoice;
+
+    fn mix() -> Mix {
+        Mix::builtin().expect("the built-in mix loads")
+    }
+
+    #[test]
+    fn changed_weights_apply_and_zero_leaves_an_archetype_out() {
+        let default = mix();
+        let first = default.archetypes[0].0.id.clone();
+        let second = default.archetypes[1].0.id.clone();
+        let mut settings = PopulationSettings::default();
+        assert_eq!(settings.mix(&default).expect("mix"), default);
+        settings.weights.insert(first.clone(), 0.0);
+        settings.weights.insert(second.clone(), 7.5);
+        let edited = settings.mix(&default).expect("mix");
+        assert_eq!(edited.archetypes.len(), default.archetypes.len() - 1);
+        assert!(edited.archetypes.iter().all(|(a, _)| a.id != first));
+        assert_eq!(edited.archetypes[0], (default.archetypes[1].0.clone(), 7.5));
+        assert!(edited.name.ends_with("(edited)"));
+        for (a, _) in &default.archetypes {
+            settings.weights.insert(a.id.clone(), 0.0);
+        }
+        let err = settings.mix(&default).expect_err("no archetype left");
+        assert!(err.contains("at least one archetype"), "{err}");
+    }
+
+    #[test]
+    fn a_request_uses_the_persona_policy_or_a_preset() {
+        let mut persona = Persona::new_blank("p", "P");
+        persona.policy = PolicyChoice::Preset("omni-two-weeks".into());
+        let mut settings = PopulationSettings {
+            users: 123,
+            days: 12,
+            seed: 9,
+            compare: Some(Some("pushy".into())),
+            ..PopulationSettings::default()
+        };
+        let request = settings.request(&persona, &mix()).expect("request");
+        assert_eq!(request.config.policy.name, "omni-two-weeks");
+        assert_eq!(request.compare.map(|p| p.name), Some("pushy".to_owned()));
+        assert_eq!(
+            (
+                request.config.users,
+                request.config.days,
+                request.config.seed
+            ),
+            (123, 12, 9)
+        );
+        settings.policy = Some("nope".into());
+        let err = settings
+            .request(&persona, &mix())
+            .expect_err("unknown preset");
+        assert!(err.contains("`nope` is not a preset"), "{err}");
+        settings.policy = None;
+        persona.policy = PolicyChoice::Preset("gone".into());
+        let err = settings
+            .request(&persona, &mix())
+            .expect_err("unknown preset");
+        assert!(err.contains("unknown preset `gone`"), "{err}");
+    }
+
+    #[test]
+    fn settings_from_older_preferences_load_with_defaults() {
+        let s: PopulationSettings = ron::from_str("(users: 500)").expect("loads");
+        assert_eq!(s.users, 500);
+        assert_eq!(s.days, DEFAULT_DAYS);
+        assert!(s.weights.is_empty() && s.compare.is_none());
+    }
+
+    #[test]
+    fn signed_numbers_read_well() {
+        assert_eq!(signed(0), "0");
+        assert_eq!(signed(1234), "+1,234");
+        assert_eq!(signed(-56), "-56");
+    }
+}
