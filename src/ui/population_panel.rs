@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use egui::{Color32, RichText, Ui};
-use egui_plot::{Bar, BarChart, GridMark, Legend, Line, Plot, PlotPoints};
+use egui_plot::{Bar, BarChart, GridMark, Line, Plot, PlotPoints};
 
 use super::command::Command;
 use super::population_run::{PopulationOutput, PopulationRequest, PopulationRunner, RunEnd};
@@ -540,8 +540,21 @@ fn results_ui(ui: &mut Ui, view: &ResultView, commands: &mut Vec<Command>) {
     if let (Some(other), Some(total)) = (&out.compared, &view.compared_total) {
         ui.label(RichText::new(summary_line(other, total)).color(theme::COMPARED));
     }
-    for w in &base.warnings {
-        ui.colored_label(theme::WARNING, w);
+    if !base.warnings.is_empty() {
+        egui::CollapsingHeader::new(
+            RichText::new(format!(
+                "{} warning{} about the mix",
+                base.warnings.len(),
+                if base.warnings.len() == 1 { "" } else { "s" }
+            ))
+            .color(theme::WARNING),
+        )
+        .id_salt("population warnings")
+        .show(ui, |ui| {
+            for w in &base.warnings {
+                ui.colored_label(theme::WARNING, w);
+            }
+        });
     }
     let runs: Vec<(&PopulationReport, &Metrics, Color32)> =
         std::iter::once((base, &view.base_total, theme::SENT))
@@ -553,6 +566,15 @@ fn results_ui(ui: &mut Ui, view: &ResultView, commands: &mut Vec<Command>) {
             )
             .collect();
 
+    if runs.len() > 1 {
+        // The charts have no legend (it would hide bars): this line is their key.
+        ui.horizontal(|ui| {
+            ui.label("in the charts");
+            for ((report, _, color), word) in runs.iter().zip(["green", "blue"]) {
+                ui.colored_label(*color, format!("{} in {word}", report.policy));
+            }
+        });
+    }
     ui.add_space(6.0);
     ui.columns(2, |columns| {
         per_day_ui(&mut columns[0], &runs);
@@ -585,7 +607,6 @@ fn chart(id: &str) -> Plot<'static> {
         .allow_boxed_zoom(false)
         .allow_double_click_reset(false)
         .include_y(0.0)
-        .legend(Legend::default())
 }
 
 fn per_day_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
@@ -628,7 +649,8 @@ fn held_back_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
             (0..count)
                 .map(|i| GridMark {
                     value: y_of(i),
-                    step_size: 1.0,
+                    // Marks this far apart are drawn at full strength.
+                    step_size: count as f64,
                 })
                 .collect()
         })
