@@ -323,7 +323,9 @@ fn inputs_ui(
             ui.add(
                 egui::DragValue::new(&mut settings.users)
                     .range(1..=MAX_USERS)
-                    .speed(50.0),
+                    .speed(50.0)
+                    .custom_formatter(|n, _| thousands(n as u64))
+                    .custom_parser(|text| text.replace([',', ' ', '_'], "").parse().ok()),
             )
             .labelled_by(l.id);
             ui.end_row();
