@@ -17,6 +17,7 @@ use super::interop_dialogs::{self as interop, ChatForm, InteropDialog, Screensho
 use super::library_panel::{Library, copy_path, library_ui};
 use super::persona_panel::persona_ui;
 use super::policy_panel::policy_ui;
+use super::population_panel::{PopulationState, population_ui};
 use super::prefs::{Prefs, absolute};
 use super::presentation::{Presentation, PresentationCommand, Restore, presentation_ui};
 use super::preview::{Preview, preview};
@@ -129,6 +130,7 @@ pub struct StudioApp {
     shipped_scenarios: Vec<PathBuf>,
     session_scenario: Option<PathBuf>,
     simulator: Simulator,
+    population: PopulationState,
     simulated_revision: Option<u64>,
     sim_blocked: Option<String>,
     timeline: TimelineView,
@@ -216,6 +218,7 @@ impl StudioApp {
             .cursor
             .apply(super::cursor::CursorCommand::SetSpeed(prefs.speed), &[]);
         let tab = prefs.tab;
+        let population = PopulationState::new(prefs.population.clone());
         let mut app = Self {
             prefs,
             doc,
@@ -225,6 +228,7 @@ impl StudioApp {
             shipped_scenarios,
             session_scenario,
             simulator: Simulator::new(None),
+            population,
             simulated_revision: None,
             sim_blocked: None,
             timeline,
@@ -300,6 +304,16 @@ impl StudioApp {
         &self.timeline
     }
 
+    /// The Population tab's state.
+    pub fn population(&self) -> &PopulationState {
+        &self.population
+    }
+
+    /// Waits for the population run under way and takes its result.
+    pub fn wait_for_population(&mut self) {
+        self.population.wait();
+    }
+
     /// The preferences (saved on exit).
     pub fn prefs(&self) -> &Prefs {
         &self.prefs
@@ -344,6 +358,7 @@ impl StudioApp {
         if !self.started {
             self.started = true;
             self.simulator.set_wake(ctx.clone());
+            self.population.set_wake(ctx.clone());
             ctx.set_theme(self.prefs.theme.preference());
             ctx.set_zoom_factor(self.prefs.clamped_zoom());
         }
@@ -351,6 +366,7 @@ impl StudioApp {
             self.prefs.zoom = ctx.zoom_factor();
         }
         self.take_simulation();
+        self.population.poll();
         self.close_request(&ctx);
         self.dropped_files(&ctx);
         self.watch(&ctx);
@@ -385,6 +401,13 @@ impl StudioApp {
         }
         if self.simulator.is_busy() {
             ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        }
+        if self.population.is_running() {
+            // The progress bar moves while the run is under way.
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+        if self.prefs.population != self.population.settings {
+            self.prefs.population.clone_from(&self.population.settings);
         }
     }
 
@@ -492,6 +515,9 @@ impl StudioApp {
                     side_width: self.prefs.inspector_width,
                 };
                 self.prefs.inspector_width = timeline_ui(ui, &mut self.timeline, &inputs, commands);
+            }
+            Tab::Population => {
+                population_ui(ui, &mut self.population, self.doc.persona(), commands);
             }
         }
     }
@@ -1232,6 +1258,9 @@ impl StudioApp {
                     p.apply(c, &mut self.timeline.cursor);
                 }
             }
+            Command::RunPopulation => self.population.start(self.doc.persona()),
+            Command::CancelPopulation => self.population.cancel(),
+            Command::OpenPopulationUser(index) => self.open_population_user(index),
         }
     }
 
@@ -1274,6 +1303,38 @@ impl StudioApp {
             Some(Err(report)) => {
                 self.error = Some(report);
                 self.screenshot = None;
+            }
+        }
+    }
+
+    /// Replaces the scenario with user `index` of the last population run and shows it on the
+    /// Timeline tab. Unsaved scenario edits are never dropped: the user is asked to save first.
+    fn open_population_user(&mut self, index: u64) {
+        if self.doc.scenario_dirty() {
+            self.population.set_open_error(Some(format!(
+                "the scenario “{}” has unsaved changes: save it (File menu, Save scenario as…) or \
+                 undo them, then open user #{index}",
+                self.doc.scenario().name
+            )));
+            return;
+        }
+        match self.population.user_scenario(self.doc.persona(), index) {
+            Err(e) => self.population.set_open_error(Some(e)),
+            Ok((scenario, policy)) => {
+                self.population.set_open_error(None);
+                self.doc.set_scenario(scenario, None);
+                self.timeline.reset_for_new_scenario();
+                self.tab = Tab::Timeline;
+                self.prefs.tab = Tab::Timeline;
+                let persona_policy = self.doc.persona().policy.name().to_owned();
+                self.status = Some(if policy == persona_policy {
+                    format!("opened population user #{index}")
+                } else {
+                    format!(
+                        "opened population user #{index}, simulated under {policy}; the \
+                         timeline replays the persona's policy ({persona_policy})"
+                    )
+                });
             }
         }
     }

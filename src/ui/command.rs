@@ -22,11 +22,13 @@ pub enum Tab {
     /// Replaying a scenario on a timeline.
     #[default]
     Timeline,
+    /// Simulating a population of synthetic users.
+    Population,
 }
 
 impl Tab {
     /// Every tab, in display order.
-    pub const ALL: [Tab; 3] = [Tab::Persona, Tab::Policy, Tab::Timeline];
+    pub const ALL: [Tab; 4] = [Tab::Persona, Tab::Policy, Tab::Timeline, Tab::Population];
 
     /// The tab's label.
     pub fn label(self) -> &'static str {
@@ -34,6 +36,7 @@ impl Tab {
             Tab::Persona => "Persona",
             Tab::Policy => "Policy",
             Tab::Timeline => "Timeline",
+            Tab::Population => "Population",
         }
     }
 }
@@ -129,6 +132,12 @@ pub enum Command {
     KeepMyVersion,
     /// Close the open dialog.
     CloseDialog,
+    /// Run the Population tab's settings on the persona.
+    RunPopulation,
+    /// Stop the population run under way.
+    CancelPopulation,
+    /// Open user #N of the last population run as the scenario, on the Timeline tab.
+    OpenPopulationUser(u64),
 }
 
 /// The answers to "save changes before…?".

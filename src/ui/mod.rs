@@ -22,6 +22,8 @@ pub mod interop_dialogs;
 pub mod library_panel;
 pub mod persona_panel;
 pub mod policy_panel;
+pub mod population_panel;
+pub mod population_run;
 pub mod prefs;
 pub mod presentation;
 pub mod preview;

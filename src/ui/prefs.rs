@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::command::Tab;
 use super::cursor::Speed;
+use super::population_panel::PopulationSettings;
 use super::theme::ThemeChoice;
 
 /// How many recent files the File menu keeps.
@@ -36,6 +37,8 @@ pub struct Prefs {
     pub tab: Tab,
     /// The replay speed.
     pub speed: Speed,
+    /// The Population tab's inputs.
+    pub population: PopulationSettings,
 }
 
 impl Default for Prefs {
@@ -51,6 +54,7 @@ impl Default for Prefs {
             last_scenario: None,
             tab: Tab::Timeline,
             speed: Speed::DayPerSec,
+            population: PopulationSettings::default(),
         }
     }
 }

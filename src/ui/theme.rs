@@ -176,6 +176,9 @@ pub const WARNING: Color32 = Color32::from_rgb(210, 140, 20);
 /// The replay cursor's colour.
 pub const CURSOR: Color32 = Color32::from_rgb(230, 90, 30);
 
+/// The second policy of a population comparison (the first is drawn in [`SENT`]).
+pub const COMPARED: Color32 = Color32::from_rgb(70, 110, 210);
+
 /// Shading of the selected user's quiet hours (premultiplied: a faint indigo).
 pub const QUIET_HOURS: Color32 = Color32::from_rgba_premultiplied(14, 16, 40, 45);
 

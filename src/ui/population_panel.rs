@@ -1,0 +1,986 @@
+//! The Population tab: what a policy does to thousands of synthetic users. On the left, the
+//! inputs (archetype mix, users, days, seed, policy and an optional second policy to compare),
+//! Run and Cancel with a progress bar, and a field to open any user; on the right, the results of
+//! the last run: nudges per day, held back by reason, sends by local hour, nudges per user, a
+//! table per archetype, the differences between the two policies and the sampled users, each of
+//! which opens on the Timeline tab.
+//!
+//! The inputs are preferences ([`PopulationSettings`], saved with the others); the results are
+//! runtime state, computed off the UI thread by [`PopulationRunner`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use egui::{Color32, RichText, Ui};
+use egui_plot::{Bar, BarChart, GridMark, Line, Plot, PlotPoints};
+
+use super::command::Command;
+use super::population_run::{PopulationOutput, PopulationRequest, PopulationRunner, RunEnd};
+use super::theme;
+use crate::engine::Reason;
+use crate::model::policy::PRESET_NAMES;
+use crate::model::{Persona, Policy, Scenario};
+use crate::sim::metrics::{Metrics, NUDGES_PER_USER_BUCKETS};
+use crate::sim::population::MAX_DAYS;
+use crate::sim::report::{DifferenceJson, difference, thousands};
+use crate::sim::{Mix, PopulationConfig, PopulationReport};
+
+/// Users in a run unless changed: a run of this size takes about a second.
+pub const DEFAULT_USERS: u64 = 10_000;
+
+/// Most users a run from the studio may have.
+pub const MAX_USERS: u64 = 1_000_000;
+
+/// Days in a run unless changed.
+pub const DEFAULT_DAYS: u32 = 90;
+
+/// Height of each chart, in points.
+const PLOT_HEIGHT: f32 = 190.0;
+
+/// The inputs of a population run, saved with the preferences.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct PopulationSettings {
+    /// Number of synthetic users.
+    pub users: u64,
+    /// Length of the run in days.
+    pub days: u32,
+    /// Seed of every random draw.
+    pub seed: u64,
+    /// A preset's name, or `None` for the persona's own policy.
+    pub policy: Option<String>,
+    /// The policy to compare with: `Some(None)` is the persona's own, `Some(Some(name))` a
+    /// preset; `None` runs a single policy.
+    pub compare: Option<Option<String>>,
+    /// Weights of the archetypes changed from the default mix, by archetype id.
+    pub weights: BTreeMap<String, f64>,
+}
+
+impl Default for PopulationSettings {
+    fn default() -> Self {
+        Self {
+            users: DEFAULT_USERS,
+            days: DEFAULT_DAYS,
+            seed: 1,
+            policy: None,
+            compare: None,
+            weights: BTreeMap::new(),
+        }
+    }
+}
+
+/// How a policy choice reads in the UI ("the persona's (omni)" or "pushy").
+fn policy_label(choice: Option<&str>, persona: &Persona) -> String {
+    match choice {
+        Some(name) => name.to_owned(),
+        None => format!("the persona's ({})", persona.policy.name()),
+    }
+}
+
+/// The policy a choice names, or why there is none.
+fn resolve_policy(choice: Option<&str>, persona: &Persona) -> Result<Policy, String> {
+    match choice {
+        Some(name) => Policy::preset(name).ok_or_else(|| {
+            format!(
+                "`{name}` is not a preset; the presets are {}",
+                PRESET_NAMES.join(", ")
+            )
+        }),
+        None => persona.policy.resolve().ok_or_else(|| {
+            format!(
+                "the persona names the unknown preset `{}`; the presets are {}",
+                persona.policy.name(),
+                PRESET_NAMES.join(", ")
+            )
+        }),
+    }
+}
+
+impl PopulationSettings {
+    /// The weight of an archetype: the changed one, else the default mix's.
+    pub fn weight(&self, id: &str, default: f64) -> f64 {
+        self.weights.get(id).copied().unwrap_or(default)
+    }
+
+    /// The mix these settings give from `default_mix`: changed weights applied, archetypes of
+    /// weight zero left out.
+    pub fn mix(&self, default_mix: &Mix) -> Result<Mix, String> {
+        let mut mix = default_mix.clone();
+        for (archetype, weight) in &mut mix.archetypes {
+            *weight = self.weight(&archetype.id, *weight);
+        }
+        mix.archetypes.retain(|(_, w)| w.is_finite() && *w > 0.0);
+        if mix.archetypes.is_empty() {
+            return Err("give at least one archetype a weight above zero".to_owned());
+        }
+        if !self.weights.is_empty() {
+            mix.name = format!("{} (edited)", mix.name);
+        }
+        Ok(mix)
+    }
+
+    /// The run these settings ask for, with `persona`.
+    pub fn request(
+        &self,
+        persona: &Persona,
+        default_mix: &Mix,
+    ) -> Result<PopulationRequest, String> {
+        let policy = resolve_policy(self.policy.as_deref(), persona)?;
+        let compare = match &self.compare {
+            Some(choice) => Some(resolve_policy(choice.as_deref(), persona)?),
+            None => None,
+        };
+        let mut config =
+            PopulationConfig::new(persona.clone(), policy).map_err(|e| format!("{e:#}"))?;
+        config.mix = self.mix(default_mix)?;
+        config.users = self.users;
+        config.days = self.days;
+        config.seed = self.seed;
+        Ok(PopulationRequest { config, compare })
+    }
+}
+
+/// What the results show, computed once per run.
+#[derive(Debug)]
+struct ResultView {
+    output: Arc<PopulationOutput>,
+    base_total: Metrics,
+    compared_total: Option<Metrics>,
+    difference: Option<DifferenceJson>,
+}
+
+impl ResultView {
+    fn new(output: Arc<PopulationOutput>) -> Self {
+        let base_total = output.base.total();
+        let compared_total = output.compared.as_ref().map(PopulationReport::total);
+        let difference = output
+            .compared
+            .as_ref()
+            .map(|other| difference(&output.base, other));
+        Self {
+            output,
+            base_total,
+            compared_total,
+            difference,
+        }
+    }
+}
+
+/// The Population tab's state: its settings (saved) and its runs (not saved).
+#[derive(Debug)]
+pub struct PopulationState {
+    /// The inputs.
+    pub settings: PopulationSettings,
+    /// The user the "user #" field opens.
+    pub user_index: u64,
+    default_mix: Result<Mix, String>,
+    runner: PopulationRunner,
+    view: Option<ResultView>,
+    open_error: Option<String>,
+}
+
+impl PopulationState {
+    /// The tab with `settings`, and no run yet.
+    pub fn new(settings: PopulationSettings) -> Self {
+        Self {
+            settings,
+            user_index: 0,
+            default_mix: Mix::builtin().map_err(|e| format!("cannot load the default mix: {e}")),
+            runner: PopulationRunner::default(),
+            view: None,
+            open_error: None,
+        }
+    }
+
+    /// Repaints `ctx` when a run ends.
+    pub fn set_wake(&mut self, ctx: egui::Context) {
+        self.runner.set_wake(ctx);
+    }
+
+    /// Starts a run of the settings with `persona`; a run that cannot start says why in the
+    /// panel.
+    pub fn start(&mut self, persona: &Persona) {
+        let request = self
+            .default_mix
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|mix| self.settings.request(persona, mix));
+        match request {
+            Ok(request) => {
+                self.runner.start(request);
+            }
+            Err(message) => self.runner.fail(message),
+        }
+    }
+
+    /// Asks the run under way to stop.
+    pub fn cancel(&mut self) {
+        self.runner.cancel();
+    }
+
+    /// Takes a finished run; returns whether anything changed.
+    pub fn poll(&mut self) -> bool {
+        let changed = self.runner.poll();
+        if let Some(latest) = self.runner.latest()
+            && self
+                .view
+                .as_ref()
+                .is_none_or(|v| v.output.generation != latest.generation)
+        {
+            self.view = Some(ResultView::new(latest.clone()));
+        }
+        changed
+    }
+
+    /// The runner.
+    pub fn runner(&self) -> &PopulationRunner {
+        &self.runner
+    }
+
+    /// Whether a run is under way.
+    pub fn is_running(&self) -> bool {
+        self.runner.is_running()
+    }
+
+    /// The newest finished run.
+    pub fn latest(&self) -> Option<&Arc<PopulationOutput>> {
+        self.runner.latest()
+    }
+
+    /// Waits for the run under way and takes its result (for tests and headless use).
+    pub fn wait(&mut self) {
+        self.runner.wait();
+        self.poll();
+    }
+
+    /// User `index` as a scenario: of the last run's population, else of the settings' with
+    /// `persona`. Also returns the name of the policy it was run under.
+    pub fn user_scenario(
+        &mut self,
+        persona: &Persona,
+        index: u64,
+    ) -> Result<(Scenario, String), String> {
+        let config = match self.runner.latest() {
+            Some(output) => output.request.config.clone(),
+            None => {
+                let mix = self.default_mix.as_ref().map_err(Clone::clone)?;
+                self.settings.request(persona, mix)?.config
+            }
+        };
+        let scenario = crate::sim::user_scenario(&config, index).map_err(|e| e.to_string())?;
+        Ok((scenario, config.policy.name))
+    }
+
+    /// Shows why a user could not be opened (`None` clears it).
+    pub fn set_open_error(&mut self, message: Option<String>) {
+        self.open_error = message;
+    }
+}
+
+/// Shows the Population tab.
+pub fn population_ui(
+    ui: &mut Ui,
+    state: &mut PopulationState,
+    persona: &Persona,
+    commands: &mut Vec<Command>,
+) {
+    egui::Panel::left("population inputs")
+        .resizable(false)
+        .default_size(310.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("population inputs scroll")
+                .show(ui, |ui| inputs_ui(ui, state, persona, commands));
+        });
+    egui::CentralPanel::default().show(ui, |ui| {
+        egui::ScrollArea::vertical()
+            .id_salt("population results scroll")
+            .show(ui, |ui| match &state.view {
+                Some(view) => results_ui(ui, view, commands),
+                None => {
+                    ui.label(
+                        "Run a population to see when and how often the policy would write to \
+                         thousands of synthetic users, and why it would stay silent.",
+                    );
+                }
+            });
+    });
+}
+
+fn inputs_ui(
+    ui: &mut Ui,
+    state: &mut PopulationState,
+    persona: &Persona,
+    commands: &mut Vec<Command>,
+) {
+    let running = state.runner.is_running();
+    let settings = &mut state.settings;
+    ui.heading("population");
+    egui::Grid::new("population numbers")
+        .num_columns(2)
+        .show(ui, |ui| {
+            let l = ui.label("users");
+            ui.add(
+                egui::DragValue::new(&mut settings.users)
+                    .range(1..=MAX_USERS)
+                    .speed(50.0)
+                    .custom_formatter(|n, _| thousands(n as u64))
+                    .custom_parser(|text| text.replace([',', ' ', '_'], "").parse().ok()),
+            )
+            .labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("days");
+            ui.add(
+                egui::DragValue::new(&mut settings.days)
+                    .range(1..=MAX_DAYS)
+                    .speed(0.5),
+            )
+            .labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("seed");
+            ui.add(egui::DragValue::new(&mut settings.seed).speed(1.0))
+                .labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("policy");
+            egui::ComboBox::from_id_salt("population policy")
+                .selected_text(policy_label(settings.policy.as_deref(), persona))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut settings.policy, None, policy_label(None, persona));
+                    for name in PRESET_NAMES {
+                        ui.selectable_value(&mut settings.policy, Some(name.to_owned()), name);
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("compare with");
+            let selected = match &settings.compare {
+                None => "nothing".to_owned(),
+                Some(choice) => policy_label(choice.as_deref(), persona),
+            };
+            egui::ComboBox::from_id_salt("population compare")
+                .selected_text(selected)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut settings.compare, None, "nothing");
+                    ui.selectable_value(
+                        &mut settings.compare,
+                        Some(None),
+                        policy_label(None, persona),
+                    );
+                    for name in PRESET_NAMES {
+                        ui.selectable_value(
+                            &mut settings.compare,
+                            Some(Some(name.to_owned())),
+                            name,
+                        );
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            ui.end_row();
+        });
+
+    ui.add_space(6.0);
+    ui.label(RichText::new("archetype mix").strong());
+    match &state.default_mix {
+        Err(e) => {
+            ui.colored_label(theme::ERROR, e);
+        }
+        Ok(mix) => mix_ui(ui, settings, mix),
+    }
+
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!running, egui::Button::new("Run"))
+            .on_hover_text("simulate the population with these settings")
+            .clicked()
+        {
+            commands.push(Command::RunPopulation);
+        }
+        if ui
+            .add_enabled(
+                running && !state.runner.is_cancelling(),
+                egui::Button::new("Cancel"),
+            )
+            .clicked()
+        {
+            commands.push(Command::CancelPopulation);
+        }
+    });
+    if let Some(p) = state.runner.progress() {
+        ui.add(egui::ProgressBar::new(p.fraction()).text(format!(
+            "{} / {} users · {:.1} s",
+            thousands(p.done),
+            thousands(p.total),
+            p.elapsed.as_secs_f64()
+        )));
+        if state.runner.is_cancelling() {
+            ui.label("cancelling…");
+        }
+    }
+    match state.runner.end() {
+        Some(RunEnd::Cancelled) => {
+            ui.colored_label(theme::WARNING, "cancelled");
+        }
+        Some(RunEnd::Failed(message)) => {
+            ui.colored_label(theme::ERROR, message);
+        }
+        Some(RunEnd::Finished) | None => {}
+    }
+
+    ui.add_space(8.0);
+    ui.label(RichText::new("open a user").strong());
+    ui.horizontal(|ui| {
+        let l = ui.label("user #");
+        let max = state
+            .runner
+            .latest()
+            .map_or(state.settings.users, |o| o.base.users)
+            .saturating_sub(1);
+        ui.add(egui::DragValue::new(&mut state.user_index).range(0..=max))
+            .labelled_by(l.id);
+        if ui
+            .button("open in the timeline")
+            .on_hover_text("replace the scenario with this user's messages")
+            .clicked()
+        {
+            commands.push(Command::OpenPopulationUser(state.user_index));
+        }
+    });
+    if let Some(e) = &state.open_error {
+        ui.colored_label(theme::ERROR, e);
+    }
+}
+
+fn mix_ui(ui: &mut Ui, settings: &mut PopulationSettings, mix: &Mix) {
+    let total: f64 = mix
+        .archetypes
+        .iter()
+        .map(|(a, w)| settings.weight(&a.id, *w).max(0.0))
+        .sum();
+    egui::Grid::new("population mix")
+        .num_columns(3)
+        .show(ui, |ui| {
+            for (archetype, default) in &mix.archetypes {
+                let mut weight = settings.weight(&archetype.id, *default);
+                let l = ui
+                    .label(&archetype.name)
+                    .on_hover_text(&archetype.description);
+                let changed = ui
+                    .add(
+                        egui::DragValue::new(&mut weight)
+                            .range(0.0..=100.0)
+                            .speed(0.05)
+                            .max_decimals(2),
+                    )
+                    .labelled_by(l.id)
+                    .changed();
+                if changed {
+                    if (weight - default).abs() < 1e-9 {
+                        settings.weights.remove(&archetype.id);
+                    } else {
+                        settings.weights.insert(archetype.id.clone(), weight);
+                    }
+                }
+                let share = if total > 0.0 {
+                    100.0 * weight.max(0.0) / total
+                } else {
+                    0.0
+                };
+                ui.label(RichText::new(format!("{share:.0}%")).weak());
+                ui.end_row();
+            }
+        });
+    if ui
+        .add_enabled(
+            !settings.weights.is_empty(),
+            egui::Button::new("reset to the default mix"),
+        )
+        .clicked()
+    {
+        settings.weights.clear();
+    }
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.1}%", 100.0 * share)
+}
+
+fn signed(n: i64) -> String {
+    match n {
+        0 => "0".to_owned(),
+        n if n > 0 => format!("+{}", thousands(n.unsigned_abs())),
+        n => format!("-{}", thousands(n.unsigned_abs())),
+    }
+}
+
+fn summary_line(report: &PopulationReport, total: &Metrics) -> String {
+    format!(
+        "{}: {} nudges sent, {} held back, {} users nudged, answer rate {}",
+        report.policy,
+        thousands(total.sent),
+        thousands(total.held_back_total()),
+        thousands(total.nudged_users),
+        percent(total.answer_rate())
+    )
+}
+
+fn results_ui(ui: &mut Ui, view: &ResultView, commands: &mut Vec<Command>) {
+    let out = &view.output;
+    let base = &out.base;
+    ui.label(format!(
+        "{} users over {} days from {}, seed {}, mix {} · run in {:.1} s",
+        thousands(base.users),
+        base.days,
+        base.start,
+        base.seed,
+        base.mix,
+        out.elapsed.as_secs_f64()
+    ));
+    ui.label(RichText::new(summary_line(base, &view.base_total)).color(theme::SENT));
+    if let (Some(other), Some(total)) = (&out.compared, &view.compared_total) {
+        ui.label(RichText::new(summary_line(other, total)).color(theme::COMPARED));
+    }
+    if !base.warnings.is_empty() {
+        egui::CollapsingHeader::new(
+            RichText::new(format!(
+                "{} warning{} about the mix",
+                base.warnings.len(),
+                if base.warnings.len() == 1 { "" } else { "s" }
+            ))
+            .color(theme::WARNING),
+        )
+        .id_salt("population warnings")
+        .show(ui, |ui| {
+            for w in &base.warnings {
+                ui.colored_label(theme::WARNING, w);
+            }
+        });
+    }
+    let runs: Vec<(&PopulationReport, &Metrics, Color32)> =
+        std::iter::once((base, &view.base_total, theme::SENT))
+            .chain(
+                out.compared
+                    .as_ref()
+                    .zip(view.compared_total.as_ref())
+                    .map(|(r, t)| (r, t, theme::COMPARED)),
+            )
+            .collect();
+
+    if runs.len() > 1 {
+        // The charts have no legend (it would hide bars): this line is their key.
+        ui.horizontal(|ui| {
+            ui.label("in the charts");
+            for ((report, _, color), word) in runs.iter().zip(["green", "blue"]) {
+                ui.colored_label(*color, format!("{} in {word}", report.policy));
+            }
+        });
+    }
+    ui.add_space(6.0);
+    ui.columns(2, |columns| {
+        per_day_ui(&mut columns[0], &runs);
+        held_back_ui(&mut columns[1], &runs);
+    });
+    ui.columns(2, |columns| {
+        by_hour_ui(&mut columns[0], &runs);
+        per_user_ui(&mut columns[1], &runs);
+    });
+
+    ui.add_space(6.0);
+    for (i, (report, total, _)) in runs.iter().enumerate() {
+        ui.label(RichText::new(format!("per archetype under {}", report.policy)).strong());
+        archetype_table_ui(ui, i, report, total);
+        ui.add_space(6.0);
+    }
+    if let (Some(d), Some(other)) = (&view.difference, &out.compared) {
+        difference_ui(ui, d, base, other);
+        ui.add_space(6.0);
+    }
+    samples_ui(ui, base, commands);
+}
+
+fn chart(id: &str) -> Plot<'static> {
+    Plot::new(id.to_owned())
+        .height(PLOT_HEIGHT)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false)
+        .include_y(0.0)
+}
+
+fn per_day_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
+    ui.label(RichText::new("nudges per day").strong());
+    chart("population per day")
+        .x_axis_label("day of the run")
+        .show(ui, |plot| {
+            for (report, total, color) in runs {
+                let points: Vec<[f64; 2]> = total
+                    .per_day
+                    .iter()
+                    .enumerate()
+                    .map(|(d, n)| [d as f64 + 1.0, *n as f64])
+                    .collect();
+                plot.line(
+                    Line::new(report.policy.clone(), PlotPoints::from(points))
+                        .color(*color)
+                        .width(1.5),
+                );
+            }
+        });
+}
+
+/// The reasons a nudge is held back, in display order (top to bottom).
+fn held_reasons() -> impl Iterator<Item = Reason> {
+    Reason::ALL.into_iter().filter(|r| *r != Reason::Sent)
+}
+
+fn held_back_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
+    ui.label(RichText::new("held back by reason").strong());
+    let reasons: Vec<Reason> = held_reasons().collect();
+    let count = reasons.len();
+    // Top to bottom in Reason::ALL order: the first reason gets the highest y.
+    let y_of = move |i: usize| (count - 1 - i) as f64;
+    let width = 0.8 / runs.len() as f64;
+    let names = reasons.clone();
+    chart("population held back")
+        .y_axis_min_width(130.0)
+        .y_grid_spacer(move |_| {
+            (0..count)
+                .map(|i| GridMark {
+                    value: y_of(i),
+                    // Marks this far apart are drawn at full strength.
+                    step_size: count as f64,
+                })
+                .collect()
+        })
+        .y_axis_formatter(move |mark, _| {
+            let i = count as f64 - 1.0 - mark.value;
+            if i.fract().abs() > 1e-6 || i < 0.0 {
+                return String::new();
+            }
+            names
+                .get(i as usize)
+                .map_or_else(String::new, |r| theme::reason_words(*r).to_owned())
+        })
+        .show(ui, |plot| {
+            for (k, (report, total, color)) in runs.iter().enumerate() {
+                let offset = (k as f64 - (runs.len() as f64 - 1.0) / 2.0) * width;
+                let bars = reasons
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        Bar::new(y_of(i) + offset, total.held(*r) as f64)
+                            .width(width * 0.9)
+                            .name(theme::reason_words(*r))
+                            .fill(if runs.len() == 1 {
+                                theme::reason_color(*r)
+                            } else {
+                                *color
+                            })
+                    })
+                    .collect();
+                plot.add(BarChart::new(report.policy.clone(), bars).horizontal());
+            }
+        });
+}
+
+fn by_hour_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
+    ui.label(RichText::new("sends by the user's local hour").strong());
+    let width = 0.8 / runs.len() as f64;
+    chart("population by hour")
+        .x_axis_label("local hour")
+        .include_x(-0.5)
+        .include_x(23.5)
+        .show(ui, |plot| {
+            for (k, (report, total, color)) in runs.iter().enumerate() {
+                let offset = (k as f64 - (runs.len() as f64 - 1.0) / 2.0) * width;
+                let bars = total
+                    .by_local_hour
+                    .iter()
+                    .enumerate()
+                    .map(|(h, n)| {
+                        Bar::new(h as f64 + offset, *n as f64)
+                            .width(width * 0.9)
+                            .name(format!("{h:02}:00"))
+                            .fill(*color)
+                    })
+                    .collect();
+                plot.add(BarChart::new(report.policy.clone(), bars));
+            }
+        });
+}
+
+fn per_user_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
+    ui.label(RichText::new("nudges per nudged user").strong());
+    let width = 0.8 / runs.len() as f64;
+    let last = NUDGES_PER_USER_BUCKETS - 1;
+    chart("population per user")
+        .x_axis_label("nudges received")
+        .x_axis_formatter(move |mark, _| {
+            let n = mark.value;
+            if n.fract().abs() > 1e-6 || n < 1.0 {
+                String::new()
+            } else if n as usize >= last {
+                format!("{last}+")
+            } else {
+                format!("{n:.0}")
+            }
+        })
+        .show(ui, |plot| {
+            for (k, (report, total, color)) in runs.iter().enumerate() {
+                let offset = (k as f64 - (runs.len() as f64 - 1.0) / 2.0) * width;
+                let bars = total
+                    .nudges_per_user
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .map(|(n, users)| {
+                        Bar::new(n as f64 + offset, *users as f64)
+                            .width(width * 0.9)
+                            .name(if n == last {
+                                format!("{n} nudges or more")
+                            } else {
+                                format!("{n} nudge{}", if n == 1 { "" } else { "s" })
+                            })
+                            .fill(*color)
+                    })
+                    .collect();
+                plot.add(BarChart::new(report.policy.clone(), bars));
+            }
+        });
+    for (report, total, _) in runs {
+        ui.label(
+            RichText::new(format!(
+                "{}: {} users received no nudge",
+                report.policy,
+                thousands(total.nudges_per_user[0])
+            ))
+            .weak(),
+        );
+    }
+}
+
+/// Users protected by a safety rule: minors, users in distress, flagged and opted-out users who
+/// had a nudge held back for it.
+fn protected(m: &Metrics) -> u64 {
+    m.minors_protected + m.distress_protected + m.flagged_protected + m.opted_out_protected
+}
+
+fn archetype_table_ui(ui: &mut Ui, run: usize, report: &PopulationReport, total: &Metrics) {
+    egui::Grid::new(("population archetypes", run))
+        .striped(true)
+        .num_columns(8)
+        .show(ui, |ui| {
+            for header in [
+                "archetype",
+                "users",
+                "messages",
+                "sent",
+                "held back",
+                "answer rate",
+                "returned within 48 h",
+                "protected",
+            ] {
+                ui.label(RichText::new(header).strong());
+            }
+            ui.end_row();
+            let row = |ui: &mut Ui, name: &str, m: &Metrics| {
+                ui.label(name);
+                ui.label(thousands(m.users));
+                ui.label(thousands(m.user_messages));
+                ui.label(thousands(m.sent));
+                ui.label(thousands(m.held_back_total()));
+                ui.label(percent(m.answer_rate()));
+                ui.label(format!(
+                    "{} ({})",
+                    thousands(m.returned_within_48h),
+                    percent(m.returned_rate())
+                ));
+                ui.label(thousands(protected(m))).on_hover_text(format!(
+                    "minors {}, in distress {}, flagged {}, opted out {}",
+                    m.minors_protected,
+                    m.distress_protected,
+                    m.flagged_protected,
+                    m.opted_out_protected
+                ));
+                ui.end_row();
+            };
+            for (info, m) in report.archetypes.iter().zip(&report.per_archetype) {
+                row(ui, &info.name, m);
+            }
+            row(ui, "all", total);
+        });
+}
+
+fn difference_ui(
+    ui: &mut Ui,
+    d: &DifferenceJson,
+    base: &PopulationReport,
+    other: &PopulationReport,
+) {
+    ui.label(
+        RichText::new(format!(
+            "differences: {} minus {}",
+            other.policy, base.policy
+        ))
+        .strong(),
+    );
+    egui::Grid::new("population differences")
+        .striped(true)
+        .num_columns(2)
+        .show(ui, |ui| {
+            let mut row = |name: &str, value: String| {
+                ui.label(name);
+                ui.label(value);
+                ui.end_row();
+            };
+            row("nudges sent", signed(d.sent));
+            row("decisions", signed(d.decisions));
+            row("users nudged", signed(d.nudged_users));
+            row("nudges answered", signed(d.answered));
+            row(
+                "answer rate",
+                format!("{:+.1} points", 100.0 * d.answer_rate),
+            );
+            row("returned within 48 h", signed(d.returned_within_48h));
+            row("revived users", signed(d.revived_users));
+            row("minors nudged", signed(d.minors_nudged));
+            row("users who opted out", signed(d.opted_out_users));
+            row("user messages", signed(d.user_messages));
+            row("nudges per user", format!("{:+.3}", d.sent_per_user));
+            for reason in held_reasons() {
+                let n = d.held_back.get(reason.as_str()).copied().unwrap_or(0);
+                row(
+                    &format!("held back: {}", theme::reason_words(reason)),
+                    signed(n),
+                );
+            }
+            for info in &base.archetypes {
+                let n = d.sent_per_archetype.get(&info.id).copied().unwrap_or(0);
+                row(&format!("sent to {}", info.name), signed(n));
+            }
+        });
+}
+
+fn samples_ui(ui: &mut Ui, report: &PopulationReport, commands: &mut Vec<Command>) {
+    ui.label(RichText::new("user samples").strong());
+    ui.label(
+        RichText::new("the first users of each archetype with each outcome; click one to open it")
+            .weak(),
+    );
+    let mut rows: BTreeMap<(usize, Reason), Vec<u64>> = BTreeMap::new();
+    for s in &report.samples {
+        rows.entry((s.archetype, s.reason))
+            .or_default()
+            .push(s.index);
+    }
+    egui::Grid::new("population samples")
+        .striped(true)
+        .num_columns(3)
+        .show(ui, |ui| {
+            for ((archetype, reason), users) in &rows {
+                let name = report
+                    .archetypes
+                    .get(*archetype)
+                    .map_or("?", |a| a.name.as_str());
+                ui.label(name);
+                ui.colored_label(theme::reason_color(*reason), theme::reason_words(*reason));
+                ui.horizontal(|ui| {
+                    for index in users {
+                        if ui
+                            .button(format!("#{index}"))
+                            .on_hover_text(format!("open user #{index} in the timeline"))
+                            .clicked()
+                        {
+                            commands.push(Command::OpenPopulationUser(*index));
+                        }
+                    }
+                });
+                ui.end_row();
+            }
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::policy::PolicyChoice;
+
+    fn mix() -> Mix {
+        Mix::builtin().expect("the built-in mix loads")
+    }
+
+    #[test]
+    fn changed_weights_apply_and_zero_leaves_an_archetype_out() {
+        let default = mix();
+        let first = default.archetypes[0].0.id.clone();
+        let second = default.archetypes[1].0.id.clone();
+        let mut settings = PopulationSettings::default();
+        assert_eq!(settings.mix(&default).expect("mix"), default);
+        settings.weights.insert(first.clone(), 0.0);
+        settings.weights.insert(second.clone(), 7.5);
+        let edited = settings.mix(&default).expect("mix");
+        assert_eq!(edited.archetypes.len(), default.archetypes.len() - 1);
+        assert!(edited.archetypes.iter().all(|(a, _)| a.id != first));
+        assert_eq!(edited.archetypes[0], (default.archetypes[1].0.clone(), 7.5));
+        assert!(edited.name.ends_with("(edited)"));
+        for (a, _) in &default.archetypes {
+            settings.weights.insert(a.id.clone(), 0.0);
+        }
+        let err = settings.mix(&default).expect_err("no archetype left");
+        assert!(err.contains("at least one archetype"), "{err}");
+    }
+
+    #[test]
+    fn a_request_uses_the_persona_policy_or_a_preset() {
+        let mut persona = Persona::new_blank("p", "P");
+        persona.policy = PolicyChoice::Preset("omni-two-weeks".into());
+        let mut settings = PopulationSettings {
+            users: 123,
+            days: 12,
+            seed: 9,
+            compare: Some(Some("pushy".into())),
+            ..PopulationSettings::default()
+        };
+        let request = settings.request(&persona, &mix()).expect("request");
+        assert_eq!(request.config.policy.name, "omni-two-weeks");
+        assert_eq!(request.compare.map(|p| p.name), Some("pushy".to_owned()));
+        assert_eq!(
+            (
+                request.config.users,
+                request.config.days,
+                request.config.seed
+            ),
+            (123, 12, 9)
+        );
+        settings.policy = Some("nope".into());
+        let err = settings
+            .request(&persona, &mix())
+            .expect_err("unknown preset");
+        assert!(err.contains("`nope` is not a preset"), "{err}");
+        settings.policy = None;
+        persona.policy = PolicyChoice::Preset("gone".into());
+        let err = settings
+            .request(&persona, &mix())
+            .expect_err("unknown preset");
+        assert!(err.contains("unknown preset `gone`"), "{err}");
+    }
+
+    #[test]
+    fn settings_from_older_preferences_load_with_defaults() {
+        let s: PopulationSettings = ron::from_str("(users: 500)").expect("loads");
+        assert_eq!(s.users, 500);
+        assert_eq!(s.days, DEFAULT_DAYS);
+        assert!(s.weights.is_empty() && s.compare.is_none());
+    }
+
+    #[test]
+    fn signed_numbers_read_well() {
+        assert_eq!(signed(0), "0");
+        assert_eq!(signed(1234), "+1,234");
+        assert_eq!(signed(-56), "-56");
+    }
+}
