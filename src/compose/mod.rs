@@ -138,6 +138,43 @@ pub fn compose(
     previous: &[Composed],
     seed: u64,
 ) -> ComposeOutcome {
+    compose_with(
+        &Recognizers::default(),
+        persona,
+        checker,
+        user,
+        decision,
+        previous,
+        seed,
+    )
+}
+
+/// The persona's recognisers (topics, lexicon, forbidden phrases), compiled once per language on
+/// first use and shared by every user of a replay: compiling them costs more than composing.
+/// Valid for one persona only: make a new one when the persona changes.
+#[derive(Debug, Default)]
+pub struct Recognizers {
+    by_lang: [std::sync::OnceLock<Recognizer>; Lang::ALL.len()],
+}
+
+impl Recognizers {
+    /// The recognisers of `persona` labelling topics in `lang`.
+    pub fn get(&self, persona: &Persona, lang: Lang) -> &Recognizer {
+        let slot = Lang::ALL.iter().position(|&l| l == lang).unwrap_or(0);
+        self.by_lang[slot].get_or_init(|| Recognizer::new(persona, lang))
+    }
+}
+
+/// [`compose`] with recognisers shared across calls; `recognizers` must belong to `persona`.
+pub fn compose_with(
+    recognizers: &Recognizers,
+    persona: &Persona,
+    checker: &SafetyChecker,
+    user: &User,
+    decision: &Decision,
+    previous: &[Composed],
+    seed: u64,
+) -> ComposeOutcome {
     let lang = persona.language_for(&user.locale);
     let hash = choice_hash(persona, user, decision, seed);
     let mut steps = Vec::new();
@@ -209,8 +246,8 @@ pub fn compose(
         return ComposeOutcome::Hold(Reason::NoApprovedTemplate, steps);
     }
 
-    let recognizer = Recognizer::new(persona, lang);
-    let memory = memory::remember_with(&recognizer, checker, user, decision.at, previous);
+    let recognizer = recognizers.get(persona, lang);
+    let memory = memory::remember_with(recognizer, checker, user, decision.at, previous);
     steps.push(TraceStep::new("memory", true, memory.sentence(user)));
     let mut voice = Voice::pick_after(
         persona,

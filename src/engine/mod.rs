@@ -559,6 +559,28 @@ pub fn decide_user(
     until: Option<DateTime<Utc>>,
     options: ReplayOptions,
 ) -> Vec<Decision> {
+    decide_user_with(
+        &compose::Recognizers::default(),
+        persona,
+        policy,
+        checker,
+        user,
+        until,
+        options,
+    )
+}
+
+/// [`decide_user`] with the persona's composing recognisers shared across users (a replay
+/// compiles them once); `recognizers` must belong to `persona`.
+pub fn decide_user_with(
+    recognizers: &compose::Recognizers,
+    persona: &Persona,
+    policy: &Policy,
+    checker: &SafetyChecker,
+    user: &User,
+    until: Option<DateTime<Utc>>,
+    options: ReplayOptions,
+) -> Vec<Decision> {
     let facts = UserFacts::from_user(user, policy, checker);
     let profile = Profile::of(user);
     let mut decisions = Vec::new();
@@ -592,7 +614,15 @@ pub fn decide_user(
     if options.compose {
         let mut previous: Vec<Composed> = Vec::new();
         for d in decisions.iter_mut().filter(|d| d.outcome == Outcome::Sent) {
-            match compose::compose(persona, checker, user, d, &previous, options.seed) {
+            match compose::compose_with(
+                recognizers,
+                persona,
+                checker,
+                user,
+                d,
+                &previous,
+                options.seed,
+            ) {
                 ComposeOutcome::Message(composed, steps) => {
                     d.compose_trace = steps;
                     previous.push((*composed).clone());
@@ -617,6 +647,7 @@ pub fn replay(
     options: ReplayOptions,
 ) -> Replay {
     let checker = checker_for(persona);
+    let recognizers = compose::Recognizers::default();
     let until = scenario.horizon();
     let users = scenario
         .users
@@ -624,7 +655,15 @@ pub fn replay(
         .enumerate()
         .map(|(i, user)| UserDecisions {
             user: i,
-            decisions: decide_user(persona, policy, &checker, user, until, options),
+            decisions: decide_user_with(
+                &recognizers,
+                persona,
+                policy,
+                &checker,
+                user,
+                until,
+                options,
+            ),
         })
         .collect();
     Replay {

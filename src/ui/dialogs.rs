@@ -71,14 +71,20 @@ pub enum Dialog {
 }
 
 /// The keyboard shortcuts, as listed in Help.
-pub const SHORTCUTS: [(&str, &str); 11] = [
+pub const SHORTCUTS: [(&str, &str); 14] = [
     ("Ctrl+N", "new persona"),
     ("Ctrl+O", "open a persona or a scenario"),
     ("Ctrl+S", "save"),
     ("Ctrl+Shift+S", "save the persona as"),
     ("Ctrl+Z", "undo"),
     ("Ctrl+Shift+Z or Ctrl+Y", "redo"),
-    ("Space", "play or pause the replay (Timeline tab)"),
+    (
+        "Space",
+        "play or pause the replay (Timeline tab, presentation)",
+    ),
+    ("F11", "enter or leave presentation mode"),
+    ("Left / Right", "previous / next decision (presentation)"),
+    ("Esc", "leave presentation mode"),
     (
         "Ctrl+Plus / Ctrl+Minus / Ctrl+0",
         "zoom in, out, actual size",

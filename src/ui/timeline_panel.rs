@@ -144,6 +144,7 @@ impl TimelineView {
                 self.cursor.set_range(range.0 as f64, range.1 as f64);
             }
             self.range = Some(range);
+            self.fit = true;
         }
         if self.user >= data.lanes.max(1) {
             self.user = 0;
