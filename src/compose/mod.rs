@@ -276,7 +276,7 @@ pub fn compose_with(
     }
     let rules = OutputRules {
         checker,
-        recognizer: &recognizer,
+        recognizer,
         channel: decision.channel,
         lang,
         formality: persona.tone.formality,
