@@ -41,11 +41,10 @@ impl Drop for TempDir {
 
 fn studio_with(options: StudioOptions) -> Harness<'static, StudioApp> {
     let app = StudioApp::new(options);
-    // Persona content has emoji (the maestro's 🎬) that egui's bundled fonts lack: they are drawn
-    // as boxes, as in the app. `every_tab_renders_…` checks the studio's own text strictly.
+    // Every glyph must be drawable: the studio's own text and the shipped personas' emoji
+    // (egui's monochrome emoji fonts are on).
     let mut harness = Harness::builder()
         .with_size([1600.0, 1000.0])
-        .allow_missing_glyphs()
         .build_ui_state(|ui, app: &mut StudioApp| app.studio_ui(ui), app);
     settle(&mut harness);
     harness
