@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use crate::engine::{ReplayOptions, replay};
 use crate::model::Persona;
 use crate::model::scenario::ScenarioFormat;
-use crate::report::simulation::{simulation_json, simulation_text};
+use crate::report::simulation::{simulation_json_text, simulation_text};
 use crate::sim::report::{comparison_json, comparison_text, population_json, population_text};
 use crate::sim::{Mix, NoSink, Population, PopulationConfig, PopulationReport, Progress};
 
@@ -164,9 +164,7 @@ fn show_user(args: &Args, config: PopulationConfig, index: u64) -> anyhow::Resul
     }
     let result = replay(&persona, &policy, &scenario, ReplayOptions::default());
     let text = if args.json {
-        let mut s = serde_json::to_string(&simulation_json(&persona, &scenario, &result))?;
-        s.push('\n');
-        s
+        simulation_json_text(&persona, &scenario, &result)?
     } else {
         format!(
             "{}\n{}",

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::engine::{ReplayOptions, replay};
-use crate::report::simulation::{simulation_json, simulation_text};
+use crate::report::simulation::{simulation_json_text, simulation_text};
 
 /// Arguments of `relance simulate`.
 #[derive(Debug, clap::Args)]
@@ -33,9 +33,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let policy = super::resolve_policy(&persona, args.policy.as_deref())?;
     let result = replay(&persona, &policy, &scenario, ReplayOptions::default());
     let text = if args.json {
-        let mut s = serde_json::to_string(&simulation_json(&persona, &scenario, &result))?;
-        s.push('\n');
-        s
+        simulation_json_text(&persona, &scenario, &result)?
     } else {
         simulation_text(&persona, &scenario, &result)
     };

@@ -18,7 +18,9 @@ use crate::model::{Channel, Lang};
 use crate::safety::SafetyChecker;
 
 use super::memory::Recognizer;
-use super::text::tokens;
+use std::sync::LazyLock;
+
+use super::text::{WordSet, tokens};
 use super::voice::{address_mismatch, formality_word};
 
 /// How long after a user's message WhatsApp lets a business reply with free-form text; after
@@ -130,12 +132,14 @@ const FUNCTION_WORDS: &[&str] = &[
 /// The first pair of words said twice in a row in `text` ("movie night"), as written the first
 /// time; pairs joined by anything but spaces, or made of short function words, do not count.
 pub fn repeated_phrase(text: &str) -> Option<String> {
+    static FUNCTION: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(FUNCTION_WORDS));
     let words = tokens(text);
     let content = |i: usize| {
-        let key = words[i].key.as_str();
-        key.chars().count() > 2 && !FUNCTION_WORDS.contains(&key)
+        let key = words[i].key.as_ref();
+        key.chars().count() > 2 && !FUNCTION.contains(key)
     };
-    let mut seen: Vec<(String, usize)> = Vec::new();
+    // Second words of the pairs seen so far.
+    let mut seen: Vec<usize> = Vec::new();
     for i in 1..words.len() {
         let gap = &text[words[i - 1].end..words[i].start];
         if gap.is_empty() || !gap.chars().all(char::is_whitespace) {
@@ -144,11 +148,12 @@ pub fn repeated_phrase(text: &str) -> Option<String> {
         if !content(i - 1) || !content(i) {
             continue;
         }
-        let pair = format!("{} {}", words[i - 1].key, words[i].key);
-        if let Some((_, first)) = seen.iter().find(|(p, _)| *p == pair) {
-            return Some(text[words[*first - 1].start..words[*first].end].to_owned());
+        let same =
+            |&&j: &&usize| words[j - 1].key == words[i - 1].key && words[j].key == words[i].key;
+        if let Some(&first) = seen.iter().find(same) {
+            return Some(text[words[first - 1].start..words[first].end].to_owned());
         }
-        seen.push((pair, i));
+        seen.push(i);
     }
     None
 }

@@ -20,13 +20,16 @@
 //! an earlier nudge to this user already echoed unless the user brought them up again after it.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use foldhash::fast::FixedState;
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::Composed;
-use super::text::{Phrase, PhraseIndex, Token, tokens};
+use super::text::{Phrase, PhraseIndex, Token, WordSet, tokens};
 use crate::engine::trace::local_short;
 use crate::model::{Lang, Persona, Sender, User};
 use crate::safety::{Category, SafetyChecker};
@@ -43,6 +46,14 @@ const MAX_QUOTED_WORDS: usize = 6;
 
 /// The longest quoted phrase taken as a name, in characters.
 const MAX_QUOTED_CHARS: usize = 60;
+
+/// The [`WordSet`] of one of the word lists below, built on first use.
+macro_rules! word_set {
+    ($list:ident) => {{
+        static SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new($list));
+        &*SET
+    }};
+}
 
 /// Something the user talked about that a nudge can echo.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -329,8 +340,8 @@ pub struct Recognizer {
     /// The persona's spelling of each entry of `lexicon`.
     entries: Vec<String>,
     lexicon: PhraseIndex,
-    keyword_keys: HashSet<String>,
-    persona_words: HashSet<String>,
+    keyword_keys: HashSet<String, FixedState>,
+    persona_words: HashSet<String, FixedState>,
     forbidden: Vec<(String, Phrase)>,
 }
 
@@ -614,8 +625,8 @@ fn names_an_acquaintance(text: &str, words: &[Token<'_>], first: usize, last: us
     if gap.contains(|c: char| !c.is_whitespace() && !matches!(c, '\'' | '’')) {
         return false;
     }
-    let key = words[before].key.as_str();
-    RELATIONS.contains(&key) || (first == last && COMPANION.contains(&key))
+    let key = words[before].key.as_ref();
+    word_set!(RELATIONS).contains(key) || (first == last && word_set!(COMPANION).contains(key))
 }
 
 /// Words that open sentences, not names, when capitalised at a sentence start: adverbs and
@@ -714,7 +725,7 @@ impl Recognizer {
     pub fn new(persona: &Persona, lang: Lang) -> Self {
         let mut topics = Vec::new();
         let mut keywords = Vec::new();
-        let mut keyword_keys = HashSet::new();
+        let mut keyword_keys = HashSet::default();
         for topic in &persona.topics {
             let label = topic
                 .name
@@ -736,7 +747,7 @@ impl Recognizer {
         let lexicon = PhraseIndex::new(entries.iter().map(|e| Phrase::new(e)).collect(), false);
         let persona_words = tokens(&persona.name)
             .into_iter()
-            .map(|t| t.key)
+            .map(|t| t.key.into_owned())
             .filter(|k| k.chars().count() > 2)
             .collect();
         let forbidden = persona
@@ -813,7 +824,10 @@ impl Recognizer {
             });
             i += n;
         }
-        let user_words: HashSet<String> = tokens(user_name).into_iter().map(|t| t.key).collect();
+        let user_words: HashSet<String, FixedState> = tokens(user_name)
+            .into_iter()
+            .map(|t| t.key.into_owned())
+            .collect();
         // Quoted phrases.
         for (start, end) in quoted_spans(text) {
             let inner: Vec<usize> = (0..words.len())
@@ -859,7 +873,7 @@ impl Recognizer {
             let label = clean_label(&text[words[first].start..words[last].end]);
             let key = words[first..=last]
                 .iter()
-                .map(|w| w.key.as_str())
+                .map(|w| w.key.as_ref())
                 .collect::<Vec<_>>()
                 .join(" ");
             if self.is_ignored(&key, &user_words) {
@@ -880,13 +894,13 @@ impl Recognizer {
     }
 
     /// Whether a name's key is a keyword, the persona's or the user's name, or a stop word.
-    fn is_ignored(&self, key: &str, user_words: &HashSet<String>) -> bool {
+    fn is_ignored(&self, key: &str, user_words: &HashSet<String, FixedState>) -> bool {
         let parts: Vec<&str> = key.split(' ').collect();
         self.keyword_keys.contains(key)
             || parts
                 .iter()
                 .all(|p| self.persona_words.contains(*p) || user_words.contains(*p))
-            || (parts.len() == 1 && STOP_WORDS.contains(&parts[0]))
+            || (parts.len() == 1 && word_set!(STOP_WORDS).contains(parts[0]))
     }
 
     /// Trims fillers and names off the ends of a capitalised run; `None` when nothing that
@@ -898,24 +912,24 @@ impl Recognizer {
         words: &[Token<'_>],
         mut first: usize,
         mut last: usize,
-        user_words: &HashSet<String>,
+        user_words: &HashSet<String, FixedState>,
     ) -> Option<(usize, usize)> {
         let starts_sentence = starts_sentence(text, words, first);
         // "Franchement Christopher Nolan…", "Went to London…": a sentence's first word is
         // capitalised anyway, and these open sentences rather than names.
-        if starts_sentence && first < last && OPENERS.contains(&words[first].key.as_str()) {
+        if starts_sentence && first < last && word_set!(OPENERS).contains(&words[first].key) {
             first += 1;
         }
         let drop = |w: &Token<'_>| {
-            STOP_WORDS.contains(&w.key.as_str())
-                || self.persona_words.contains(&w.key)
-                || user_words.contains(&w.key)
-                || CONNECTORS.contains(&w.key.as_str())
+            word_set!(STOP_WORDS).contains(&w.key)
+                || self.persona_words.contains(w.key.as_ref())
+                || user_words.contains(w.key.as_ref())
+                || word_set!(CONNECTORS).contains(&w.key)
         };
         // A capitalised article inside a sentence belongs to a title ("j'écoute The Hours").
         while first <= last
             && drop(&words[first])
-            && (starts_sentence || !ARTICLES.contains(&words[first].key.as_str()))
+            && (starts_sentence || !word_set!(ARTICLES).contains(&words[first].key))
         {
             first += 1;
         }
@@ -974,7 +988,7 @@ fn capitalised_runs(text: &str, words: &[Token<'_>], covered: &[bool]) -> Vec<(u
             if capital(k) || (words[k].is_number() && connectors == 0) {
                 last = k;
                 connectors = 0;
-            } else if CONNECTORS.contains(&words[k].key.as_str()) && connectors < 2 {
+            } else if word_set!(CONNECTORS).contains(&words[k].key) && connectors < 2 {
                 connectors += 1;
             } else {
                 break;
@@ -1256,7 +1270,7 @@ mod tests {
         let kinds: Vec<_> = found
             .iter()
             .filter(|f| f.kind == MemoryKind::Topic)
-            .map(|f| (f.key.as_str(), f.matched.as_str()))
+            .map(|f| (f.key.as_ref(), f.matched.as_str()))
             .collect();
         assert_eq!(
             kinds,

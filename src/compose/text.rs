@@ -3,7 +3,10 @@
 //! Matching is accent- and case-insensitive: "Bande originale", "bande Originale" and
 //! "BANDE ORIGINALE" all have the key `bande originale`, "Göransson" has `goransson`.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use foldhash::fast::FixedState;
 
 use unicode_normalization::UnicodeNormalization as _;
 use unicode_normalization::char::is_combining_mark;
@@ -11,8 +14,17 @@ use unicode_normalization::char::is_combining_mark;
 /// The matching key of a text: lowercase, accents removed (canonical decomposition, combining
 /// marks dropped), ligatures `œ` and `æ` spelled out, typographic apostrophes made plain.
 pub fn fold_key(text: &str) -> String {
+    fold_key_cow(text).into_owned()
+}
+
+/// [`fold_key`], borrowing `text` when it is already its own key (plain lowercase ASCII, as
+/// most words are): tokenising a message then allocates only for the other words.
+pub fn fold_key_cow(text: &str) -> Cow<'_, str> {
     if text.is_ascii() {
-        return text.to_ascii_lowercase();
+        if text.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Cow::Owned(text.to_ascii_lowercase());
+        }
+        return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     for c in text.nfd() {
@@ -27,7 +39,7 @@ pub fn fold_key(text: &str) -> String {
             _ => out.extend(c.to_lowercase()),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// A word of a text: a maximal run of letters and digits.
@@ -39,8 +51,8 @@ pub struct Token<'a> {
     pub start: usize,
     /// Byte offset just past its last character.
     pub end: usize,
-    /// Its matching key ([`fold_key`]).
-    pub key: String,
+    /// Its matching key ([`fold_key`]), borrowed from the text when the word is its own key.
+    pub key: Cow<'a, str>,
 }
 
 impl Token<'_> {
@@ -87,7 +99,24 @@ fn token(text: &str, start: usize, end: usize) -> Token<'_> {
         text: &text[start..end],
         start,
         end,
-        key: fold_key(&text[start..end]),
+        key: fold_key_cow(&text[start..end]),
+    }
+}
+
+/// A fixed list of words (stop words, connectors…) looked up by hashing rather than by a scan
+/// of the list: the composer asks about every word of every message it reads.
+#[derive(Clone, Debug)]
+pub struct WordSet(HashSet<&'static str, FixedState>);
+
+impl WordSet {
+    /// The set of `words`.
+    pub fn new(words: &[&'static str]) -> Self {
+        Self(words.iter().copied().collect())
+    }
+
+    /// Whether `word` is in the set.
+    pub fn contains(&self, word: &str) -> bool {
+        self.0.contains(word)
     }
 }
 
@@ -102,7 +131,10 @@ impl Phrase {
     /// The phrase of `text`; empty when `text` has no word.
     pub fn new(text: &str) -> Self {
         Self {
-            keys: tokens(text).into_iter().map(|t| t.key).collect(),
+            keys: tokens(text)
+                .into_iter()
+                .map(|t| t.key.into_owned())
+                .collect(),
         }
     }
 
@@ -139,7 +171,7 @@ impl Phrase {
 #[derive(Clone, Debug, Default)]
 pub struct PhraseIndex {
     phrases: Vec<Phrase>,
-    by_first: HashMap<String, Vec<usize>>,
+    by_first: HashMap<String, Vec<usize>, FixedState>,
     plural: bool,
 }
 
@@ -147,7 +179,7 @@ impl PhraseIndex {
     /// Indexes `phrases` (empty ones are never found); with `plural`, the last word of a phrase
     /// may take a trailing `s` or `x`.
     pub fn new(phrases: Vec<Phrase>, plural: bool) -> Self {
-        let mut by_first: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_first: HashMap<String, Vec<usize>, FixedState> = HashMap::default();
         for (i, p) in phrases.iter().enumerate() {
             if let Some(first) = p.keys.first() {
                 by_first.entry(first.clone()).or_default().push(i);
@@ -173,12 +205,11 @@ impl PhraseIndex {
         let Some(word) = words.get(i) else {
             return Vec::new();
         };
-        let mut keys = vec![word.key.as_str()];
-        if self.plural && word.key.len() > 1 && word.key.ends_with(['s', 'x']) {
-            keys.push(&word.key[..word.key.len() - 1]);
-        }
-        let mut out: Vec<usize> = keys
-            .into_iter()
+        let key: &str = &word.key;
+        let singular = (self.plural && key.len() > 1 && key.ends_with(['s', 'x']))
+            .then(|| &key[..key.len() - 1]);
+        let mut out: Vec<usize> = std::iter::once(key)
+            .chain(singular)
             .filter_map(|k| self.by_first.get(k))
             .flatten()
             .copied()

@@ -97,8 +97,8 @@ pub fn address_words(text: &str) -> Vec<AddressWord> {
     for (i, w) in words.iter().enumerate() {
         let after = text[w.end..].chars().next();
         let before = text[..w.start].chars().next_back();
-        let previous = i.checked_sub(1).map(|p| words[p].key.as_str());
-        let formality = match w.key.as_str() {
+        let previous = i.checked_sub(1).map(|p| words[p].key.as_ref());
+        let formality = match w.key.as_ref() {
             "tu" | "te" | "toi" | "ta" | "tes" | "tienne" | "tiennes" | "tien" => {
                 Some(Formality::Tu)
             }

@@ -51,16 +51,29 @@ pub struct UserFacts {
 /// Whether `text`, trimmed, case-folded and without trailing punctuation, is one of `words`
 /// (already folded with [`fold_opt_out`]).
 pub fn is_opt_out(text: &str, folded_words: &[String]) -> bool {
+    // Lowercasing never makes a text shorter in characters, so a message longer than every
+    // opt-out word is none of them: most messages are, and are not lowercased at all.
+    let longest = folded_words
+        .iter()
+        .map(|w| w.chars().count())
+        .max()
+        .unwrap_or(0);
+    if trim_opt_out(text).chars().nth(longest).is_some() {
+        return false;
+    }
     let t = fold_opt_out(text);
     !t.is_empty() && folded_words.contains(&t)
 }
 
 /// The form opt-out words are compared in: trimmed, lowercase, trailing `.!` removed.
 pub fn fold_opt_out(text: &str) -> String {
+    trim_opt_out(text).to_lowercase()
+}
+
+fn trim_opt_out(text: &str) -> &str {
     text.trim()
         .trim_end_matches(['.', '!', ' ', '\u{a0}'])
         .trim()
-        .to_lowercase()
 }
 
 /// The night a local instant belongs to, as a day number, if inside `[start, end)`.

@@ -457,3 +457,32 @@ fn every_decision_carries_a_trace_with_every_rule() {
     assert!(steps.iter().all(|s| s.passed && !s.detail.is_empty()));
     let _ = Anchor::ALL;
 }
+
+#[test]
+fn opt_out_words_match_whole_messages_whatever_their_case() {
+    use super::facts::{fold_opt_out, is_opt_out};
+    let words: Vec<String> = ["stop", "arrête", "désabonner"]
+        .iter()
+        .map(|w| fold_opt_out(w))
+        .collect();
+    for yes in [
+        "STOP",
+        "  Stop !",
+        "stop.",
+        "Arrête",
+        "ARRÊTE!!",
+        "Désabonner\u{a0}!",
+    ] {
+        assert!(is_opt_out(yes, &words), "{yes}");
+    }
+    for no in [
+        "stop please",
+        "stoppe",
+        "",
+        "!",
+        "arrête de parler de ça",
+        "non",
+    ] {
+        assert!(!is_opt_out(no, &words), "{no}");
+    }
+}

@@ -1,6 +1,6 @@
 //! Human sentences for decisions: each rule checked, passed or failed, and why.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -33,16 +33,28 @@ impl TraceStep {
 
 /// "12 Jan 09:00 (Europe/Paris)": an instant in the user's zone.
 pub fn local(at: DateTime<Utc>, tz: Tz) -> String {
-    format!(
-        "{} ({})",
-        at.with_timezone(&tz).format("%-d %b %H:%M"),
-        tz.name()
-    )
+    let mut out = local_short(at, tz);
+    out.push_str(" (");
+    out.push_str(tz.name());
+    out.push(')');
+    out
 }
 
-/// "12 Jan 09:00": an instant in the user's zone, without the zone's name.
+/// "12 Jan 09:00": an instant in the user's zone, without the zone's name (the same text as
+/// chrono's `%-d %b %H:%M`, written without parsing a format string: replays write it for
+/// every decision).
 pub fn local_short(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%-d %b %H:%M").to_string()
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let t = at.with_timezone(&tz);
+    format!(
+        "{} {} {:02}:{:02}",
+        t.day(),
+        MONTHS[t.month0() as usize],
+        t.hour(),
+        t.minute()
+    )
 }
 
 fn quote(user: &User, event: u32) -> String {
@@ -335,4 +347,28 @@ pub fn explain_steps(
         }));
     }
     steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_times_read_like_chrono_formats() {
+        let tz: Tz = "Europe/Paris".parse().unwrap();
+        for at in [
+            "2026-01-12T08:00:00Z",
+            "2026-03-29T00:59:59Z",
+            "2026-03-29T01:00:00Z",
+            "2026-12-31T23:05:00Z",
+            "2026-07-04T09:09:00Z",
+        ] {
+            let at: DateTime<Utc> = at.parse().unwrap();
+            let expected = at.with_timezone(&tz).format("%-d %b %H:%M").to_string();
+            assert_eq!(local_short(at, tz), expected);
+            assert_eq!(local(at, tz), format!("{expected} (Europe/Paris)"));
+        }
+        let at: DateTime<Utc> = "2026-01-12T08:00:00Z".parse().unwrap();
+        assert_eq!(local(at, tz), "12 Jan 09:00 (Europe/Paris)");
+    }
 }

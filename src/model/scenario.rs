@@ -8,6 +8,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::Channel;
@@ -29,6 +30,7 @@ pub enum Sender {
 #[serde(deny_unknown_fields)]
 pub struct Event {
     /// When it was sent (UTC).
+    #[serde(deserialize_with = "deserialize_instant")]
     pub at: DateTime<Utc>,
     /// Who sent it.
     pub from: Sender,
@@ -36,6 +38,52 @@ pub struct Event {
     pub channel: Channel,
     /// What it said.
     pub text: String,
+}
+
+/// Reads an instant as chrono does (RFC 3339, any offset, converted to UTC), with a fast path
+/// for the form every exporter writes, `2026-01-12T08:00:00Z`: a scenario holds one per event.
+fn deserialize_instant<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<DateTime<Utc>, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = DateTime<Utc>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an RFC 3339 formatted date and time string")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
+            if let Some(at) = utc_seconds(value) {
+                return Ok(at);
+            }
+            value
+                .parse::<DateTime<chrono::FixedOffset>>()
+                .map(|at| at.with_timezone(&Utc))
+                .map_err(E::custom)
+        }
+    }
+    deserializer.deserialize_str(Visitor)
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` exactly, with a valid date and time; anything else is `None` (and
+/// left to chrono's parser).
+fn utc_seconds(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    if b[16] != b':' || b[19] != b'Z' {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    let time = chrono::NaiveTime::from_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)?;
+    Some(date.and_time(time).and_utc())
 }
 
 /// A simulated user, checked: the time zone is known and events are in time order.
@@ -94,6 +142,44 @@ struct UserFile {
     events: Vec<Event>,
 }
 
+/// The scenario file with each user left as raw JSON text, to parse users in parallel.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LazyScenarioFile<'a> {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    until: Option<DateTime<Utc>>,
+    #[serde(borrow)]
+    users: Vec<&'a serde_json::value::RawValue>,
+}
+
+/// Parses a JSON scenario, its users in parallel (a replay benchmark's file is 64 MB). Any
+/// error is found again by the plain serial parse, so that it names the line and column in
+/// the whole file.
+fn parse_json(source: &str) -> Result<ScenarioFile, serde_json::Error> {
+    let parallel = || -> Option<ScenarioFile> {
+        let lazy: LazyScenarioFile<'_> = serde_json::from_str(source).ok()?;
+        let users = lazy
+            .users
+            .par_iter()
+            .map(|raw| serde_json::from_str::<UserFile>(raw.get()))
+            .collect::<Result<Vec<_>, _>>()
+            .ok()?;
+        Some(ScenarioFile {
+            name: lazy.name,
+            description: lazy.description,
+            until: lazy.until,
+            users,
+        })
+    };
+    match parallel() {
+        Some(file) => Ok(file),
+        None => serde_json::from_str(source),
+    }
+}
+
 /// File formats a scenario is stored in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScenarioFormat {
@@ -149,7 +235,7 @@ impl Scenario {
                 ron::from_str(source).map_err(|e| LoadError::from_ron(path, &e))?
             }
             ScenarioFormat::Json => {
-                serde_json::from_str(source).map_err(|e| LoadError::from_json(path, &e))?
+                parse_json(source).map_err(|e| LoadError::from_json(path, &e))?
             }
         };
         let (scenario, diagnostics) = Self::check(file, source);
@@ -363,6 +449,51 @@ mod tests {
         assert_eq!(lea.age, Some(34));
         assert_eq!(lea.events.len(), 2);
         assert_eq!(lea.events[1].from, Sender::Bot);
+    }
+
+    #[test]
+    fn instants_read_as_chrono_reads_them() {
+        for text in [
+            "2026-01-05T18:03:00Z",
+            "2024-02-29T23:59:59Z",
+            "2026-01-05T19:03:00+01:00",
+            "2026-01-05T18:03:00.250Z",
+            "2026-01-05 18:03:00Z",
+        ] {
+            let ours: DateTime<Utc> =
+                deserialize_instant(serde_json::Value::String(text.to_owned())).unwrap();
+            let chrono: DateTime<Utc> = text.parse().unwrap();
+            assert_eq!(ours, chrono, "{text}");
+        }
+        for bad in [
+            "2026-02-30T10:00:00Z",
+            "2026-01-05T24:00:00Z",
+            "2026-13-05T10:00:00Z",
+            "2026-01-05T10:00:0xZ",
+            "yesterday",
+        ] {
+            assert!(utc_seconds(bad).is_none(), "{bad}");
+            let err = deserialize_instant(serde_json::Value::String(bad.to_owned()))
+                .expect_err(bad)
+                .to_string();
+            let chrono_err = bad.parse::<DateTime<Utc>>().unwrap_err().to_string();
+            assert_eq!(err, chrono_err, "{bad}");
+        }
+        let bad_day = JSON.replace("2026-01-05T18:03:05Z", "2026-01-32T18:03:05Z");
+        let err = Scenario::from_str(&bad_day, ScenarioFormat::Json, Path::new("demo.json"))
+            .expect_err("rejected")
+            .to_string();
+        assert!(err.contains("demo.json:4:"), "{err}");
+    }
+
+    #[test]
+    fn a_broken_user_is_reported_at_its_place_in_the_whole_file() {
+        let bad = JSON.replace(r#""from": "bot""#, r#""from": "robot""#);
+        let err = Scenario::from_str(&bad, ScenarioFormat::Json, Path::new("demo.json"))
+            .expect_err("rejected")
+            .to_string();
+        assert!(err.contains("demo.json:4:"), "{err}");
+        assert!(err.contains("robot"), "{err}");
     }
 
     #[test]

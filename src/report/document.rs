@@ -71,10 +71,8 @@ pub fn render_report(input: &ReportInput<'_>, format: ReportFormat) -> String {
     match format {
         ReportFormat::Csv => super::csv::decisions_csv(input.scenario, &result),
         ReportFormat::Json => {
-            let json = super::simulation::simulation_json(input.persona, input.scenario, &result);
-            let mut text = serde_json::to_string(&json).unwrap_or_default();
-            text.push('\n');
-            text
+            super::simulation::simulation_json_text(input.persona, input.scenario, &result)
+                .unwrap_or_default()
         }
         ReportFormat::Html => report_html(&HtmlReport {
             persona: input.persona,

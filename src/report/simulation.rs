@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::compose::MemoryItem;
@@ -73,30 +74,66 @@ pub fn simulation_json<'a>(
     let users = replay
         .users
         .iter()
-        .map(|ud| {
-            let user = &scenario.users[ud.user];
-            let needs_facts = ud.decisions.iter().any(|d| {
-                d.evaluation.checks().any(|c| {
-                    matches!(
-                        c.evidence,
-                        crate::engine::Evidence::Sensitive { flagged: Some(_) }
-                    )
-                })
-            });
-            let facts = needs_facts.then(|| UserFacts::from_user(user, &replay.policy, &checker));
-            UserJson {
-                id: &user.id,
-                decisions: ud
-                    .decisions
-                    .iter()
-                    .map(|d| decision_json(d, replay, user, facts.as_ref()))
-                    .collect(),
-            }
-        })
+        .map(|ud| user_json(ud, scenario, replay, &checker))
         .collect();
     SimulationJson {
         policy: &replay.policy.name,
         users,
+    }
+}
+
+/// The compact JSON text of [`simulation_json`], byte for byte, followed by a newline: each
+/// user's part is built and serialised on rayon's pool, then the parts are joined in order.
+pub fn simulation_json_text(
+    persona: &Persona,
+    scenario: &Scenario,
+    replay: &Replay,
+) -> serde_json::Result<String> {
+    let checker = checker_for(persona);
+    let parts: Vec<String> = replay
+        .users
+        .par_iter()
+        .map(|ud| serde_json::to_string(&user_json(ud, scenario, replay, &checker)))
+        .collect::<serde_json::Result<_>>()?;
+    let policy = serde_json::to_string(&replay.policy.name)?;
+    let len = parts.iter().map(|p| p.len() + 1).sum::<usize>() + policy.len() + 24;
+    let mut out = String::with_capacity(len);
+    out.push_str("{\"policy\":");
+    out.push_str(&policy);
+    out.push_str(",\"users\":[");
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(part);
+    }
+    out.push_str("]}\n");
+    Ok(out)
+}
+
+fn user_json<'a>(
+    ud: &'a crate::engine::UserDecisions,
+    scenario: &'a Scenario,
+    replay: &'a Replay,
+    checker: &crate::safety::SafetyChecker,
+) -> UserJson<'a> {
+    let user = &scenario.users[ud.user];
+    let needs_facts = ud.decisions.iter().any(|d| {
+        d.evaluation.checks().any(|c| {
+            matches!(
+                c.evidence,
+                crate::engine::Evidence::Sensitive { flagged: Some(_) }
+            )
+        })
+    });
+    let facts = needs_facts.then(|| UserFacts::from_user(user, &replay.policy, checker));
+    UserJson {
+        id: &user.id,
+        decisions: ud
+            .decisions
+            .iter()
+            .map(|d| decision_json(d, replay, user, facts.as_ref()))
+            .collect(),
     }
 }
 
@@ -185,4 +222,27 @@ pub fn simulation_text(persona: &Persona, scenario: &Scenario, replay: &Replay) 
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::engine::{ReplayOptions, replay};
+
+    #[test]
+    fn parallel_json_text_is_the_serialised_value() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let persona = Persona::load(&root.join("personas/cinema-maestro.ron")).unwrap();
+        let scenario = Scenario::load(&root.join("assets/scenarios/demo-cinema.json")).unwrap();
+        let policy = persona.policy.resolve().unwrap();
+        let result = replay(&persona, &policy, &scenario, ReplayOptions::default());
+        let text = simulation_json_text(&persona, &scenario, &result).unwrap();
+        let mut expected =
+            serde_json::to_string(&simulation_json(&persona, &scenario, &result)).unwrap();
+        expected.push('\n');
+        assert!(result.users.len() > 1 && result.totals().0 > 0);
+        assert_eq!(text, expected);
+    }
 }
