@@ -236,3 +236,31 @@ fn quitting_with_unsaved_changes_asks_save_discard_or_cancel() {
     let saved = relance::model::Persona::load(&maestro).expect("the saved persona loads");
     assert_eq!(saved.name, "Maestro, unsaved");
 }
+
+#[test]
+fn a_file_dialog_that_cannot_open_says_what_to_install() {
+    let mut options = StudioOptions::headless(Box::new(ScriptedDialogs::unavailable()));
+    options.persona = Some(resource("personas/cinema-maestro.ron"));
+    options.scenario = Some(resource("assets/scenarios/demo-cinema.json"));
+    options.watch_files = false;
+    let mut harness = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_ui_state(
+            |ui, app: &mut StudioApp| app.studio_ui(ui),
+            StudioApp::new(options),
+        );
+    settle(&mut harness);
+    assert!(harness.state().error().is_none());
+    harness.get_by_label(Tab::Timeline.label()).click();
+    harness.step();
+    harness.step();
+    harness.get_by_label("open scenario…").click();
+    harness.step();
+    harness.step();
+    let error = harness.state().error().expect("the failure is reported");
+    assert_eq!(error.title, "no file dialog");
+    assert!(error.lines[0].contains("zenity"), "{:?}", error.lines);
+    // The studio still holds its persona and scenario.
+    assert_eq!(harness.state().tab(), Tab::Timeline);
+    harness.get_by_label_contains("Cinema demo");
+}

@@ -260,6 +260,22 @@ fn import_chat_lists_participants_and_replaces_the_scenario() {
 }
 
 #[test]
+fn the_timeline_tab_imports_a_chat_too() {
+    let mut harness = studio(vec![fixture("chats/android-fr.txt")], None);
+    harness.get_by_label(Tab::Timeline.label()).click();
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().tab(), Tab::Timeline);
+    harness.get_by_label("import chat…").click();
+    harness.step();
+    harness.step();
+    let Some(InteropDialog::ImportChat(form)) = harness.state().interop_dialog() else {
+        panic!("the import form is open");
+    };
+    assert_eq!(form.participants, ["Léa", "Maestro"]);
+}
+
+#[test]
 fn malformed_chat_lines_are_listed_in_the_form() {
     let mut harness = studio(vec![fixture("chats/malformed.txt")], None);
     menu(&mut harness, "Scenario", "Import chat…");

@@ -76,7 +76,7 @@ impl StudioOptions {
             prefs,
             persona,
             scenario,
-            dialogs: Box::new(NativeDialogs),
+            dialogs: Box::new(NativeDialogs::default()),
             personas_dir: resource(PERSONAS_DIR),
             scenarios_dir: resource(SCENARIOS_DIR),
             watch_files: true,
@@ -387,6 +387,12 @@ impl StudioApp {
         let commands = std::mem::take(&mut self.commands);
         for command in commands {
             self.apply(&ctx, command);
+        }
+        if let Some(why) = self.dialogs.take_failure() {
+            self.error = Some(ErrorReport {
+                title: "no file dialog".to_owned(),
+                lines: vec![why],
+            });
         }
         self.refresh_derived();
         self.update_title(&ctx);

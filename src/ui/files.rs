@@ -132,6 +132,12 @@ pub enum DialogKind {
 
 /// Open and save dialogs.
 pub trait FileDialogs {
+    /// Why the last dialog could not open, once: the studio reports it instead of doing nothing
+    /// as if the designer had cancelled.
+    fn take_failure(&mut self) -> Option<String> {
+        None
+    }
+
     /// Asks for a file to open.
     fn pick_open(&mut self, kind: DialogKind, dir: Option<&Path>) -> Option<PathBuf>;
     /// Asks where to save, suggesting `file_name`.
@@ -144,8 +150,41 @@ pub trait FileDialogs {
 }
 
 /// The platform's dialogs (rfd). They block the UI thread while open, as native dialogs do.
+///
+/// On Linux rfd asks the desktop's file portal, then falls back to zenity; with neither it
+/// returns at once as if cancelled. A dialog that "cancels" faster than a person could, on a
+/// machine without zenity, is reported as a failure with what to install.
 #[derive(Debug, Default)]
-pub struct NativeDialogs;
+pub struct NativeDialogs {
+    failure: Option<String>,
+}
+
+/// Faster than anyone can see a dialog and cancel it.
+const NO_DIALOG_MS: u128 = 250;
+
+impl NativeDialogs {
+    fn watch(&mut self, started: std::time::Instant, picked: &Option<PathBuf>) {
+        if picked.is_none()
+            && started.elapsed().as_millis() < NO_DIALOG_MS
+            && cfg!(target_os = "linux")
+            && !on_path("zenity")
+        {
+            self.failure = Some(NO_DIALOG.to_owned());
+        }
+    }
+}
+
+/// What the studio says when no file dialog could open.
+pub const NO_DIALOG: &str = "No file dialog could open: Relance uses the desktop's file portal \
+     (xdg-desktop-portal) or zenity, and neither answered. Install one (`apt-get install \
+     zenity`), or drop the file on the window, or pass it on the command line \
+     (`relance PERSONA.ron --scenario FILE`).";
+
+/// Whether an executable called `name` is in one of the `PATH` folders.
+fn on_path(name: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()))
+}
 
 fn native(kind: DialogKind, dir: Option<&Path>) -> rfd::FileDialog {
     let mut dialog = rfd::FileDialog::new();
@@ -178,8 +217,15 @@ fn native(kind: DialogKind, dir: Option<&Path>) -> rfd::FileDialog {
 }
 
 impl FileDialogs for NativeDialogs {
+    fn take_failure(&mut self) -> Option<String> {
+        self.failure.take()
+    }
+
     fn pick_open(&mut self, kind: DialogKind, dir: Option<&Path>) -> Option<PathBuf> {
-        native(kind, dir).pick_file()
+        let started = std::time::Instant::now();
+        let picked = native(kind, dir).pick_file();
+        self.watch(started, &picked);
+        picked
     }
 
     fn pick_save(
@@ -188,7 +234,10 @@ impl FileDialogs for NativeDialogs {
         dir: Option<&Path>,
         file_name: &str,
     ) -> Option<PathBuf> {
-        native(kind, dir).set_file_name(file_name).save_file()
+        let started = std::time::Instant::now();
+        let picked = native(kind, dir).set_file_name(file_name).save_file();
+        self.watch(started, &picked);
+        picked
     }
 }
 
@@ -198,6 +247,8 @@ impl FileDialogs for NativeDialogs {
 pub struct ScriptedDialogs {
     answers: VecDeque<PathBuf>,
     asked: usize,
+    unavailable: bool,
+    failure: Option<String>,
 }
 
 impl ScriptedDialogs {
@@ -205,8 +256,25 @@ impl ScriptedDialogs {
     pub fn new(answers: impl IntoIterator<Item = PathBuf>) -> Self {
         Self {
             answers: answers.into_iter().collect(),
-            asked: 0,
+            ..Self::default()
         }
+    }
+
+    /// Dialogs that never open, as on a desktop without a file portal or zenity.
+    pub fn unavailable() -> Self {
+        Self {
+            unavailable: true,
+            ..Self::default()
+        }
+    }
+
+    fn answer(&mut self) -> Option<PathBuf> {
+        self.asked += 1;
+        if self.unavailable {
+            self.failure = Some(NO_DIALOG.to_owned());
+            return None;
+        }
+        self.answers.pop_front()
     }
 
     /// How many dialogs were asked for.
@@ -216,9 +284,12 @@ impl ScriptedDialogs {
 }
 
 impl FileDialogs for ScriptedDialogs {
+    fn take_failure(&mut self) -> Option<String> {
+        self.failure.take()
+    }
+
     fn pick_open(&mut self, _kind: DialogKind, _dir: Option<&Path>) -> Option<PathBuf> {
-        self.asked += 1;
-        self.answers.pop_front()
+        self.answer()
     }
 
     fn pick_save(
@@ -227,8 +298,7 @@ impl FileDialogs for ScriptedDialogs {
         _dir: Option<&Path>,
         _file_name: &str,
     ) -> Option<PathBuf> {
-        self.asked += 1;
-        self.answers.pop_front()
+        self.answer()
     }
 }
 

@@ -329,6 +329,13 @@ fn scenario_bar_ui(ui: &mut Ui, inputs: &TimelineInputs<'_>, commands: &mut Vec<
         if ui.button("save scenario as…").clicked() {
             commands.push(Command::SaveScenarioAs);
         }
+        if ui
+            .button("import chat…")
+            .on_hover_text("a WhatsApp export or a SillyTavern log as a new scenario")
+            .clicked()
+        {
+            commands.push(Command::ImportChatDialog);
+        }
         let events: usize = inputs.scenario.users.iter().map(|u| u.events.len()).sum();
         ui.label(
             RichText::new(format!(
