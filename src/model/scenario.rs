@@ -8,7 +8,6 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::Channel;
@@ -155,23 +154,43 @@ struct LazyScenarioFile<'a> {
     users: Vec<&'a serde_json::value::RawValue>,
 }
 
-/// Parses a JSON scenario, its users in parallel (a replay benchmark's file is 64 MB). Any
-/// error is found again by the plain serial parse, so that it names the line and column in
-/// the whole file.
+/// Below this size a JSON scenario is parsed on the calling thread alone.
+const PARALLEL_PARSE_MIN_BYTES: usize = 1 << 20;
+
+/// Parses a JSON scenario; a large one (a replay benchmark's file is 64 MB) has its users
+/// parsed on scoped threads, one chunk per core. Not on rayon's pool: the studio loads files
+/// on its UI thread while a population run may hold every worker of that pool. Any error is
+/// found again by the plain serial parse, so that it names the line and column in the whole
+/// file.
 fn parse_json(source: &str) -> Result<ScenarioFile, serde_json::Error> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    if source.len() < PARALLEL_PARSE_MIN_BYTES || threads < 2 {
+        return serde_json::from_str(source);
+    }
     let parallel = || -> Option<ScenarioFile> {
         let lazy: LazyScenarioFile<'_> = serde_json::from_str(source).ok()?;
-        let users = lazy
-            .users
-            .par_iter()
-            .map(|raw| serde_json::from_str::<UserFile>(raw.get()))
-            .collect::<Result<Vec<_>, _>>()
-            .ok()?;
+        let parse = |raws: &[&serde_json::value::RawValue]| {
+            raws.iter()
+                .map(|raw| serde_json::from_str::<UserFile>(raw.get()))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let chunk = lazy.users.len().div_ceil(threads).max(1);
+        let parts = std::thread::scope(|scope| {
+            let handles: Vec<_> = lazy
+                .users
+                .chunks(chunk)
+                .map(|raws| scope.spawn(move || parse(raws)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().ok().and_then(Result::ok))
+                .collect::<Option<Vec<_>>>()
+        })?;
         Some(ScenarioFile {
             name: lazy.name,
             description: lazy.description,
             until: lazy.until,
-            users,
+            users: parts.into_iter().flatten().collect(),
         })
     };
     match parallel() {
@@ -484,6 +503,45 @@ mod tests {
             .expect_err("rejected")
             .to_string();
         assert!(err.contains("demo.json:4:"), "{err}");
+    }
+
+    /// A JSON scenario above the parallel parse's threshold, one user per line.
+    fn big_json(users: usize) -> String {
+        let mut out = String::from("{\"name\": \"big\", \"users\": [\n");
+        for i in 0..users {
+            if i > 0 {
+                out.push_str(",\n");
+            }
+            out.push_str(&format!(
+                r#"{{"id": "u{i}", "timezone": "Europe/Paris", "locale": "fr", "events": [{{"at": "2026-01-05T18:{:02}:00Z", "from": "user", "channel": "messenger", "text": "Bonjour n°{i}, tu connais la BO d'Interstellar ?"}}, {{"at": "2026-01-05T19:00:00+01:00", "from": "bot", "channel": "whatsapp", "text": "Oui !"}}]}}"#,
+                i % 60
+            ));
+        }
+        out.push_str("\n]}");
+        out
+    }
+
+    #[test]
+    fn large_files_parse_in_parallel_to_the_same_scenario() {
+        let json = big_json(8000);
+        assert!(json.len() > PARALLEL_PARSE_MIN_BYTES);
+        let serial: ScenarioFile = serde_json::from_str(&json).unwrap();
+        let parallel = parse_json(&json).unwrap();
+        assert_eq!(parallel.users.len(), 8000);
+        assert_eq!(
+            format!("{:?}", parallel.users),
+            format!("{:?}", serial.users)
+        );
+        // A broken user near the end is reported at its own line of the whole file.
+        let broken = json.replace(
+            r#""id": "u7000", "timezone": "Europe/Paris""#,
+            r#""id": "u7000", "timezone": 5"#,
+        );
+        let err = Scenario::from_str(&broken, ScenarioFormat::Json, Path::new("big.json"))
+            .expect_err("rejected")
+            .to_string();
+        assert!(err.contains("big.json:7002:"), "{err}");
+        assert!(err.contains("invalid type: integer `5`"), "{err}");
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub fn render_report(input: &ReportInput<'_>, format: ReportFormat) -> String {
         ReportFormat::Csv => super::csv::decisions_csv(input.scenario, &result),
         ReportFormat::Json => {
             super::simulation::simulation_json_text(input.persona, input.scenario, &result)
-                .unwrap_or_default()
+                .unwrap_or_else(|_| "\n".to_owned())
         }
         ReportFormat::Html => report_html(&HtmlReport {
             persona: input.persona,
