@@ -779,6 +779,11 @@ impl Recognizer {
     /// Everything recognised in one message of a user named `user_name`, in text order, each
     /// item once.
     pub fn scan(&self, text: &str, user_name: &str) -> Vec<Found> {
+        self.scan_for(text, &user_words(user_name))
+    }
+
+    /// [`Recognizer::scan`] with the keys of the user's name already computed.
+    fn scan_for(&self, text: &str, user_words: &HashSet<String, FixedState>) -> Vec<Found> {
         let words = tokens(text);
         let mut found: Vec<Found> = Vec::new();
         let mut push = |f: Found| {
@@ -824,10 +829,6 @@ impl Recognizer {
             });
             i += n;
         }
-        let user_words: HashSet<String, FixedState> = tokens(user_name)
-            .into_iter()
-            .map(|t| t.key.into_owned())
-            .collect();
         // Quoted phrases.
         for (start, end) in quoted_spans(text) {
             let inner: Vec<usize> = (0..words.len())
@@ -843,7 +844,7 @@ impl Recognizer {
                 continue;
             }
             let key = Phrase::new(&label).keys.join(" ");
-            if self.is_ignored(&key, &user_words) {
+            if self.is_ignored(&key, user_words) {
                 continue;
             }
             push(Found {
@@ -867,7 +868,7 @@ impl Recognizer {
             if continues_entry {
                 continue;
             }
-            let Some((first, last)) = self.trim_run(text, &words, first, last, &user_words) else {
+            let Some((first, last)) = self.trim_run(text, &words, first, last, user_words) else {
                 continue;
             };
             let label = clean_label(&text[words[first].start..words[last].end]);
@@ -876,7 +877,7 @@ impl Recognizer {
                 .map(|w| w.key.as_ref())
                 .collect::<Vec<_>>()
                 .join(" ");
-            if self.is_ignored(&key, &user_words) {
+            if self.is_ignored(&key, user_words) {
                 continue;
             }
             push(Found {
@@ -1056,6 +1057,7 @@ fn sittings(
     from: DateTime<Utc>,
     before: DateTime<Utc>,
     checker: &SafetyChecker,
+    reading: &mut UserReading,
 ) -> Vec<Said> {
     let gap = Duration::minutes(SITTING_GAP_MINUTES);
     let mut out: Vec<Said> = Vec::new();
@@ -1087,7 +1089,7 @@ fn sittings(
         last_at = Some(e.at);
         out.push(Said {
             event: i,
-            flag: checker.first_flag(&e.text).map(|f| f.category),
+            flag: reading.flag(checker, user, i),
             flagged_nearby: None,
         });
     }
@@ -1111,21 +1113,67 @@ pub fn remember(
         user,
         before,
         previous,
+        &mut UserReading::default(),
     )
 }
 
-/// [`remember`] with the persona's recognisers already compiled.
+/// The keys of the words of a user's name, which are never taken for a named thing.
+fn user_words(user_name: &str) -> HashSet<String, FixedState> {
+    tokens(user_name)
+        .into_iter()
+        .map(|t| t.key.into_owned())
+        .collect()
+}
+
+/// What the composer has read in one user's messages, kept across that user's nudges: each
+/// message is checked for flags and scanned for things to follow up on once per replay, not
+/// once per nudge. One value serves one user and one recogniser.
+#[derive(Debug, Default)]
+pub struct UserReading {
+    /// The category of each event's first flag, by event index, once checked.
+    flags: Vec<Option<Option<Category>>>,
+    /// What each event names, by event index, once scanned.
+    found: Vec<Option<Vec<Found>>>,
+    /// The keys of the user's name.
+    user_words: Option<HashSet<String, FixedState>>,
+}
+
+impl UserReading {
+    /// The category of the first flag of event `i` of `user`.
+    fn flag(&mut self, checker: &SafetyChecker, user: &User, i: usize) -> Option<Category> {
+        if self.flags.len() < user.events.len() {
+            self.flags.resize(user.events.len(), None);
+        }
+        *self.flags[i]
+            .get_or_insert_with(|| checker.first_flag(&user.events[i].text).map(|f| f.category))
+    }
+
+    /// What event `i` of `user` names, in text order.
+    fn found(&mut self, recognizer: &Recognizer, user: &User, i: usize) -> &[Found] {
+        if self.found.len() < user.events.len() {
+            self.found.resize(user.events.len(), None);
+        }
+        let user_words = self
+            .user_words
+            .get_or_insert_with(|| user_words(&user.name));
+        self.found[i].get_or_insert_with(|| recognizer.scan_for(&user.events[i].text, user_words))
+    }
+}
+
+/// [`remember`] with the persona's recognisers already compiled, and what was already read
+/// of this user's messages (`reading`, for this user and recogniser only).
 pub fn remember_with(
     recognizer: &Recognizer,
     checker: &SafetyChecker,
     user: &User,
     before: DateTime<Utc>,
     previous: &[Composed],
+    reading: &mut UserReading,
 ) -> Memory {
     let from = before - Duration::days(MEMORY_HORIZON_DAYS);
     let mut items: Vec<(MemoryItem, usize, u8)> = Vec::new();
     let mut skipped = Vec::new();
-    let sittings = sittings(user, from, before, checker);
+    let sittings = sittings(user, from, before, checker, reading);
     for said in sittings {
         let i = said.event;
         let e = &user.events[i];
@@ -1145,7 +1193,7 @@ pub fn remember_with(
             });
             continue;
         }
-        for f in recognizer.scan(&e.text, &user.name) {
+        for f in reading.found(recognizer, user, i).to_vec() {
             if f.personal {
                 if !skipped
                     .iter()

@@ -59,7 +59,9 @@ use crate::model::{Channel, Lang, Persona, User};
 use crate::safety::SafetyChecker;
 
 pub use channel::{OutputRules, output_check};
-pub use memory::{Memory, MemoryItem, MemoryKind, MemorySource, Recognizer, Skip, remember};
+pub use memory::{
+    Memory, MemoryItem, MemoryKind, MemorySource, Recognizer, Skip, UserReading, remember,
+};
 pub use text::{contains_words, stable_hash};
 pub use voice::Voice;
 
@@ -140,6 +142,7 @@ pub fn compose(
 ) -> ComposeOutcome {
     compose_with(
         &Recognizers::default(),
+        &mut UserReading::default(),
         persona,
         checker,
         user,
@@ -165,9 +168,12 @@ impl Recognizers {
     }
 }
 
-/// [`compose`] with recognisers shared across calls; `recognizers` must belong to `persona`.
+/// [`compose`] with recognisers shared across calls (`recognizers` must belong to `persona`)
+/// and what was already read of this user's messages (`reading`: one per user of a replay).
+#[allow(clippy::too_many_arguments)]
 pub fn compose_with(
     recognizers: &Recognizers,
+    reading: &mut UserReading,
     persona: &Persona,
     checker: &SafetyChecker,
     user: &User,
@@ -247,7 +253,7 @@ pub fn compose_with(
     }
 
     let recognizer = recognizers.get(persona, lang);
-    let memory = memory::remember_with(recognizer, checker, user, decision.at, previous);
+    let memory = memory::remember_with(recognizer, checker, user, decision.at, previous, reading);
     steps.push(TraceStep::new("memory", true, memory.sentence(user)));
     let mut voice = Voice::pick_after(
         persona,

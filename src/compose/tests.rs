@@ -157,3 +157,36 @@ fn choices_depend_on_the_seed() {
         choice_hash(&persona, user, d, 5)
     );
 }
+
+#[test]
+fn what_was_read_of_a_user_serves_every_later_nudge_unchanged() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let persona = Persona::load(&root.join("personas/cinema-maestro.ron")).unwrap();
+    let scenario = Scenario::load(&root.join("assets/scenarios/demo-cinema.json")).unwrap();
+    let checker = crate::engine::checker_for(&persona);
+    let mut compared = 0;
+    for user in &scenario.users {
+        let lang = persona.language_for(&user.locale);
+        let recognizer = Recognizer::new(&persona, lang);
+        let instants: Vec<_> = user
+            .events
+            .iter()
+            .map(|e| e.at + chrono::Duration::seconds(1))
+            .collect();
+        // Read forwards, as a replay does, and backwards: each answer equals a fresh reading.
+        for order in [instants.clone(), instants.iter().rev().copied().collect()] {
+            let mut reading = UserReading::default();
+            for &before in &order {
+                let fresh = remember(&persona, &checker, user, before, lang, &[]);
+                let shared =
+                    memory::remember_with(&recognizer, &checker, user, before, &[], &mut reading);
+                assert_eq!(shared, fresh, "{} before {before}", user.id);
+                compared += usize::from(!fresh.items.is_empty() || !fresh.skipped.is_empty());
+            }
+        }
+    }
+    assert!(
+        compared > 10,
+        "the scenario gives memories to compare ({compared})"
+    );
+}

@@ -613,9 +613,11 @@ pub fn decide_user_with(
     );
     if options.compose {
         let mut previous: Vec<Composed> = Vec::new();
+        let mut reading = compose::UserReading::default();
         for d in decisions.iter_mut().filter(|d| d.outcome == Outcome::Sent) {
             match compose::compose_with(
                 recognizers,
+                &mut reading,
                 persona,
                 checker,
                 user,
