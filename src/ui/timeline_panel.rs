@@ -472,7 +472,9 @@ fn legend_ui(ui: &mut Ui, view: &mut TimelineView, data: &TimelineData) {
                 *shown = !*shown;
             }
         }
-        ui.separator();
+        // The shaded spans on a row of their own, so that a swatch never ends a row without
+        // its name.
+        ui.end_row();
         for (color, name) in [
             (theme::QUIET_HOURS, "quiet hours"),
             (theme::FOLLOW_UP_WINDOW, "follow-up window"),
