@@ -18,9 +18,7 @@ use crate::model::{Channel, Lang};
 use crate::safety::SafetyChecker;
 
 use super::memory::Recognizer;
-use std::sync::LazyLock;
-
-use super::text::{WordSet, tokens};
+use super::text::{tokens, word_set};
 use super::voice::{address_mismatch, formality_word};
 
 /// How long after a user's message WhatsApp lets a business reply with free-form text; after
@@ -132,11 +130,10 @@ const FUNCTION_WORDS: &[&str] = &[
 /// The first pair of words said twice in a row in `text` ("movie night"), as written the first
 /// time; pairs joined by anything but spaces, or made of short function words, do not count.
 pub fn repeated_phrase(text: &str) -> Option<String> {
-    static FUNCTION: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(FUNCTION_WORDS));
     let words = tokens(text);
     let content = |i: usize| {
         let key = words[i].key.as_ref();
-        key.chars().count() > 2 && !FUNCTION.contains(key)
+        key.chars().count() > 2 && !word_set!(FUNCTION_WORDS).contains(key)
     };
     // Second words of the pairs seen so far.
     let mut seen: Vec<usize> = Vec::new();

@@ -20,7 +20,6 @@
 //! an earlier nudge to this user already echoed unless the user brought them up again after it.
 
 use std::collections::HashSet;
-use std::sync::LazyLock;
 
 use foldhash::fast::FixedState;
 
@@ -29,7 +28,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::Composed;
-use super::text::{Phrase, PhraseIndex, Token, WordSet, tokens};
+use super::text::{Phrase, PhraseIndex, Token, tokens, word_set};
 use crate::engine::trace::local_short;
 use crate::model::{Lang, Persona, Sender, User};
 use crate::safety::{Category, SafetyChecker};
@@ -46,14 +45,6 @@ const MAX_QUOTED_WORDS: usize = 6;
 
 /// The longest quoted phrase taken as a name, in characters.
 const MAX_QUOTED_CHARS: usize = 60;
-
-/// The [`WordSet`] of one of the word lists below, built on first use.
-macro_rules! word_set {
-    ($list:ident) => {{
-        static SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new($list));
-        &*SET
-    }};
-}
 
 /// Something the user talked about that a nudge can echo.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -120,6 +120,16 @@ impl WordSet {
     }
 }
 
+/// The [`WordSet`] of a `&'static [&'static str]` word list, built on first use.
+macro_rules! word_set {
+    ($list:ident) => {{
+        static SET: std::sync::LazyLock<$crate::compose::text::WordSet> =
+            std::sync::LazyLock::new(|| $crate::compose::text::WordSet::new($list));
+        &*SET
+    }};
+}
+pub(crate) use word_set;
+
 /// A phrase to look for in texts, as the keys of its words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Phrase {

@@ -457,6 +457,13 @@ mod tests {
             "events": [{"at": "2026-01-05T18:03:00Z", "from": "user", "channel": "messenger", "text": "Tu connais la BO d'Interstellar ?"},
                        {"at": "2026-01-05T18:03:05Z", "from": "bot", "channel": "messenger", "text": "Bien sûr, Hans Zimmer !"}]}]}"#;
 
+    /// The error that loading the JSON scenario `source` as `file` reports.
+    fn json_error(source: &str, file: &str) -> String {
+        Scenario::from_str(source, ScenarioFormat::Json, Path::new(file))
+            .expect_err("rejected")
+            .to_string()
+    }
+
     #[test]
     fn documented_json_shape_loads() {
         let (s, warnings) =
@@ -499,9 +506,7 @@ mod tests {
             assert_eq!(err, chrono_err, "{bad}");
         }
         let bad_day = JSON.replace("2026-01-05T18:03:05Z", "2026-01-32T18:03:05Z");
-        let err = Scenario::from_str(&bad_day, ScenarioFormat::Json, Path::new("demo.json"))
-            .expect_err("rejected")
-            .to_string();
+        let err = json_error(&bad_day, "demo.json");
         assert!(err.contains("demo.json:4:"), "{err}");
     }
 
@@ -537,9 +542,7 @@ mod tests {
             r#""id": "u7000", "timezone": "Europe/Paris""#,
             r#""id": "u7000", "timezone": 5"#,
         );
-        let err = Scenario::from_str(&broken, ScenarioFormat::Json, Path::new("big.json"))
-            .expect_err("rejected")
-            .to_string();
+        let err = json_error(&broken, "big.json");
         assert!(err.contains("big.json:7002:"), "{err}");
         assert!(err.contains("invalid type: integer `5`"), "{err}");
     }
@@ -547,9 +550,7 @@ mod tests {
     #[test]
     fn a_broken_user_is_reported_at_its_place_in_the_whole_file() {
         let bad = JSON.replace(r#""from": "bot""#, r#""from": "robot""#);
-        let err = Scenario::from_str(&bad, ScenarioFormat::Json, Path::new("demo.json"))
-            .expect_err("rejected")
-            .to_string();
+        let err = json_error(&bad, "demo.json");
         assert!(err.contains("demo.json:4:"), "{err}");
         assert!(err.contains("robot"), "{err}");
     }
@@ -557,9 +558,7 @@ mod tests {
     #[test]
     fn unknown_time_zone_is_reported_at_its_place() {
         let bad = JSON.replace("Europe/Paris", "Europe/Pariss");
-        let err = Scenario::from_str(&bad, ScenarioFormat::Json, Path::new("demo.json"))
-            .expect_err("rejected");
-        let text = err.to_string();
+        let text = json_error(&bad, "demo.json");
         assert!(text.contains("demo.json:2:"), "{text}");
         assert!(text.contains("Europe/Pariss"), "{text}");
     }

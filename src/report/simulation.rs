@@ -10,13 +10,14 @@ use crate::engine::trace::{decision_trace, local};
 use crate::engine::{Decision, Outcome, Reason, Replay, TraceStep, UserFacts, checker_for};
 use crate::model::{Channel, Persona, Scenario};
 
-/// The JSON object `relance simulate --json` prints.
+/// The JSON object `relance simulate --json` prints; `U` is how each user is held (already
+/// serialised users, as [`simulation_json_text`] builds them in parallel, print the same).
 #[derive(Debug, Serialize)]
-pub struct SimulationJson<'a> {
+pub struct SimulationJson<'a, U = UserJson<'a>> {
     /// The policy's name.
     pub policy: &'a str,
     /// Users in scenario order.
-    pub users: Vec<UserJson<'a>>,
+    pub users: Vec<U>,
 }
 
 /// One user's decisions.
@@ -83,31 +84,23 @@ pub fn simulation_json<'a>(
 }
 
 /// The compact JSON text of [`simulation_json`], byte for byte, followed by a newline: each
-/// user's part is built and serialised on rayon's pool, then the parts are joined in order.
+/// user's part is built and serialised on rayon's pool, then written in order.
 pub fn simulation_json_text(
     persona: &Persona,
     scenario: &Scenario,
     replay: &Replay,
 ) -> serde_json::Result<String> {
     let checker = checker_for(persona);
-    let parts: Vec<String> = replay
+    let users = replay
         .users
         .par_iter()
-        .map(|ud| serde_json::to_string(&user_json(ud, scenario, replay, &checker)))
-        .collect::<serde_json::Result<_>>()?;
-    let policy = serde_json::to_string(&replay.policy.name)?;
-    let len = parts.iter().map(|p| p.len() + 1).sum::<usize>() + policy.len() + 24;
-    let mut out = String::with_capacity(len);
-    out.push_str("{\"policy\":");
-    out.push_str(&policy);
-    out.push_str(",\"users\":[");
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(part);
-    }
-    out.push_str("]}\n");
+        .map(|ud| serde_json::value::to_raw_value(&user_json(ud, scenario, replay, &checker)))
+        .collect::<serde_json::Result<Vec<_>>>()?;
+    let mut out = serde_json::to_string(&SimulationJson {
+        policy: &replay.policy.name,
+        users,
+    })?;
+    out.push('\n');
     Ok(out)
 }
 

@@ -156,7 +156,8 @@ pub trait FileDialogs {
 /// machine without zenity, is reported as a failure with what to install.
 #[derive(Debug, Default)]
 pub struct NativeDialogs {
-    failure: Option<String>,
+    /// The last dialog could not open, not yet reported.
+    failed: bool,
 }
 
 /// Faster than anyone can see a dialog and cancel it.
@@ -169,7 +170,7 @@ impl NativeDialogs {
             && cfg!(target_os = "linux")
             && !on_path("zenity")
         {
-            self.failure = Some(NO_DIALOG.to_owned());
+            self.failed = true;
         }
     }
 }
@@ -218,7 +219,7 @@ fn native(kind: DialogKind, dir: Option<&Path>) -> rfd::FileDialog {
 
 impl FileDialogs for NativeDialogs {
     fn take_failure(&mut self) -> Option<String> {
-        self.failure.take()
+        std::mem::take(&mut self.failed).then(|| NO_DIALOG.to_owned())
     }
 
     fn pick_open(&mut self, kind: DialogKind, dir: Option<&Path>) -> Option<PathBuf> {
@@ -248,7 +249,8 @@ pub struct ScriptedDialogs {
     answers: VecDeque<PathBuf>,
     asked: usize,
     unavailable: bool,
-    failure: Option<String>,
+    /// The last dialog could not open, not yet reported.
+    failed: bool,
 }
 
 impl ScriptedDialogs {
@@ -271,7 +273,7 @@ impl ScriptedDialogs {
     fn answer(&mut self) -> Option<PathBuf> {
         self.asked += 1;
         if self.unavailable {
-            self.failure = Some(NO_DIALOG.to_owned());
+            self.failed = true;
             return None;
         }
         self.answers.pop_front()
@@ -285,7 +287,7 @@ impl ScriptedDialogs {
 
 impl FileDialogs for ScriptedDialogs {
     fn take_failure(&mut self) -> Option<String> {
-        self.failure.take()
+        std::mem::take(&mut self.failed).then(|| NO_DIALOG.to_owned())
     }
 
     fn pick_open(&mut self, _kind: DialogKind, _dir: Option<&Path>) -> Option<PathBuf> {
