@@ -157,6 +157,22 @@ pub fn resolve_policy(persona: &Persona, policy: Option<&str>) -> anyhow::Result
     }
 }
 
+/// Writes what `write` writes to `--out FILE` (atomically) or to stdout, through a buffer.
+pub fn emit_with(
+    out: Option<&PathBuf>,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    match out {
+        Some(path) => crate::model::diagnostics::write_atomically_with(path, write)?,
+        None => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut stdout)?;
+            stdout.flush()?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes `text` to `--out FILE` (atomically) or to stdout.
 pub fn emit(out: Option<&PathBuf>, text: &str) -> anyhow::Result<()> {
     match out {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::engine::{ReplayOptions, replay};
-use crate::report::simulation::{simulation_json_text, simulation_text};
+use crate::report::simulation::{simulation_text, write_replay_json};
 
 /// Arguments of `relance simulate`.
 #[derive(Debug, clap::Args)]
@@ -31,12 +31,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let persona = super::load_persona(&args.persona)?;
     let scenario = super::load_scenario(&args.scenario)?;
     let policy = super::resolve_policy(&persona, args.policy.as_deref())?;
-    let result = replay(&persona, &policy, &scenario, ReplayOptions::default());
-    let text = if args.json {
-        simulation_json_text(&persona, &scenario, &result)?
+    if args.json {
+        // Replayed and written user by user: the JSON of a large scenario is never held whole.
+        super::emit_with(args.out.as_ref(), |out| {
+            write_replay_json(&persona, &policy, &scenario, ReplayOptions::default(), out)
+        })?;
     } else {
-        simulation_text(&persona, &scenario, &result)
-    };
-    super::emit(args.out.as_ref(), &text)?;
+        let result = replay(&persona, &policy, &scenario, ReplayOptions::default());
+        super::emit(
+            args.out.as_ref(),
+            &simulation_text(&persona, &scenario, &result),
+        )?;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -18,7 +18,7 @@ use crate::model::{Channel, Lang};
 use crate::safety::SafetyChecker;
 
 use super::memory::Recognizer;
-use super::text::{tokens, word_set};
+use super::text::{Token, tokens, word_set};
 use super::voice::{address_mismatch, formality_word};
 
 /// How long after a user's message WhatsApp lets a business reply with free-form text; after
@@ -130,7 +130,11 @@ const FUNCTION_WORDS: &[&str] = &[
 /// The first pair of words said twice in a row in `text` ("movie night"), as written the first
 /// time; pairs joined by anything but spaces, or made of short function words, do not count.
 pub fn repeated_phrase(text: &str) -> Option<String> {
-    let words = tokens(text);
+    repeated_phrase_in(text, &tokens(text))
+}
+
+/// [`repeated_phrase`] of a text already cut into `words`.
+fn repeated_phrase_in(text: &str, words: &[Token<'_>]) -> Option<String> {
     let content = |i: usize| {
         let key = words[i].key.as_ref();
         key.chars().count() > 2 && !word_set!(FUNCTION_WORDS).contains(key)
@@ -175,10 +179,11 @@ impl OutputRules<'_> {
     /// replaced): [`output_check`], the forbidden topics, and `tu`/`vous` consistency.
     pub fn check(&self, text: &str, voice_text: &str) -> Result<(), String> {
         output_check(self.checker, self.channel, text)?;
-        if let Some(phrase) = repeated_phrase(text) {
+        let words = tokens(text);
+        if let Some(phrase) = repeated_phrase_in(text, &words) {
             return Err(format!("it says \"{phrase}\" twice"));
         }
-        if let Some(topic) = self.recognizer.forbidden_in(text) {
+        if let Some(topic) = self.recognizer.forbidden_in_words(&words) {
             return Err(format!(
                 "it raises \"{topic}\", a forbidden topic of the persona"
             ));

@@ -760,10 +760,17 @@ impl Recognizer {
 
     /// The forbidden topic `text` raises, if any.
     pub fn forbidden_in(&self, text: &str) -> Option<&str> {
-        let words = tokens(text);
+        if self.forbidden.is_empty() {
+            return None;
+        }
+        self.forbidden_in_words(&tokens(text))
+    }
+
+    /// [`Recognizer::forbidden_in`] of a text already cut into `words`.
+    pub fn forbidden_in_words(&self, words: &[Token<'_>]) -> Option<&str> {
         self.forbidden
             .iter()
-            .find(|(_, p)| p.find_in(&words, true).is_some())
+            .find(|(_, p)| p.find_in(words, true).is_some())
             .map(|(f, _)| f.as_str())
     }
 
@@ -1130,6 +1137,26 @@ pub struct UserReading {
 }
 
 impl UserReading {
+    /// A reading of `user` that already knows the first flag of each of its messages:
+    /// `flags` pairs event indexes with the category of their first flag (see
+    /// [`UserFacts::first_flags`](crate::engine::UserFacts::first_flags)), so that a replay
+    /// scans each message once for the engine and the composer.
+    pub fn with_flags(
+        user: &User,
+        flags: impl IntoIterator<Item = (usize, Option<Category>)>,
+    ) -> Self {
+        let mut reading = Self {
+            flags: vec![None; user.events.len()],
+            ..Self::default()
+        };
+        for (event, flag) in flags {
+            if let Some(slot) = reading.flags.get_mut(event) {
+                *slot = Some(flag);
+            }
+        }
+        reading
+    }
+
     /// The category of the first flag of event `i` of `user`.
     fn flag(&mut self, checker: &SafetyChecker, user: &User, i: usize) -> Option<Category> {
         if self.flags.len() < user.events.len() {

@@ -122,10 +122,13 @@ struct Candidate<'a> {
     text: &'a str,
 }
 
-/// A candidate that could be filled.
+/// A candidate whose placeholders all have values. WhatsApp templates are filled up front (a
+/// bad parameter skips them); others only when their turn comes, since the first that passes
+/// the output check is sent and the rest are never read.
 struct Fit<'a> {
     id: &'a str,
-    filled: Filled,
+    text: &'a str,
+    filled: Option<Filled>,
     echoed: Vec<MemoryItem>,
     rank: (usize, usize),
 }
@@ -305,18 +308,21 @@ pub fn compose_with(
             skipped.add(c.id, "the previous nudge used it".to_owned());
             continue;
         }
-        match slot_value.fill(c.text) {
+        let filled = if whatsapp {
+            slot_value.fill(c.text).map(Some)
+        } else {
+            slot_value.fillable(c.text).map(|()| None)
+        };
+        match filled {
             Err(why) => skipped.add(c.id, why),
             Ok(filled) => {
-                let bad_param = whatsapp
-                    .then(|| {
-                        filled
-                            .params
-                            .iter()
-                            .zip(template::slots(c.text))
-                            .find_map(|(v, s)| channel::param_problem(v).map(|why| (s, why)))
-                    })
-                    .flatten();
+                let bad_param = filled.as_ref().and_then(|filled| {
+                    filled
+                        .params
+                        .iter()
+                        .zip(template::slots(c.text))
+                        .find_map(|(v, s)| channel::param_problem(v).map(|why| (s, why)))
+                });
                 if let Some((slot, why)) = bad_param {
                     skipped.add(c.id, format!("parameter {}: {why}", slot_name(&slot)));
                     continue;
@@ -324,6 +330,7 @@ pub fn compose_with(
                 let (echoed, rank) = slot_value.echoes(c.text);
                 fits.push(Fit {
                     id: c.id,
+                    text: c.text,
                     filled,
                     echoed,
                     rank,
@@ -335,8 +342,16 @@ pub fn compose_with(
     let mut rejected = 0;
     let total = fits.len();
     for fit in order(fits, hash) {
-        let mut text = fit.filled.text.clone();
-        let mut voice_text = fit.filled.voice_text.clone();
+        let filled = match fit.filled {
+            Some(filled) => filled,
+            // `fillable` said yes, so this fills; a template that does not is skipped.
+            None => match slot_value.fill(fit.text) {
+                Ok(filled) => filled,
+                Err(_) => continue,
+            },
+        };
+        let mut text = filled.text.clone();
+        let mut voice_text = filled.voice_text.clone();
         let disclosed = disclosure_due && !whatsapp;
         if disclosed {
             let line = persona.ai_disclosure.line(lang);
@@ -354,8 +369,7 @@ pub fn compose_with(
         }
         let mut detail = format!("{} `{}` in {lang}", capitalised(kind), fit.id);
         if whatsapp {
-            let params: Vec<String> = fit
-                .filled
+            let params: Vec<String> = filled
                 .params
                 .iter()
                 .enumerate()
@@ -397,11 +411,7 @@ pub fn compose_with(
                 channel_template,
                 memory: fit.echoed.first().cloned(),
                 echoed: fit.echoed,
-                channel_params: if whatsapp {
-                    fit.filled.params
-                } else {
-                    Vec::new()
-                },
+                channel_params: if whatsapp { filled.params } else { Vec::new() },
                 ai_disclosure: disclosed,
                 at: decision.at,
             }),
@@ -657,6 +667,18 @@ impl SlotValues<'_> {
     fn fill(&self, text: &str) -> Result<Filled, String> {
         self.emoji_used.set(0);
         fill(text, self.lang, |slot| self.value(slot))
+    }
+
+    /// Whether [`SlotValues::fill`] would fill `text`, and if not the same reason, without
+    /// building the text.
+    fn fillable(&self, text: &str) -> Result<(), String> {
+        self.emoji_used.set(0);
+        for r in crate::model::persona::placeholders(text)? {
+            let slot = template::parse_slot(r.name)?;
+            self.value(&slot)
+                .map_err(|why| format!("{{{}}}: {why}", r.name))?;
+        }
+        Ok(())
     }
 
     fn item(&self, name: &str) -> Result<&MemoryItem, String> {

@@ -10,11 +10,8 @@ use crate::model::{Policy, Scenario};
 fn fit(id: &str, rank: (usize, usize)) -> Fit<'_> {
     Fit {
         id,
-        filled: Filled {
-            text: id.to_owned(),
-            voice_text: id.to_owned(),
-            params: Vec::new(),
-        },
+        text: id,
+        filled: None,
         echoed: Vec::new(),
         rank,
     }

@@ -78,7 +78,11 @@ pub fn tokens(text: &str) -> Vec<Token<'_>> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, c) in text.char_indices() {
-        let word = c.is_alphanumeric() || is_combining_mark(c);
+        let word = if c.is_ascii() {
+            c.is_ascii_alphanumeric()
+        } else {
+            c.is_alphanumeric() || is_combining_mark(c)
+        };
         match (word, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {

@@ -36,6 +36,10 @@ pub struct UserFacts {
     pub messages: Vec<MessageFacts>,
     /// Flags of blocking messages, by event index, for traces.
     pub flags: Vec<(u32, Flag)>,
+    /// For each of `messages`, the category of its first flag of any category, blocking or
+    /// not (what the composer's memory leaves out); empty when the facts were not read from
+    /// texts (synthetic users).
+    pub first_flags: Vec<Option<Category>>,
     /// Start of the conversation each message belongs to (unix seconds).
     pub conversation_start_secs: Vec<i64>,
     /// Index of the first opt-out message.
@@ -51,13 +55,19 @@ pub struct UserFacts {
 /// Whether `text`, trimmed, case-folded and without trailing punctuation, is one of `words`
 /// (already folded with [`fold_opt_out`]).
 pub fn is_opt_out(text: &str, folded_words: &[String]) -> bool {
+    is_opt_out_within(text, folded_words, longest_chars(folded_words))
+}
+
+/// The length in characters of the longest of `words`.
+fn longest_chars(words: &[String]) -> usize {
+    words.iter().map(|w| w.chars().count()).max().unwrap_or(0)
+}
+
+/// [`is_opt_out`] given the length of the longest opt-out word (`longest_chars`), counted once
+/// for all the messages of a user.
+fn is_opt_out_within(text: &str, folded_words: &[String], longest: usize) -> bool {
     // Lowercasing never makes a text shorter in characters, so a message longer than every
     // opt-out word is none of them: most messages are, and are not lowercased at all.
-    let longest = folded_words
-        .iter()
-        .map(|w| w.chars().count())
-        .max()
-        .unwrap_or(0);
     if trim_opt_out(text).chars().nth(longest).is_some() {
         return false;
     }
@@ -99,12 +109,14 @@ impl UserFacts {
             .iter()
             .map(|w| fold_opt_out(w))
             .collect();
+        let longest = longest_chars(&words);
         let mut facts = UserFacts::default();
         for (i, event) in user.events.iter().enumerate() {
             if event.from != Sender::User {
                 continue;
             }
-            let flag = checker.first_blocking(&event.text);
+            let (first_flag, flag) = checker.first_flag_and_blocking(&event.text);
+            facts.first_flags.push(first_flag);
             let blocking = flag.as_ref().map(|f| f.category);
             if let Some(flag) = flag {
                 facts.flags.push((i as u32, flag));
@@ -115,7 +127,7 @@ impl UserFacts {
                 at_secs: event.at.timestamp(),
                 event: i as u32,
                 channel: event.channel,
-                opt_out: is_opt_out(&event.text, &words),
+                opt_out: is_opt_out_within(&event.text, &words, longest),
                 blocking,
                 stated_age,
                 night: None,

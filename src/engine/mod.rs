@@ -581,6 +581,20 @@ pub fn decide_user_with(
     until: Option<DateTime<Utc>>,
     options: ReplayOptions,
 ) -> Vec<Decision> {
+    decide_user_and_facts(recognizers, persona, policy, checker, user, until, options).0
+}
+
+/// [`decide_user_with`], also returning the facts the decisions were made from (the flags
+/// that traces quote), so that a caller writing traces need not read the messages again.
+pub fn decide_user_and_facts(
+    recognizers: &compose::Recognizers,
+    persona: &Persona,
+    policy: &Policy,
+    checker: &SafetyChecker,
+    user: &User,
+    until: Option<DateTime<Utc>>,
+    options: ReplayOptions,
+) -> (Vec<Decision>, UserFacts) {
     let facts = UserFacts::from_user(user, policy, checker);
     let profile = Profile::of(user);
     let mut decisions = Vec::new();
@@ -613,7 +627,14 @@ pub fn decide_user_with(
     );
     if options.compose {
         let mut previous: Vec<Composed> = Vec::new();
-        let mut reading = compose::UserReading::default();
+        let mut reading = compose::UserReading::with_flags(
+            user,
+            facts
+                .messages
+                .iter()
+                .zip(&facts.first_flags)
+                .map(|(m, &flag)| (m.event as usize, flag)),
+        );
         for d in decisions.iter_mut().filter(|d| d.outcome == Outcome::Sent) {
             match compose::compose_with(
                 recognizers,
@@ -638,7 +659,7 @@ pub fn decide_user_with(
             }
         }
     }
-    decisions
+    (decisions, facts)
 }
 
 /// Replays every user of `scenario` under `policy` (users in parallel, results in scenario order).

@@ -222,13 +222,24 @@ fn display_all(path: &Path, diagnostics: &[Diagnostic]) -> String {
 /// file keeps its permissions, and a path that is not a regular file (`/dev/null`, `/dev/stdout`,
 /// a named pipe) is written in place: renaming over it would replace the device with a file.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), LoadError> {
-    use std::io::Write as _;
+    write_atomically_with(path, |out| out.write_all(contents))
+}
+
+/// [`write_atomically`] of what `write` writes, through a buffer: for contents made piece by
+/// piece, never held whole in memory.
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), LoadError> {
     let existing = std::fs::metadata(path).ok();
     if existing
         .as_ref()
         .is_some_and(|m| !m.is_file() && !m.is_dir())
     {
-        return std::fs::write(path, contents).map_err(|source| LoadError::io(path, source));
+        return std::fs::File::create(path)
+            .and_then(|file| write_buffered(file, write))
+            .map(drop)
+            .map_err(|source| LoadError::io(path, source));
     }
     let target = if existing.is_some() {
         std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
@@ -245,8 +256,7 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), LoadError> {
         .unwrap_or_else(|| "relance".to_owned());
     let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(contents)?;
+        let file = write_buffered(std::fs::File::create(&tmp)?, write)?;
         file.sync_all()?;
         if let Some(metadata) = &existing {
             std::fs::set_permissions(&tmp, metadata.permissions())?;
@@ -258,6 +268,20 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), LoadError> {
         return Err(LoadError::io(path, source));
     }
     Ok(())
+}
+
+/// The buffer between [`write_atomically_with`]'s writer and the file.
+const WRITE_BUFFER_BYTES: usize = 256 * 1024;
+
+/// Runs `write` on `file` through a buffer, flushed; returns the file.
+fn write_buffered(
+    file: std::fs::File,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<std::fs::File> {
+    let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
+    write(&mut out)?;
+    out.into_inner()
+        .map_err(std::io::IntoInnerError::into_error)
 }
 
 #[cfg(test)]

@@ -281,14 +281,16 @@ pub fn placeholders(text: &str) -> Result<Vec<PlaceholderRef<'_>>, String> {
     let mut out = Vec::new();
     let mut rest = text;
     let mut offset = 0;
-    while let Some(open) = rest.find(['{', '}']) {
+    // Braces are ASCII: a byte search finds them faster than a `char` pattern.
+    let brace = |s: &str| s.bytes().position(|b| b == b'{' || b == b'}');
+    while let Some(open) = brace(rest) {
         if rest[open..].starts_with('}') {
             return Err(format!(
                 "a `}}` without its `{{` at character {}",
                 text[..offset + open].chars().count() + 1
             ));
         }
-        let Some(close) = rest[open + 1..].find(['}', '{']) else {
+        let Some(close) = brace(&rest[open + 1..]) else {
             return Err("a `{` is never closed".to_owned());
         };
         if rest[open + 1 + close..].starts_with('{') {

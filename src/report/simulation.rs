@@ -6,9 +6,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::compose::MemoryItem;
+use crate::compose::Recognizers;
 use crate::engine::trace::{decision_trace, local};
-use crate::engine::{Decision, Outcome, Reason, Replay, TraceStep, UserFacts, checker_for};
-use crate::model::{Channel, Persona, Scenario};
+use crate::engine::{
+    Decision, Outcome, Reason, Replay, ReplayOptions, TraceStep, UserFacts, checker_for,
+    decide_user_and_facts,
+};
+use crate::model::{Channel, Persona, Policy, Scenario, User};
 
 /// The JSON object `relance simulate --json` prints; `U` is how each user is held (already
 /// serialised users, as [`simulation_json_text`] builds them in parallel, print the same).
@@ -120,20 +124,30 @@ fn user_json<'a>(
         })
     });
     let facts = needs_facts.then(|| UserFacts::from_user(user, &replay.policy, checker));
+    decisions_json(user, &ud.decisions, &replay.policy, facts.as_ref())
+}
+
+/// One user's part of the JSON; `facts` (the user's, under `policy`) are needed only for the
+/// flags that sensitive-topic traces quote.
+fn decisions_json<'a>(
+    user: &'a User,
+    decisions: &'a [Decision],
+    policy: &Policy,
+    facts: Option<&UserFacts>,
+) -> UserJson<'a> {
     UserJson {
         id: &user.id,
-        decisions: ud
-            .decisions
+        decisions: decisions
             .iter()
-            .map(|d| decision_json(d, replay, user, facts.as_ref()))
+            .map(|d| decision_json(d, policy, user, facts))
             .collect(),
     }
 }
 
 fn decision_json<'a>(
     d: &'a Decision,
-    replay: &Replay,
-    user: &crate::model::User,
+    policy: &Policy,
+    user: &User,
     facts: Option<&UserFacts>,
 ) -> DecisionJson<'a> {
     DecisionJson {
@@ -142,7 +156,7 @@ fn decision_json<'a>(
         reason: d.reason,
         channel: d.channel,
         text: d.text(),
-        trace: decision_trace(d, &replay.policy, user, facts),
+        trace: decision_trace(d, policy, user, facts),
         silence_start: rfc3339(d.silence_start),
         crisis_referral: d.crisis_referral.as_deref(),
         template: d.message.as_ref().map(|m| m.template.as_str()),
@@ -152,6 +166,67 @@ fn decision_json<'a>(
             .and_then(|m| m.channel_template.as_deref()),
         memory: d.message.as_ref().and_then(|m| m.memory.as_ref()),
     }
+}
+
+/// Users replayed and serialised together by [`write_replay_json`]: enough to keep every core
+/// busy, few enough that a batch's decisions and text stay small.
+const BATCH_USERS: usize = 512;
+
+/// Replays `scenario` under `policy` and writes the `simulate --json` object to `out`: the
+/// same bytes as [`simulation_json_text`] of [`replay`](crate::engine::replay) with `options`.
+///
+/// Users are replayed and serialised in parallel a batch at a time and written in order, so
+/// that neither every decision nor the whole text is ever held in memory, and each user's
+/// messages are read once for the decisions and their traces.
+///
+/// # Errors
+///
+/// Those of `out`.
+pub fn write_replay_json(
+    persona: &Persona,
+    policy: &Policy,
+    scenario: &Scenario,
+    options: ReplayOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let checker = checker_for(persona);
+    let recognizers = Recognizers::default();
+    let until = scenario.horizon();
+    // The object around the users, as serde writes it: `users` is its last field.
+    let empty = serde_json::to_string(&SimulationJson::<()> {
+        policy: &policy.name,
+        users: Vec::new(),
+    })?;
+    let head = empty
+        .strip_suffix("[]}")
+        .ok_or_else(|| std::io::Error::other("`users` is not the last field of the JSON"))?;
+    out.write_all(head.as_bytes())?;
+    out.write_all(b"[")?;
+    for (b, batch) in scenario.users.chunks(BATCH_USERS).enumerate() {
+        let parts = batch
+            .par_iter()
+            .map(|user| {
+                let (decisions, facts) = decide_user_and_facts(
+                    &recognizers,
+                    persona,
+                    policy,
+                    &checker,
+                    user,
+                    until,
+                    options,
+                );
+                serde_json::to_string(&decisions_json(user, &decisions, policy, Some(&facts)))
+            })
+            .collect::<serde_json::Result<Vec<String>>>()?;
+        for (i, part) in parts.iter().enumerate() {
+            if b > 0 || i > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(part.as_bytes())?;
+        }
+    }
+    out.write_all(b"]}\n")?;
+    Ok(())
 }
 
 /// The human-readable report of a replay.
@@ -237,5 +312,56 @@ mod tests {
         expected.push('\n');
         assert!(result.users.len() > 1 && result.totals().0 > 0);
         assert_eq!(text, expected);
+    }
+
+    /// The streamed JSON of `simulate --json` against the JSON of a whole replay.
+    fn assert_streamed_json_is_the_replay_json(
+        persona: &Persona,
+        policy: &Policy,
+        scenario: &Scenario,
+    ) {
+        let options = ReplayOptions::default();
+        let result = replay(persona, policy, scenario, options);
+        let expected = simulation_json_text(persona, scenario, &result).unwrap();
+        let mut streamed = Vec::new();
+        write_replay_json(persona, policy, scenario, options, &mut streamed).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            expected,
+            "{}",
+            scenario.name
+        );
+    }
+
+    #[test]
+    fn streamed_json_is_the_json_of_the_replay() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let persona = Persona::load(&root.join("personas/cinema-maestro.ron")).unwrap();
+        let dir = root.join("assets/scenarios");
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        paths.sort();
+        assert!(paths.len() >= 8);
+        for path in &paths {
+            let scenario = Scenario::load(path).unwrap();
+            for policy in [Policy::omni(), Policy::preset("pushy").unwrap()] {
+                assert_streamed_json_is_the_replay_json(&persona, &policy, &scenario);
+            }
+        }
+        // More users than one batch, and none at all.
+        let mut many = Scenario::load(&dir.join("demo-cinema.json")).unwrap();
+        let users = many.users.clone();
+        many.users = (0..BATCH_USERS * 2 + 3)
+            .map(|i| {
+                let mut user = users[i % users.len()].clone();
+                user.id = format!("{}-{i}", user.id);
+                user
+            })
+            .collect();
+        assert_streamed_json_is_the_replay_json(&persona, &Policy::omni(), &many);
+        many.users.clear();
+        assert_streamed_json_is_the_replay_json(&persona, &Policy::omni(), &many);
     }
 }

@@ -1,6 +1,6 @@
 //! Ages users state about themselves ("j'ai 15 ans", "I'm 14").
 
-use super::fold::fold;
+use super::fold::{fold, fold_char};
 
 /// An age the user states about themselves: `"j'ai 15 ans"`, `"j’ai 15ans"`,
 /// `"I'm 14"`, `"I am 14 years old"`, `"i'm 14 yo"`, `"15 ans et demi"`,
@@ -16,8 +16,15 @@ use super::fold::fold;
 /// assert_eq!(stated_age("I'm 14 minutes late"), None);
 /// ```
 pub fn stated_age(text: &str) -> Option<u32> {
-    let folded = fold(text);
-    let tokens = tokenize(&folded);
+    if !folds_to_a_number(text) {
+        return None;
+    }
+    read_age(&fold(text))
+}
+
+/// [`stated_age`] of folded text, reading every token.
+fn read_age(folded: &str) -> Option<u32> {
+    let tokens = tokenize(folded);
     let t = Tokens(&tokens);
     if let Some(age) = t.leading_age() {
         return Some(age);
@@ -43,6 +50,93 @@ pub fn states_minor(text: &str) -> bool {
     let tokens = tokenize(&folded);
     let t = Tokens(&tokens);
     (0..tokens.len()).any(|i| t.school_at(i))
+}
+
+/// Words that can start a number ([`Tokens::number`]): tens, and units from five (`dix`
+/// included, which also starts `dix-sept`).
+static NUMBER_STARTS: std::sync::LazyLock<
+    std::collections::HashSet<&'static str, foldhash::fast::FixedState>,
+> = std::sync::LazyLock::new(|| {
+    let units = FR_UNITS.iter().chain(EN_UNITS).filter(|&&(_, v)| v >= 5);
+    units
+        .chain(FR_TENS)
+        .chain(EN_TENS)
+        .map(|&(w, _)| w)
+        .collect()
+});
+
+/// Whether folded text has a digit or a word that can start a number: without one there is
+/// no age to read. (Tests check this against [`folds_to_a_number`].)
+#[cfg(test)]
+fn may_hold_number(folded: &str) -> bool {
+    folded.bytes().any(|b| b.is_ascii_digit())
+        || folded
+            .split(|c: char| !c.is_alphanumeric() || c.is_ascii_digit())
+            .any(|word| NUMBER_STARTS.contains(word))
+}
+
+/// Whether `text`, once folded, has a digit or a word that can start a number: without one
+/// there is no age to read, and most messages are read no further. Folds character by
+/// character without building the folded text.
+fn folds_to_a_number(text: &str) -> bool {
+    let mut words = NumberWords::default();
+    for c in text.chars() {
+        let found = if c.is_ascii() {
+            words.push(c.to_ascii_lowercase())
+        } else {
+            let mut found = false;
+            fold_char(c, |f| found = found || words.push(f));
+            found
+        };
+        if found {
+            return true;
+        }
+    }
+    words.end_word()
+}
+
+/// Folded characters read one by one, looking for a digit or a number word.
+#[derive(Default)]
+struct NumberWords {
+    /// The current word, while it is short and ASCII.
+    word: [u8; NumberWords::LONGEST],
+    len: usize,
+    /// The current word has a character no number word has, or is too long.
+    other: bool,
+}
+
+impl NumberWords {
+    /// Longer than any number word.
+    const LONGEST: usize = 12;
+
+    /// Reads one folded character; true at a digit or at the end of a number word.
+    #[inline]
+    fn push(&mut self, f: char) -> bool {
+        if f.is_ascii_digit() {
+            true
+        } else if f.is_ascii_alphabetic() || (!f.is_ascii() && f.is_alphanumeric()) {
+            if f.is_ascii() && self.len < Self::LONGEST {
+                self.word[self.len] = f as u8;
+                self.len += 1;
+            } else {
+                self.other = true;
+            }
+            false
+        } else {
+            self.end_word()
+        }
+    }
+
+    /// Ends the current word; true if it is a number word.
+    fn end_word(&mut self) -> bool {
+        let word = &self.word[..self.len];
+        let is_number = !self.other
+            && !word.is_empty()
+            && std::str::from_utf8(word).is_ok_and(|w| NUMBER_STARTS.contains(w));
+        self.len = 0;
+        self.other = false;
+        is_number
+    }
 }
 
 /// The oldest plausible stated age.
@@ -319,6 +413,8 @@ impl Tokens<'_, '_> {
         (1..=MAX_AGE).contains(&value).then_some((value, next))
     }
 
+    /// A number written in words starting at `i`. Only the words [`may_hold_number`] looks for
+    /// start one: tens, and units from five (or `dix` before a unit).
     fn number_words(&self, i: usize, first: &str) -> Option<(u32, usize)> {
         let lookup = |table: &[(&str, u32)], w: Option<&str>| {
             w.and_then(|w| table.iter().find(|(name, _)| *name == w).map(|&(_, v)| v))
@@ -512,6 +608,31 @@ impl Tokens<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The shortcut for texts without a number never hides an age a full reading finds.
+        #[test]
+        fn texts_skipped_for_want_of_a_number_state_no_age(
+            words in prop::collection::vec(prop::sample::select(vec![
+                "j'ai", "J’AI", "jai", "I'm", "im", "i", "am", "just", "turned", "a", "year",
+                "years", "old", "yo", "y/o", "ans", "an", "et", "demi", "Quinze", "SEIZE",
+                "dix", "sept", "vingt", "un", "une", "deux", "quatre", "trois", "five", "four",
+                "twenty", "one", "fourteen", "15", "15ans", "cent", "moi", "lol", ",", ".", "!",
+                "quinzaine", "seizième", "ving", "j'ai bientôt", "Ⅻ", "１５", "⁴", "se\u{ad}ize",
+                "ＱＵＩＮＺＥ", "vingt-deux", "Sixty", "twelve-year-old", "élève", "—",
+            ]), 0..8),
+        ) {
+            let text = words.join(" ");
+            let folded = fold(&text);
+            let full = read_age(&folded);
+            prop_assert_eq!(stated_age(&text), full);
+            prop_assert_eq!(folds_to_a_number(&text), may_hold_number(&folded));
+            if full.is_some() {
+                prop_assert!(may_hold_number(&folded));
+            }
+        }
+    }
 
     #[test]
     fn french_statements() {

@@ -129,7 +129,10 @@ thread_local! {
 /// Per-thread buffers reused across scans.
 #[derive(Debug, Default)]
 struct Scratch {
+    /// The text being scanned, folded.
     folded: Folded,
+    /// The same with its map to the original, made only once a match is reported.
+    mapped: Folded,
     allowed: Vec<(usize, usize)>,
 }
 
@@ -140,6 +143,9 @@ impl Scratch {
     fn trim(&mut self) {
         if self.folded.text.capacity() > Self::KEEP_BYTES {
             self.folded = Folded::default();
+        }
+        if self.mapped.text.capacity() > Self::KEEP_BYTES {
+            self.mapped = Folded::default();
         }
     }
 }
@@ -269,6 +275,23 @@ impl SafetyChecker {
         first.map(|raw| self.flag(text, raw))
     }
 
+    /// The category of the first flag in `text` ([`SafetyChecker::first_flag`]) and its first
+    /// blocking flag ([`SafetyChecker::first_blocking`]), in one scan.
+    pub fn first_flag_and_blocking(&self, text: &str) -> (Option<Category>, Option<Flag>) {
+        let mut first = None;
+        let mut blocking = None;
+        self.for_each(text, |raw| {
+            first.get_or_insert(raw.category);
+            if raw.category.is_blocking() {
+                blocking = Some(raw);
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        (first, blocking.map(|raw| self.flag(text, raw)))
+    }
+
     /// Whether `text` raises no flag at all.
     pub fn is_clean(&self, text: &str) -> bool {
         self.first_flag(text).is_none()
@@ -304,8 +327,13 @@ impl SafetyChecker {
         scratch: &mut Scratch,
         mut visit: impl FnMut(RawFlag) -> ControlFlow<()>,
     ) {
-        let Scratch { folded, allowed } = scratch;
+        let Scratch {
+            folded,
+            mapped,
+            allowed,
+        } = scratch;
         folded.fill(text, false);
+        mapped.clear();
         let haystack = folded.text.as_str();
         let layers = self.layers();
         let mut next: [Option<Candidate>; LAYERS] = [None; LAYERS];
@@ -345,7 +373,10 @@ impl SafetyChecker {
             if category == Category::Sexual && *minor.get_or_insert_with(|| states_minor(text)) {
                 category = Category::SexualMinors;
             }
-            let (start, end) = folded.original_range(text, best.start, best.end);
+            if !mapped.is_mapped() {
+                mapped.fill_mapped(text, false);
+            }
+            let (start, end) = mapped.original_range(text, best.start, best.end);
             let raw = RawFlag {
                 layer: best.layer,
                 entry: best.entry,

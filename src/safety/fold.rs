@@ -112,25 +112,49 @@ pub(crate) struct Folded {
 }
 
 impl Folded {
-    /// Folds `original` into this buffer, reusing its allocations.
+    /// Folds `original` into this buffer, reusing its allocations, without the map back to
+    /// the original (most scans find nothing and never need it): call
+    /// [`Folded::fill_mapped`] before [`Folded::original_range`].
     ///
     /// With `join_apostrophes`, apostrophes are dropped instead of splitting
     /// words (`j'ai` -> `jai`): used to derive the variant of a lexicon phrase
     /// that people type without apostrophes.
     pub fn fill(&mut self, original: &str, join_apostrophes: bool) {
+        self.fill_with::<false>(original, join_apostrophes);
+    }
+
+    /// [`Folded::fill`] with the map back to the original byte offsets.
+    pub fn fill_mapped(&mut self, original: &str, join_apostrophes: bool) {
+        self.fill_with::<true>(original, join_apostrophes);
+    }
+
+    /// Empties the buffer, keeping its allocations.
+    pub fn clear(&mut self) {
         self.text.clear();
         self.map.clear();
+    }
+
+    /// Whether the map is filled ([`Folded::fill_mapped`]).
+    pub fn is_mapped(&self) -> bool {
+        !self.map.is_empty()
+    }
+
+    fn fill_with<const MAP: bool>(&mut self, original: &str, join_apostrophes: bool) {
+        self.clear();
         self.text.reserve(original.len() + 2);
-        self.map.reserve(original.len() + 2);
-        self.text.push(' ');
-        self.map.push(0);
+        if MAP {
+            self.map.reserve(original.len() + 2);
+        }
+        self.push_space::<MAP>(0);
         for (offset, c) in original.char_indices() {
             if c.is_ascii() {
                 if c.is_ascii_alphanumeric() {
                     self.text.push(c.to_ascii_lowercase());
-                    self.map.push(offset);
+                    if MAP {
+                        self.map.push(offset);
+                    }
                 } else if !(join_apostrophes && (c == '\'' || c == '`')) {
-                    self.separator(offset);
+                    self.separator::<MAP>(offset);
                 }
                 continue;
             }
@@ -138,29 +162,41 @@ impl Folded {
             fold_char(c, |f| {
                 if f.is_alphanumeric() {
                     text.push(f);
-                    map.extend(std::iter::repeat_n(offset, f.len_utf8()));
+                    if MAP {
+                        map.extend(std::iter::repeat_n(offset, f.len_utf8()));
+                    }
                 } else {
                     let joined = join_apostrophes && f == '\'';
                     if !joined && !text.ends_with(' ') {
                         text.push(' ');
-                        map.push(offset);
+                        if MAP {
+                            map.push(offset);
+                        }
                     }
                 }
             });
         }
-        self.separator(original.len());
+        self.separator::<MAP>(original.len());
     }
 
     #[inline]
-    fn separator(&mut self, offset: usize) {
-        if !self.text.ends_with(' ') {
-            self.text.push(' ');
+    fn push_space<const MAP: bool>(&mut self, offset: usize) {
+        self.text.push(' ');
+        if MAP {
             self.map.push(offset);
         }
     }
 
+    #[inline]
+    fn separator<const MAP: bool>(&mut self, offset: usize) {
+        if !self.text.ends_with(' ') {
+            self.push_space::<MAP>(offset);
+        }
+    }
+
     /// The original byte range of the folded byte range `start..end`
-    /// (`start` and `end` at word boundaries of the folded text).
+    /// (`start` and `end` at word boundaries of the folded text); the map must be filled
+    /// ([`Folded::fill_mapped`]).
     pub fn original_range(&self, original: &str, start: usize, end: usize) -> (usize, usize) {
         let from = self.map.get(start).copied().unwrap_or(original.len());
         let last = end
@@ -236,6 +272,10 @@ mod tests {
         let original = "Ça m’a TUÉ — œuvre";
         let mut folded = Folded::default();
         folded.fill(original, false);
+        assert!(!folded.is_mapped());
+        let unmapped = folded.text.clone();
+        folded.fill_mapped(original, false);
+        assert_eq!(folded.text, unmapped, "the map does not change the text");
         assert_eq!(folded.text.len(), folded.map.len());
         for &offset in &folded.map {
             assert!(original.is_char_boundary(offset));

@@ -13,7 +13,9 @@
 //! - a trailing `*` matches any word ending (`suicid*` matches `suicidaire`);
 //! - a phrase with apostrophes also matches without them (`j'ai` matches `jai`).
 
-use std::collections::HashMap;
+use std::collections::HashSet;
+
+use foldhash::fast::FixedState;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -130,8 +132,9 @@ pub(crate) struct Builder {
     entries: Vec<Entry>,
     allow_patterns: Vec<String>,
     allow_wildcard: Vec<bool>,
-    seen: HashMap<String, usize>,
-    seen_allow: HashMap<String, usize>,
+    /// Patterns already collected (the first definition wins).
+    seen: HashSet<String, FixedState>,
+    seen_allow: HashSet<String, FixedState>,
 }
 
 impl Builder {
@@ -251,10 +254,10 @@ impl Builder {
     fn push(&mut self, target: Target, pattern: String, wildcard: bool, phrase: &Arc<str>) {
         match target {
             Target::Category(category) => {
-                if self.seen.contains_key(&pattern) {
+                if self.seen.contains(&pattern) {
                     return; // First definition wins (categories load in a fixed order).
                 }
-                self.seen.insert(pattern.clone(), self.patterns.len());
+                self.seen.insert(pattern.clone());
                 self.patterns.push(pattern);
                 self.entries.push(Entry {
                     category,
@@ -263,11 +266,10 @@ impl Builder {
                 });
             }
             Target::Allow => {
-                if self.seen_allow.contains_key(&pattern) {
+                if self.seen_allow.contains(&pattern) {
                     return;
                 }
-                self.seen_allow
-                    .insert(pattern.clone(), self.allow_patterns.len());
+                self.seen_allow.insert(pattern.clone());
                 self.allow_patterns.push(pattern);
                 self.allow_wildcard.push(wildcard);
             }

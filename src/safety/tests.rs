@@ -376,6 +376,20 @@ fn flags_come_in_text_order() {
     );
     assert!(!checker().is_clean(text));
     assert_eq!(checker().first_blocking("les obsèques de ma tante"), None);
+    for text in [
+        text,
+        "les obsèques de ma tante",
+        "rien à signaler",
+        "I want to die",
+    ] {
+        let (first, blocking) = checker().first_flag_and_blocking(text);
+        assert_eq!(
+            first,
+            checker().first_flag(text).map(|f| f.category),
+            "{text}"
+        );
+        assert_eq!(blocking, checker().first_blocking(text), "{text}");
+    }
 }
 
 #[test]
