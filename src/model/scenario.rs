@@ -224,23 +224,76 @@ impl ScenarioFormat {
     }
 }
 
+/// A scenario file's text: read into memory, or, for a large regular file, mapped.
+///
+/// Mapping a large file spares copying it and zeroing as much fresh memory to copy it into,
+/// which is a good part of loading tens of megabytes. The map is read while the file is
+/// parsed; a program truncating the file in that instant would stop this one with `SIGBUS`
+/// (as `rg` and other tools that map files accept), where reading would only see a torn
+/// file: only command-line runs map.
+enum Source {
+    Read(String),
+    Mapped(memmap2::Mmap),
+}
+
+impl Source {
+    /// Files from this size are mapped.
+    const MAP_MIN_BYTES: u64 = 1 << 20;
+
+    /// The text of `path`; with `map`, a large regular file is mapped.
+    fn read(path: &Path, map: bool) -> std::io::Result<Source> {
+        let file = std::fs::File::open(path)?;
+        let metadata = file.metadata()?;
+        if map && metadata.is_file() && metadata.len() >= Self::MAP_MIN_BYTES {
+            // SAFETY: the map is only read, and only as long as `Source` lives (see above for
+            // a file changed meanwhile). A failed map falls back to reading.
+            if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+                return Ok(Source::Mapped(map));
+            }
+        }
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut &file, &mut text)?;
+        Ok(Source::Read(text))
+    }
+
+    /// The text; a mapped file that is not UTF-8 gets the error reading it would give.
+    fn text(&self) -> std::io::Result<&str> {
+        match self {
+            Source::Read(text) => Ok(text),
+            Source::Mapped(map) => std::str::from_utf8(map).map_err(|_| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "stream did not contain valid UTF-8",
+                )
+            }),
+        }
+    }
+}
+
 /// The default horizon after the last event when a scenario sets no `until`.
 pub const DEFAULT_HORIZON_DAYS: i64 = 14;
 
 impl Scenario {
     /// Loads a scenario file; warnings (such as sorted events) are dropped.
     pub fn load(path: &Path) -> Result<Self, LoadError> {
-        Self::load_with_warnings(path).map(|(s, _)| s)
+        Self::load_from(path, false).map(|(s, _)| s)
     }
 
-    /// Loads a scenario file and returns it with its warnings.
+    /// Loads a scenario file and returns it with its warnings, mapping a large file rather
+    /// than reading it (see [`Source`]): for command-line runs, where nothing unsaved is lost
+    /// if another program truncates the file at that instant. The studio reads files.
     pub fn load_with_warnings(path: &Path) -> Result<(Self, Vec<Diagnostic>), LoadError> {
+        Self::load_from(path, true)
+    }
+
+    fn load_from(path: &Path, map: bool) -> Result<(Self, Vec<Diagnostic>), LoadError> {
         let format = ScenarioFormat::from_path(path).ok_or_else(|| LoadError::UnknownFormat {
             path: path.to_owned(),
             expected: ".ron or .json",
         })?;
-        let source = std::fs::read_to_string(path).map_err(|e| LoadError::io(path, e))?;
-        Self::from_str(&source, format, path)
+        let source = Source::read(path, map).map_err(|e| LoadError::io(path, e))?;
+        let text = source.text().map_err(|e| LoadError::io(path, e))?;
+        Self::from_str(text, format, path)
     }
 
     /// Parses scenario text in `format`; `path` names the file in errors.
@@ -545,6 +598,38 @@ mod tests {
         let err = json_error(&broken, "big.json");
         assert!(err.contains("big.json:7002:"), "{err}");
         assert!(err.contains("invalid type: integer `5`"), "{err}");
+    }
+
+    #[test]
+    fn large_files_map_to_what_reading_gives() {
+        let dir = std::env::temp_dir().join(format!("relance-map-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("big.json");
+        let json = big_json(8000);
+        assert!(json.len() as u64 > Source::MAP_MIN_BYTES);
+        std::fs::write(&path, &json).unwrap();
+        assert!(matches!(
+            Source::read(&path, true).unwrap(),
+            Source::Mapped(_)
+        ));
+        assert!(matches!(
+            Source::read(&path, false).unwrap(),
+            Source::Read(_)
+        ));
+        let (mapped, _) = Scenario::load_with_warnings(&path).unwrap();
+        assert_eq!(mapped, Scenario::load(&path).unwrap());
+        // A byte that is not UTF-8 is the same error either way, naming the file.
+        let mut bytes = json.into_bytes();
+        bytes[1000] = 0xff;
+        std::fs::write(&path, &bytes).unwrap();
+        let mapped = Scenario::load_with_warnings(&path).unwrap_err().to_string();
+        let read = Scenario::load(&path).unwrap_err().to_string();
+        assert_eq!(mapped, read);
+        assert!(
+            mapped.contains("big.json") && mapped.contains("UTF-8"),
+            "{mapped}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
