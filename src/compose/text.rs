@@ -75,8 +75,12 @@ impl Token<'_> {
 /// The words of `text`, in order. Apostrophes and hyphens separate words, so "d'Interstellar"
 /// gives `d` and `Interstellar`, "pot-au-feu" gives three words.
 pub fn tokens(text: &str) -> Vec<Token<'_>> {
-    let mut out = Vec::new();
+    // About one word per six bytes of chat text: most texts need no regrowing.
+    let mut out = Vec::with_capacity(text.len() / 6 + 1);
+    // The current word's start, and what it holds so far: an uppercase ASCII letter, a
+    // character that is not ASCII (deciding its key without reading it again).
     let mut start = None;
+    let (mut upper, mut wide) = (false, false);
     for (i, c) in text.char_indices() {
         let word = if c.is_ascii() {
             c.is_ascii_alphanumeric()
@@ -84,26 +88,41 @@ pub fn tokens(text: &str) -> Vec<Token<'_>> {
             c.is_alphanumeric() || is_combining_mark(c)
         };
         match (word, start) {
-            (true, None) => start = Some(i),
+            (true, None) => {
+                start = Some(i);
+                (upper, wide) = (c.is_ascii_uppercase(), !c.is_ascii());
+            }
+            (true, Some(_)) => {
+                upper |= c.is_ascii_uppercase();
+                wide |= !c.is_ascii();
+            }
             (false, Some(s)) => {
-                out.push(token(text, s, i));
+                out.push(token(text, s, i, upper, wide));
                 start = None;
             }
-            _ => {}
+            (false, None) => {}
         }
     }
     if let Some(s) = start {
-        out.push(token(text, s, text.len()));
+        out.push(token(text, s, text.len(), upper, wide));
     }
     out
 }
 
-fn token(text: &str, start: usize, end: usize) -> Token<'_> {
+/// The token `text[start..end]`; `upper` and `wide` say whether it holds an uppercase ASCII
+/// letter and a character that is not ASCII.
+fn token(text: &str, start: usize, end: usize, upper: bool, wide: bool) -> Token<'_> {
+    let word = &text[start..end];
+    let key = match (upper, wide) {
+        (false, false) => Cow::Borrowed(word),
+        (true, false) => Cow::Owned(word.to_ascii_lowercase()),
+        (_, true) => fold_key_cow(word),
+    };
     Token {
-        text: &text[start..end],
+        text: word,
         start,
         end,
-        key: fold_key_cow(&text[start..end]),
+        key,
     }
 }
 
@@ -302,6 +321,17 @@ mod tests {
         assert!(words[0].is_capitalised());
         assert!(!words[2].is_capitalised(), "all caps is an acronym");
         assert!(!words[3].is_capitalised());
+    }
+
+    proptest::proptest! {
+        /// Keys decided while cutting words are the keys of the words.
+        #[test]
+        fn token_keys_are_the_folded_words(text in "[a-zA-Zé É'ŒœÇ0-9\u{301}.,-]{0,40}") {
+            for t in tokens(&text) {
+                proptest::prop_assert_eq!(t.key.as_ref(), fold_key(t.text));
+                proptest::prop_assert_eq!(t.text, &text[t.start..t.end]);
+            }
+        }
     }
 
     #[test]

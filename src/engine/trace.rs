@@ -48,13 +48,25 @@ pub fn local_short(at: DateTime<Utc>, tz: Tz) -> String {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let t = at.with_timezone(&tz);
-    format!(
-        "{} {} {:02}:{:02}",
-        t.day(),
-        MONTHS[t.month0() as usize],
-        t.hour(),
-        t.minute()
-    )
+    // Pushed piece by piece: `format!` costs more than the time zone lookup here.
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let mut out = String::with_capacity(12);
+    let day = t.day();
+    if day >= 10 {
+        out.push(digit(day / 10));
+    }
+    out.push(digit(day));
+    out.push(' ');
+    out.push_str(MONTHS[t.month0() as usize]);
+    out.push(' ');
+    for (i, n) in [t.hour(), t.minute()].into_iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        out.push(digit(n / 10));
+        out.push(digit(n));
+    }
+    out
 }
 
 fn quote(user: &User, event: u32) -> String {

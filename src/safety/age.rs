@@ -128,10 +128,12 @@ impl NumberWords {
     }
 
     /// Ends the current word; true if it is a number word.
+    #[inline]
     fn end_word(&mut self) -> bool {
         let word = &self.word[..self.len];
+        // Number words have from 3 to 9 letters: most words are ruled out without hashing.
         let is_number = !self.other
-            && !word.is_empty()
+            && (3..=9).contains(&word.len())
             && std::str::from_utf8(word).is_ok_and(|w| NUMBER_STARTS.contains(w));
         self.len = 0;
         self.other = false;
@@ -632,6 +634,12 @@ mod tests {
                 prop_assert!(may_hold_number(&folded));
             }
         }
+    }
+
+    #[test]
+    fn number_words_have_from_three_to_nine_letters() {
+        assert!(NUMBER_STARTS.iter().all(|w| (3..=9).contains(&w.len())));
+        assert!(NUMBER_STARTS.contains("six") && NUMBER_STARTS.contains("cinquante"));
     }
 
     #[test]
