@@ -202,29 +202,49 @@ pub fn write_replay_json(
         .ok_or_else(|| std::io::Error::other("`users` is not the last field of the JSON"))?;
     out.write_all(head.as_bytes())?;
     out.write_all(b"[")?;
-    for (b, batch) in scenario.users.chunks(BATCH_USERS).enumerate() {
-        let parts = batch
-            .par_iter()
-            .map(|user| {
-                let (decisions, facts) = decide_user_and_facts(
-                    &recognizers,
-                    persona,
-                    policy,
-                    &checker,
-                    user,
-                    until,
-                    options,
-                );
-                serde_json::to_string(&decisions_json(user, &decisions, policy, Some(&facts)))
-            })
-            .collect::<serde_json::Result<Vec<String>>>()?;
-        for (i, part) in parts.iter().enumerate() {
-            if b > 0 || i > 0 {
-                out.write_all(b",")?;
+    // Batches are made on another thread while this one writes the previous batch out.
+    std::thread::scope(|scope| {
+        let (parts_tx, parts_rx) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            for batch in scenario.users.chunks(BATCH_USERS) {
+                let parts = batch
+                    .par_iter()
+                    .map(|user| {
+                        let (decisions, facts) = decide_user_and_facts(
+                            &recognizers,
+                            persona,
+                            policy,
+                            &checker,
+                            user,
+                            until,
+                            options,
+                        );
+                        serde_json::to_string(&decisions_json(
+                            user,
+                            &decisions,
+                            policy,
+                            Some(&facts),
+                        ))
+                    })
+                    .collect::<serde_json::Result<Vec<String>>>();
+                // The writer stopped (an error): no more batches.
+                if parts_tx.send(parts).is_err() {
+                    break;
+                }
             }
-            out.write_all(part.as_bytes())?;
+        });
+        let mut first = true;
+        for parts in parts_rx {
+            for part in parts? {
+                if !first {
+                    out.write_all(b",")?;
+                }
+                first = false;
+                out.write_all(part.as_bytes())?;
+            }
         }
-    }
+        std::io::Result::Ok(())
+    })?;
     out.write_all(b"]}\n")?;
     Ok(())
 }
