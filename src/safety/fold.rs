@@ -215,6 +215,22 @@ impl Folded {
 
 /// The matching form of `text` (convenience for tests and phrase compilation).
 pub(crate) fn match_form(text: &str, join_apostrophes: bool) -> String {
+    if text.is_ascii() {
+        // Most lexicon phrases: a byte loop does what `Folded::fill` does for ASCII.
+        let mut out = String::with_capacity(text.len() + 2);
+        out.push(' ');
+        for b in text.bytes() {
+            if b.is_ascii_alphanumeric() {
+                out.push(char::from(b.to_ascii_lowercase()));
+            } else if !(join_apostrophes && (b == b'\'' || b == b'`')) && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        }
+        if !out.ends_with(' ') {
+            out.push(' ');
+        }
+        return out;
+    }
     let mut folded = Folded::default();
     folded.fill(text, join_apostrophes);
     folded.text
@@ -265,6 +281,19 @@ mod tests {
         assert_eq!(match_form("self-harm!!", false), " self harm ");
         assert_eq!(match_form("", false), " ");
         assert_eq!(match_form("🙂", false), " ");
+    }
+
+    proptest::proptest! {
+        /// The ASCII shortcut of `match_form` folds as `Folded::fill` does.
+        #[test]
+        fn ascii_match_forms_are_the_folded_texts(
+            text in "[ -~]{0,30}",
+            join in proptest::bool::ANY,
+        ) {
+            let mut folded = Folded::default();
+            folded.fill(&text, join);
+            proptest::prop_assert_eq!(match_form(&text, join), folded.text);
+        }
     }
 
     #[test]

@@ -350,11 +350,20 @@ fn expand(phrase: &str) -> Result<Vec<String>, PhraseProblem> {
         if variants.len() * alternatives.len() > MAX_VARIANTS {
             return Err(PhraseProblem::TooManyVariants);
         }
+        rest = &group_and_rest[close + 1..];
+        // Room for what follows too, so that no variant grows again.
+        let room = rest.len();
         variants = variants
             .iter()
-            .flat_map(|v| alternatives.iter().map(move |alt| format!("{v}{alt}")))
+            .flat_map(|v| {
+                alternatives.iter().map(move |alt| {
+                    let mut variant = String::with_capacity(v.len() + alt.len() + room);
+                    variant.push_str(v);
+                    variant.push_str(alt);
+                    variant
+                })
+            })
             .collect();
-        rest = &group_and_rest[close + 1..];
     }
     Ok(variants)
 }
