@@ -281,8 +281,7 @@ pub fn placeholders(text: &str) -> Result<Vec<PlaceholderRef<'_>>, String> {
     let mut out = Vec::new();
     let mut rest = text;
     let mut offset = 0;
-    // Braces are ASCII: a byte search finds them faster than a `char` pattern.
-    let brace = |s: &str| s.bytes().position(|b| b == b'{' || b == b'}');
+    let brace = |s: &str| memchr::memchr2(b'{', b'}', s.as_bytes());
     while let Some(open) = brace(rest) {
         if rest[open..].starts_with('}') {
             return Err(format!(

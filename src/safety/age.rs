@@ -79,6 +79,14 @@ fn may_hold_number(folded: &str) -> bool {
 /// there is no age to read, and most messages are read no further. Folds character by
 /// character without building the folded text.
 fn folds_to_a_number(text: &str) -> bool {
+    if text.is_ascii() {
+        // Folding ASCII only lowercases it: read the bytes.
+        let bytes = text.as_bytes();
+        return bytes.iter().any(u8::is_ascii_digit)
+            || bytes
+                .split(|b| !b.is_ascii_alphabetic())
+                .any(|word| (3..=9).contains(&word.len()) && is_number_start(word));
+    }
     let mut words = NumberWords::default();
     for c in text.chars() {
         let found = if c.is_ascii() {
@@ -93,6 +101,18 @@ fn folds_to_a_number(text: &str) -> bool {
         }
     }
     words.end_word()
+}
+
+/// Whether the ASCII letters `word`, in any case, are a word that can start a number.
+fn is_number_start(word: &[u8]) -> bool {
+    let mut lower = [0u8; NumberWords::LONGEST];
+    let Some(buffer) = lower.get_mut(..word.len()) else {
+        return false;
+    };
+    for (l, b) in buffer.iter_mut().zip(word) {
+        *l = b.to_ascii_lowercase();
+    }
+    std::str::from_utf8(buffer).is_ok_and(|w| NUMBER_STARTS.contains(w))
 }
 
 /// Folded characters read one by one, looking for a digit or a number word.
@@ -132,9 +152,7 @@ impl NumberWords {
     fn end_word(&mut self) -> bool {
         let word = &self.word[..self.len];
         // Number words have from 3 to 9 letters: most words are ruled out without hashing.
-        let is_number = !self.other
-            && (3..=9).contains(&word.len())
-            && std::str::from_utf8(word).is_ok_and(|w| NUMBER_STARTS.contains(w));
+        let is_number = !self.other && (3..=9).contains(&word.len()) && is_number_start(word);
         self.len = 0;
         self.other = false;
         is_number

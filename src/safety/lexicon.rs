@@ -287,6 +287,8 @@ impl Builder {
         let automaton = |patterns: &[String]| {
             AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
+                // Every pattern starts with a space: a prefilter would only stop at each one.
+                .prefilter(false)
                 .build(patterns)
         };
         Ok(Compiled {
