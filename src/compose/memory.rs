@@ -285,21 +285,35 @@ fn quote_around(user: &User, item: &MemoryItem) -> String {
     else {
         return "\"\"".to_owned();
     };
-    let at = text.find(&item.matched).unwrap_or(0);
-    let chars_before = text[..at].chars().count();
     let total = text.chars().count();
     let start = if total <= WIDTH {
         0
     } else {
-        chars_before.saturating_sub(WIDTH / 3).min(total - WIDTH)
+        let at = text.find(&item.matched).unwrap_or(0);
+        text[..at]
+            .chars()
+            .count()
+            .saturating_sub(WIDTH / 3)
+            .min(total - WIDTH)
     };
-    let shown: String = text.chars().skip(start).take(WIDTH).collect();
-    format!(
-        "\"{}{}{}\"",
-        if start > 0 { "…" } else { "" },
-        shown.trim(),
-        if start + WIDTH < total { "…" } else { "" }
-    )
+    // The byte range of characters `start..start + WIDTH`.
+    let byte_at = |chars: usize| {
+        text.char_indices()
+            .nth(chars)
+            .map_or(text.len(), |(i, _)| i)
+    };
+    let shown = &text[byte_at(start)..byte_at(start + WIDTH)];
+    let mut out = String::with_capacity(shown.len() + 8);
+    out.push('"');
+    if start > 0 {
+        out.push('…');
+    }
+    out.push_str(shown.trim());
+    if start + WIDTH < total {
+        out.push('…');
+    }
+    out.push('"');
+    out
 }
 
 /// One thing found in one message.

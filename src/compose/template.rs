@@ -349,27 +349,73 @@ fn french_junction(out: &mut String, piece: &str) -> String {
 /// Collapses runs of spaces, trims lines, and removes spaces left before `,` and `.` (and, in
 /// English, before `!?:;`) by empty values.
 pub fn tidy(text: &str, lang: Lang) -> String {
-    let lines: Vec<String> = text
-        .split('\n')
-        .map(|line| {
-            let mut out = String::with_capacity(line.len());
-            for word in line.split([' ', '\t']).filter(|w| !w.is_empty()) {
-                let glue = word.starts_with([',', '.'])
-                    || (lang == Lang::En && word.starts_with(['!', '?', ':', ';']));
-                if !out.is_empty() && !glue {
-                    out.push(' ');
-                }
-                out.push_str(word);
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let line_start = out.len();
+        // Words between spaces and tabs, cut at those (ASCII) bytes.
+        let mut start = 0;
+        for end in line
+            .bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b' ' || b == b'\t')
+            .map(|(i, _)| i)
+            .chain(std::iter::once(line.len()))
+        {
+            let word = &line[start..end];
+            start = end + 1;
+            if word.is_empty() {
+                continue;
             }
-            out
-        })
-        .collect();
-    lines.join("\n").trim().to_owned()
+            let glue = word.starts_with([',', '.'])
+                || (lang == Lang::En && word.starts_with(['!', '?', ':', ';']));
+            if out.len() > line_start && !glue {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    let trimmed = out.trim();
+    if trimmed.len() == out.len() {
+        out
+    } else {
+        trimmed.to_owned()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// `tidy` in one pass gives what tidying line by line, word by word, gives.
+        #[test]
+        fn tidy_collapses_spaces_line_by_line(
+            text in "[ a\t\n,.!?:;\u{a0}é]{0,30}",
+            english in proptest::bool::ANY,
+        ) {
+            let lang = if english { Lang::En } else { Lang::Fr };
+            let lines: Vec<String> = text
+                .split('\n')
+                .map(|line| {
+                    let mut out = String::new();
+                    for word in line.split([' ', '\t']).filter(|w| !w.is_empty()) {
+                        let glue = word.starts_with([',', '.'])
+                            || (lang == Lang::En && word.starts_with(['!', '?', ':', ';']));
+                        if !out.is_empty() && !glue {
+                            out.push(' ');
+                        }
+                        out.push_str(word);
+                    }
+                    out
+                })
+                .collect();
+            let expected = lines.join("\n");
+            proptest::prop_assert_eq!(tidy(&text, lang), expected.trim());
+        }
+    }
 
     fn grammar(gender: Gender, number: Number) -> Grammar {
         Grammar { gender, number }

@@ -241,9 +241,17 @@ impl PhraseIndex {
         let key: &str = &word.key;
         let singular = (self.plural && key.len() > 1 && key.ends_with(['s', 'x']))
             .then(|| &key[..key.len() - 1]);
-        let mut out: Vec<usize> = std::iter::once(key)
-            .chain(singular)
-            .filter_map(|k| self.by_first.get(k))
+        let (exact, plural) = (
+            self.by_first.get(key),
+            singular.and_then(|k| self.by_first.get(k)),
+        );
+        if exact.is_none() && plural.is_none() {
+            // Most words start no phrase.
+            return Vec::new();
+        }
+        let mut out: Vec<usize> = exact
+            .into_iter()
+            .chain(plural)
             .flatten()
             .copied()
             .filter(|&p| self.phrases[p].matches_at(words, i, self.plural))
