@@ -115,14 +115,13 @@ impl UserFacts {
             if event.from != Sender::User {
                 continue;
             }
-            let (first_flag, flag) = checker.first_flag_and_blocking(&event.text);
-            facts.first_flags.push(first_flag);
-            let blocking = flag.as_ref().map(|f| f.category);
-            if let Some(flag) = flag {
+            let reading = checker.read_message(&event.text);
+            facts.first_flags.push(reading.first_flag);
+            let blocking = reading.blocking.as_ref().map(|f| f.category);
+            if let Some(flag) = reading.blocking {
                 facts.flags.push((i as u32, flag));
             }
-            let stated_age =
-                crate::safety::stated_age(&event.text).map(|a| a.min(u8::MAX as u32) as u8);
+            let stated_age = reading.stated_age.map(|a| a.min(u8::MAX as u32) as u8);
             facts.messages.push(MessageFacts {
                 at_secs: event.at.timestamp(),
                 event: i as u32,

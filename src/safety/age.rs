@@ -22,6 +22,28 @@ pub fn stated_age(text: &str) -> Option<u32> {
     read_age(&fold(text))
 }
 
+/// [`stated_age`] of `text` whose matching form (see [`crate::safety::fold`]: words of
+/// letters and digits between single spaces) is `folded`, as a scan for flags leaves it: a
+/// text without a digit or a number word there is not folded again.
+pub(crate) fn stated_age_folded(text: &str, folded: &str) -> Option<u32> {
+    // One pass over the bytes: a digit, or a word (cut at the single spaces) that can start
+    // a number.
+    let mut start = 0;
+    let holds_number = folded.bytes().enumerate().any(|(i, b)| {
+        if b == b' ' {
+            let word = folded.get(start..i).unwrap_or_default();
+            start = i + 1;
+            is_number_start_folded(word)
+        } else {
+            b.is_ascii_digit()
+        }
+    }) || is_number_start_folded(folded.get(start..).unwrap_or_default());
+    if !holds_number {
+        return None;
+    }
+    read_age(&fold(text))
+}
+
 /// [`stated_age`] of folded text, reading every token.
 fn read_age(folded: &str) -> Option<u32> {
     let tokens = tokenize(folded);
@@ -65,8 +87,47 @@ static NUMBER_STARTS: std::sync::LazyLock<
         .collect()
 });
 
+/// For each length of a number word (up to 9 letters): the masks of the first letters and of
+/// the last letters the number words of that length have, which rule most words out before
+/// [`NUMBER_STARTS`] is looked up.
+static NUMBER_SHAPES: std::sync::LazyLock<[(u32, u32); 10]> = std::sync::LazyLock::new(|| {
+    let mut shapes = [(0, 0); 10];
+    for word in NUMBER_STARTS.iter().map(|w| w.as_bytes()) {
+        if let (Some(shape), Some(&first), Some(&last)) =
+            (shapes.get_mut(word.len()), word.first(), word.last())
+        {
+            shape.0 |= letter_bit(first);
+            shape.1 |= letter_bit(last);
+        }
+    }
+    shapes
+});
+
+/// The bit of a lowercase ASCII letter (none for anything else).
+fn letter_bit(b: u8) -> u32 {
+    if b.is_ascii_lowercase() {
+        1 << (b - b'a')
+    } else {
+        0
+    }
+}
+
+/// Whether the lowercase word (in matching form) is one that can start a number.
+fn is_number_start_folded(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    let Some(&(first, last)) = NUMBER_SHAPES.get(bytes.len()) else {
+        return false;
+    };
+    match (bytes.first(), bytes.last()) {
+        (Some(&f), Some(&l)) => {
+            first & letter_bit(f) != 0 && last & letter_bit(l) != 0 && NUMBER_STARTS.contains(word)
+        }
+        _ => false,
+    }
+}
+
 /// Whether folded text has a digit or a word that can start a number: without one there is
-/// no age to read. (Tests check this against [`folds_to_a_number`].)
+/// no age to read. (Tests check the shortcuts against it.)
 #[cfg(test)]
 fn may_hold_number(folded: &str) -> bool {
     folded.bytes().any(|b| b.is_ascii_digit())
@@ -648,6 +709,9 @@ mod tests {
             let full = read_age(&folded);
             prop_assert_eq!(stated_age(&text), full);
             prop_assert_eq!(folds_to_a_number(&text), may_hold_number(&folded));
+            let match_form = crate::safety::fold::match_form(&text, false);
+            prop_assert_eq!(may_hold_number(&match_form), may_hold_number(&folded));
+            prop_assert_eq!(stated_age_folded(&text, &match_form), full);
             if full.is_some() {
                 prop_assert!(may_hold_number(&folded));
             }
@@ -658,6 +722,20 @@ mod tests {
     fn number_words_have_from_three_to_nine_letters() {
         assert!(NUMBER_STARTS.iter().all(|w| (3..=9).contains(&w.len())));
         assert!(NUMBER_STARTS.contains("six") && NUMBER_STARTS.contains("cinquante"));
+        assert!(NUMBER_STARTS.iter().all(|w| is_number_start_folded(w)));
+        for word in [
+            "un",
+            "deux",
+            "quatre",
+            "one",
+            "cent",
+            "siege",
+            "neige",
+            "quinzaine",
+            "",
+        ] {
+            assert!(!is_number_start_folded(word), "{word}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::{Arc, LazyLock};
 use aho_corasick::Input;
 use serde::{Deserialize, Serialize};
 
-use super::age::states_minor;
+use super::age::{stated_age_folded, states_minor};
 use super::category::Category;
 use super::error::SafetyError;
 use super::fold::Folded;
@@ -28,6 +28,17 @@ pub struct Flag {
     pub start: usize,
     /// Byte offset just past the match in the original text (a char boundary).
     pub end: usize,
+}
+
+/// What [`SafetyChecker::read_message`] reads in a user message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageReading {
+    /// The category of the message's first flag, blocking or not.
+    pub first_flag: Option<Category>,
+    /// Its first flag whose category holds a nudge back.
+    pub blocking: Option<Flag>,
+    /// The age its author states.
+    pub stated_age: Option<u32>,
 }
 
 /// Per-persona additions to the built-in lexicons, stored in persona files
@@ -275,21 +286,31 @@ impl SafetyChecker {
         first.map(|raw| self.flag(text, raw))
     }
 
-    /// The category of the first flag in `text` ([`SafetyChecker::first_flag`]) and its first
-    /// blocking flag ([`SafetyChecker::first_blocking`]), in one scan.
-    pub fn first_flag_and_blocking(&self, text: &str) -> (Option<Category>, Option<Flag>) {
+    /// What the engine reads in a user message, folding it once: the category of its first
+    /// flag ([`SafetyChecker::first_flag`]), its first blocking flag
+    /// ([`SafetyChecker::first_blocking`]) and the age its author states
+    /// ([`stated_age`](crate::safety::stated_age)).
+    pub fn read_message(&self, text: &str) -> MessageReading {
         let mut first = None;
         let mut blocking = None;
-        self.for_each(text, |raw| {
-            first.get_or_insert(raw.category);
-            if raw.category.is_blocking() {
-                blocking = Some(raw);
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        });
-        (first, blocking.map(|raw| self.flag(text, raw)))
+        let stated_age = self.for_each_then(
+            text,
+            |raw| {
+                first.get_or_insert(raw.category);
+                if raw.category.is_blocking() {
+                    blocking = Some(raw);
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+            |folded| stated_age_folded(text, folded),
+        );
+        MessageReading {
+            first_flag: first,
+            blocking: blocking.map(|raw| self.flag(text, raw)),
+            stated_age,
+        }
     }
 
     /// Whether `text` raises no flag at all.
@@ -312,13 +333,30 @@ impl SafetyChecker {
 
     /// Calls `visit` on each match not cancelled by the allow-list, in text order.
     fn for_each(&self, text: &str, visit: impl FnMut(RawFlag) -> ControlFlow<()>) {
+        self.for_each_then(text, visit, |_| ());
+    }
+
+    /// [`SafetyChecker::for_each`], then `then` on the text in matching form (see
+    /// [`crate::safety::fold`]: words of letters and digits between single spaces).
+    fn for_each_then<R>(
+        &self,
+        text: &str,
+        visit: impl FnMut(RawFlag) -> ControlFlow<()>,
+        then: impl FnOnce(&str) -> R,
+    ) -> R {
         SCRATCH.with(|cell| match cell.try_borrow_mut() {
             Ok(mut scratch) => {
                 self.scan_with(text, &mut scratch, visit);
+                let r = then(&scratch.folded.text);
                 scratch.trim();
+                r
             }
-            Err(_) => self.scan_with(text, &mut Scratch::default(), visit),
-        });
+            Err(_) => {
+                let mut scratch = Scratch::default();
+                self.scan_with(text, &mut scratch, visit);
+                then(&scratch.folded.text)
+            }
+        })
     }
 
     fn scan_with(

@@ -33,7 +33,7 @@ mod tests;
 
 pub use age::{stated_age, states_minor};
 pub use category::Category;
-pub use checker::{Flag, SafetyAdditions, SafetyChecker};
+pub use checker::{Flag, MessageReading, SafetyAdditions, SafetyChecker};
 pub use error::{PhraseProblem, SafetyError};
 pub use fold::fold;
 pub use lexicon::MAX_VARIANTS;

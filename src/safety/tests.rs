@@ -381,14 +381,14 @@ fn flags_come_in_text_order() {
         "les obsèques de ma tante",
         "rien à signaler",
         "I want to die",
+        "j'ai quinze ans et je veux mourir",
+        "I'm 14",
     ] {
-        let (first, blocking) = checker().first_flag_and_blocking(text);
-        assert_eq!(
-            first,
-            checker().first_flag(text).map(|f| f.category),
-            "{text}"
-        );
-        assert_eq!(blocking, checker().first_blocking(text), "{text}");
+        let reading = checker().read_message(text);
+        let first = checker().first_flag(text).map(|f| f.category);
+        assert_eq!(reading.first_flag, first, "{text}");
+        assert_eq!(reading.blocking, checker().first_blocking(text), "{text}");
+        assert_eq!(reading.stated_age, stated_age(text), "{text}");
     }
 }
 
