@@ -48,6 +48,43 @@ pub(crate) fn fold_char(c: char, mut emit: impl FnMut(char)) {
         });
         return;
     }
+    // The accented letters of Latin-1 (most non-ASCII letters of French and English text),
+    // folded once by the general path below.
+    if let Some(folded) = u32::from(c)
+        .checked_sub(LATIN1_LETTERS_FROM)
+        .and_then(|i| LATIN1_FOLDS.get(i as usize))
+        .and_then(|f| f.as_ref())
+    {
+        folded
+            .iter()
+            .filter(|&&b| b != 0)
+            .for_each(|&b| emit(char::from(b)));
+        return;
+    }
+    fold_char_general(c, emit);
+}
+
+/// The first Latin-1 letter (`À`).
+const LATIN1_LETTERS_FROM: u32 = 0xC0;
+
+/// [`fold_char_general`] of `À`..=`ÿ` when it gives one or two ASCII characters (padded with
+/// 0), else `None`.
+static LATIN1_FOLDS: std::sync::LazyLock<[Option<[u8; 2]>; 0x40]> =
+    std::sync::LazyLock::new(|| {
+        std::array::from_fn(|i| {
+            let c = char::from_u32(LATIN1_LETTERS_FROM + i as u32)?;
+            let mut out = Vec::new();
+            fold_char_general(c, |f| out.push(f));
+            match out.as_slice() {
+                [a] if a.is_ascii() => Some([*a as u8, 0]),
+                [a, b] if a.is_ascii() && b.is_ascii() => Some([*a as u8, *b as u8]),
+                _ => None,
+            }
+        })
+    });
+
+/// [`fold_char`] of a character that is not ASCII.
+fn fold_char_general(c: char, mut emit: impl FnMut(char)) {
     match c {
         '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{02BC}' | '\u{02BB}' | '\u{02B9}'
         | '\u{00B4}' | '\u{2032}' | '\u{2035}' | '\u{FF07}' | '\u{FF40}' => return emit('\''),
@@ -301,6 +338,17 @@ mod tests {
             proptest::prop_assert_eq!(&folded.text, &mapped.text);
             proptest::prop_assert_eq!(match_form(&text, join), mapped.text);
         }
+    }
+
+    #[test]
+    fn latin1_letters_fold_as_the_general_path_folds_them() {
+        for c in '\u{a0}'..='\u{17f}' {
+            let (mut fast, mut general) = (String::new(), String::new());
+            fold_char(c, |f| fast.push(f));
+            fold_char_general(c, |f| general.push(f));
+            assert_eq!(fast, general, "{c:?}");
+        }
+        assert_eq!(fold("ÉÀÇÔÆßØÞÿ"), "eacoaessothy");
     }
 
     #[test]
