@@ -237,7 +237,8 @@ pub fn write_atomically_with(
         .is_some_and(|m| !m.is_file() && !m.is_dir())
     {
         return std::fs::File::create(path)
-            .and_then(|file| write_buffered(file, write))
+            .and_then(|file| write_buffered(SyncingFile::new(file, None), write))
+            .and_then(SyncingFile::finish)
             .map(drop)
             .map_err(|source| LoadError::io(path, source));
     }
@@ -256,7 +257,8 @@ pub fn write_atomically_with(
         .unwrap_or_else(|| "relance".to_owned());
     let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     let result = (|| {
-        let file = write_buffered(std::fs::File::create(&tmp)?, write)?;
+        let file = SyncingFile::new(std::fs::File::create(&tmp)?, Some(SYNC_EVERY_BYTES));
+        let file = write_buffered(file, write)?.finish()?;
         file.sync_all()?;
         if let Some(metadata) = &existing {
             std::fs::set_permissions(&tmp, metadata.permissions())?;
@@ -275,18 +277,107 @@ const WRITE_BUFFER_BYTES: usize = 256 * 1024;
 
 /// Runs `write` on `file` through a buffer, flushed; returns the file.
 fn write_buffered(
-    file: std::fs::File,
+    file: SyncingFile,
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
-) -> std::io::Result<std::fs::File> {
+) -> std::io::Result<SyncingFile> {
     let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, file);
     write(&mut out)?;
     out.into_inner()
         .map_err(std::io::IntoInnerError::into_error)
 }
 
+/// A large file is flushed to disk as it is written, a step behind, so that the last
+/// `sync_all` before the rename has little left to wait for.
+const SYNC_EVERY_BYTES: usize = 8 << 20;
+
+/// A file being written that, every so many bytes, has what was written so far synced to disk
+/// on another thread while writing goes on.
+struct SyncingFile {
+    file: std::fs::File,
+    every_bytes: Option<usize>,
+    since_sync_bytes: usize,
+    syncing: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+    /// Syncs started so far.
+    syncs: usize,
+}
+
+impl SyncingFile {
+    fn new(file: std::fs::File, every_bytes: Option<usize>) -> Self {
+        Self {
+            file,
+            every_bytes,
+            since_sync_bytes: 0,
+            syncing: None,
+            syncs: 0,
+        }
+    }
+
+    /// Waits for the sync under way, if any.
+    fn wait(&mut self) -> std::io::Result<()> {
+        match self.syncing.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(std::io::Error::other("a file sync thread panicked")),
+            None => Ok(()),
+        }
+    }
+
+    /// The file, once the sync under way is done.
+    fn finish(mut self) -> std::io::Result<std::fs::File> {
+        self.wait()?;
+        Ok(self.file)
+    }
+}
+
+impl std::io::Write for SyncingFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.file.write(buf)?;
+        self.since_sync_bytes += written;
+        if self
+            .every_bytes
+            .is_some_and(|every| self.since_sync_bytes >= every)
+        {
+            self.wait()?;
+            self.since_sync_bytes = 0;
+            let file = self.file.try_clone()?;
+            self.syncing = Some(std::thread::spawn(move || file.sync_data()));
+            self.syncs += 1;
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_synced_as_they_are_written_hold_every_byte() {
+        let dir = std::env::temp_dir().join(format!("relance-sync-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out.txt");
+        let file = SyncingFile::new(std::fs::File::create(&path).unwrap(), Some(100));
+        let expected: String = (0..2000).map(|i| format!("{i},")).collect();
+        let file = write_buffered(file, |out| {
+            for chunk in expected.as_bytes().chunks(37) {
+                out.write_all(chunk)?;
+                out.flush()?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert!(
+            file.syncs >= expected.len() / 100 - 1,
+            "{} syncs",
+            file.syncs
+        );
+        drop(file.finish().unwrap());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     fn scratch_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("relance-{name}-{}", std::process::id()));
