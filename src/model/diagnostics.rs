@@ -369,11 +369,8 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert!(
-            file.syncs >= expected.len() / 100 - 1,
-            "{} syncs",
-            file.syncs
-        );
+        // A sync at most every 100 bytes (every third write of 37): dozens of them.
+        assert!(file.syncs >= expected.len() / 200, "{} syncs", file.syncs);
         drop(file.finish().unwrap());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
         std::fs::remove_dir_all(&dir).unwrap();
