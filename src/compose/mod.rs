@@ -350,8 +350,11 @@ pub fn compose_with(
                 Err(_) => continue,
             },
         };
-        let mut text = filled.text.clone();
-        let mut voice_text = filled.voice_text.clone();
+        let Filled {
+            mut text,
+            mut voice_text,
+            params,
+        } = filled;
         let disclosed = disclosure_due && !whatsapp;
         if disclosed {
             let line = persona.ai_disclosure.line(lang);
@@ -369,8 +372,7 @@ pub fn compose_with(
         }
         let mut detail = format!("{} `{}` in {lang}", capitalised(kind), fit.id);
         if whatsapp {
-            let params: Vec<String> = filled
-                .params
+            let params: Vec<String> = params
                 .iter()
                 .enumerate()
                 .map(|(i, p)| format!("{{{{{}}}}} = \"{p}\"", i + 1))
@@ -411,7 +413,7 @@ pub fn compose_with(
                 channel_template,
                 memory: fit.echoed.first().cloned(),
                 echoed: fit.echoed,
-                channel_params: if whatsapp { filled.params } else { Vec::new() },
+                channel_params: if whatsapp { params } else { Vec::new() },
                 ai_disclosure: disclosed,
                 at: decision.at,
             }),

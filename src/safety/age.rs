@@ -1,6 +1,6 @@
 //! Ages users state about themselves ("j'ai 15 ans", "I'm 14").
 
-use super::fold::{fold, fold_char};
+use super::fold::fold;
 
 /// An age the user states about themselves: `"j'ai 15 ans"`, `"j’ai 15ans"`,
 /// `"I'm 14"`, `"I am 14 years old"`, `"i'm 14 yo"`, `"15 ans et demi"`,
@@ -16,10 +16,7 @@ use super::fold::{fold, fold_char};
 /// assert_eq!(stated_age("I'm 14 minutes late"), None);
 /// ```
 pub fn stated_age(text: &str) -> Option<u32> {
-    if !folds_to_a_number(text) {
-        return None;
-    }
-    read_age(&fold(text))
+    stated_age_folded(text, &super::fold::match_form(text, false))
 }
 
 /// [`stated_age`] of `text` whose matching form (see [`crate::safety::fold`]: words of
@@ -134,90 +131,6 @@ fn may_hold_number(folded: &str) -> bool {
         || folded
             .split(|c: char| !c.is_alphanumeric() || c.is_ascii_digit())
             .any(|word| NUMBER_STARTS.contains(word))
-}
-
-/// Whether `text`, once folded, has a digit or a word that can start a number: without one
-/// there is no age to read, and most messages are read no further. Folds character by
-/// character without building the folded text.
-fn folds_to_a_number(text: &str) -> bool {
-    if text.is_ascii() {
-        // Folding ASCII only lowercases it: read the bytes.
-        let bytes = text.as_bytes();
-        return bytes.iter().any(u8::is_ascii_digit)
-            || bytes
-                .split(|b| !b.is_ascii_alphabetic())
-                .any(|word| (3..=9).contains(&word.len()) && is_number_start(word));
-    }
-    let mut words = NumberWords::default();
-    for c in text.chars() {
-        let found = if c.is_ascii() {
-            words.push(c.to_ascii_lowercase())
-        } else {
-            let mut found = false;
-            fold_char(c, |f| found = found || words.push(f));
-            found
-        };
-        if found {
-            return true;
-        }
-    }
-    words.end_word()
-}
-
-/// Whether the ASCII letters `word`, in any case, are a word that can start a number.
-fn is_number_start(word: &[u8]) -> bool {
-    let mut lower = [0u8; NumberWords::LONGEST];
-    let Some(buffer) = lower.get_mut(..word.len()) else {
-        return false;
-    };
-    for (l, b) in buffer.iter_mut().zip(word) {
-        *l = b.to_ascii_lowercase();
-    }
-    std::str::from_utf8(buffer).is_ok_and(|w| NUMBER_STARTS.contains(w))
-}
-
-/// Folded characters read one by one, looking for a digit or a number word.
-#[derive(Default)]
-struct NumberWords {
-    /// The current word, while it is short and ASCII.
-    word: [u8; NumberWords::LONGEST],
-    len: usize,
-    /// The current word has a character no number word has, or is too long.
-    other: bool,
-}
-
-impl NumberWords {
-    /// Longer than any number word.
-    const LONGEST: usize = 12;
-
-    /// Reads one folded character; true at a digit or at the end of a number word.
-    #[inline]
-    fn push(&mut self, f: char) -> bool {
-        if f.is_ascii_digit() {
-            true
-        } else if f.is_ascii_alphabetic() || (!f.is_ascii() && f.is_alphanumeric()) {
-            if f.is_ascii() && self.len < Self::LONGEST {
-                self.word[self.len] = f as u8;
-                self.len += 1;
-            } else {
-                self.other = true;
-            }
-            false
-        } else {
-            self.end_word()
-        }
-    }
-
-    /// Ends the current word; true if it is a number word.
-    #[inline]
-    fn end_word(&mut self) -> bool {
-        let word = &self.word[..self.len];
-        // Number words have from 3 to 9 letters: most words are ruled out without hashing.
-        let is_number = !self.other && (3..=9).contains(&word.len()) && is_number_start(word);
-        self.len = 0;
-        self.other = false;
-        is_number
-    }
 }
 
 /// The oldest plausible stated age.
@@ -494,8 +407,8 @@ impl Tokens<'_, '_> {
         (1..=MAX_AGE).contains(&value).then_some((value, next))
     }
 
-    /// A number written in words starting at `i`. Only the words [`may_hold_number`] looks for
-    /// start one: tens, and units from five (or `dix` before a unit).
+    /// A number written in words starting at `i`. Only the words of [`NUMBER_STARTS`] start
+    /// one: tens, and units from five (or `dix` before a unit).
     fn number_words(&self, i: usize, first: &str) -> Option<(u32, usize)> {
         let lookup = |table: &[(&str, u32)], w: Option<&str>| {
             w.and_then(|w| table.iter().find(|(name, _)| *name == w).map(|&(_, v)| v))
@@ -708,7 +621,6 @@ mod tests {
             let folded = fold(&text);
             let full = read_age(&folded);
             prop_assert_eq!(stated_age(&text), full);
-            prop_assert_eq!(folds_to_a_number(&text), may_hold_number(&folded));
             let match_form = crate::safety::fold::match_form(&text, false);
             prop_assert_eq!(may_hold_number(&match_form), may_hold_number(&folded));
             prop_assert_eq!(stated_age_folded(&text, &match_form), full);
