@@ -4,6 +4,7 @@
 //! format (README, "Scenario files"). Raw file structs are checked once into [`Scenario`]: time
 //! zones parsed, ids unique, events in time order (out-of-order events are sorted and reported).
 
+use std::ops::Range;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -168,18 +169,24 @@ fn parse_json(source: &str) -> Result<ScenarioFile, serde_json::Error> {
         return serde_json::from_str(source);
     }
     let parallel = || -> Option<ScenarioFile> {
-        let lazy: LazyScenarioFile<'_> = serde_json::from_str(source).ok()?;
-        let parse = |raws: &[&serde_json::value::RawValue]| {
-            raws.iter()
-                .map(|raw| serde_json::from_str::<UserFile>(raw.get()))
+        let (users, array) = users_in_json(source)?;
+        // The rest of the file, with an empty `users` array, is small.
+        let rest = format!("{}[]{}", &source[..array.start], &source[array.end..]);
+        let lazy: LazyScenarioFile<'_> = serde_json::from_str(&rest).ok()?;
+        if !lazy.users.is_empty() {
+            return None;
+        }
+        let parse = |ranges: &[Range<usize>]| {
+            ranges
+                .iter()
+                .map(|r| serde_json::from_str::<UserFile>(&source[r.clone()]))
                 .collect::<Result<Vec<_>, _>>()
         };
-        let chunk = lazy.users.len().div_ceil(threads).max(1);
+        let chunk = users.len().div_ceil(threads).max(1);
         let parts = std::thread::scope(|scope| {
-            let handles: Vec<_> = lazy
-                .users
+            let handles: Vec<_> = users
                 .chunks(chunk)
-                .map(|raws| scope.spawn(move || parse(raws)))
+                .map(|ranges| scope.spawn(move || parse(ranges)))
                 .collect();
             handles
                 .into_iter()
@@ -197,6 +204,94 @@ fn parse_json(source: &str) -> Result<ScenarioFile, serde_json::Error> {
         Some(file) => Ok(file),
         None => serde_json::from_str(source),
     }
+}
+
+/// The byte ranges of the users of a JSON scenario (the elements of the array under the
+/// top-level key `users`), and the range of that array, brackets included: found by looking
+/// only at strings, brackets and commas, far faster than parsing, so that the users can then
+/// be parsed in parallel. `None` when the text is not so shaped (not an object, no `users` array
+/// at the top level, or found twice): the caller then parses the whole text, which reports any
+/// error at its place.
+fn users_in_json(source: &str) -> Option<(Vec<Range<usize>>, Range<usize>)> {
+    let bytes = source.as_bytes();
+    let skip_space = |mut i: usize| {
+        while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        i
+    };
+    // The index just past the string whose opening quote is at `i`.
+    let string_end = |mut i: usize| -> Option<usize> {
+        i += 1;
+        loop {
+            i += memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
+            if bytes[i] == b'"' {
+                return Some(i + 1);
+            }
+            i += 2;
+        }
+    };
+    // `start..end` without the whitespace around it; `None` if nothing is left.
+    let element = |start: usize, end: usize| {
+        let text = &source[start..end];
+        let from = start + (text.len() - text.trim_start().len());
+        let to = start + text.trim_end().len();
+        (from < to).then_some(from..to)
+    };
+    if bytes.get(skip_space(0)) != Some(&b'{') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut elements = Vec::new();
+    let mut array: Option<Range<usize>> = None;
+    // While inside the users array: its opening bracket, and where its current element starts.
+    let mut open: Option<(usize, usize)> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let end = string_end(i)?;
+                let after = skip_space(end);
+                let key = depth == 1 && open.is_none() && bytes.get(after) == Some(&b':');
+                if key && &source[i..end] == "\"users\"" {
+                    let bracket = skip_space(after + 1);
+                    if array.is_some() || bytes.get(bracket) != Some(&b'[') {
+                        return None;
+                    }
+                    depth += 1;
+                    open = Some((bracket, bracket + 1));
+                    i = bracket + 1;
+                } else {
+                    i = end;
+                }
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 1
+                    && let Some((bracket, start)) = open.take()
+                {
+                    match element(start, i) {
+                        Some(last) => elements.push(last),
+                        // `[]` holds no user; `[a,]` is not JSON.
+                        None if !elements.is_empty() => return None,
+                        None => {}
+                    }
+                    array = Some(bracket..i + 1);
+                }
+            }
+            b',' if depth == 2 => {
+                if let Some((bracket, start)) = open {
+                    elements.push(element(start, i)?);
+                    open = Some((bracket, i + 1));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Some((elements, array?))
 }
 
 /// File formats a scenario is stored in.
@@ -598,6 +693,64 @@ mod tests {
         let err = json_error(&broken, "big.json");
         assert!(err.contains("big.json:7002:"), "{err}");
         assert!(err.contains("invalid type: integer `5`"), "{err}");
+    }
+
+    /// `users_in_json` against serde's own cut of the users array (raw values).
+    fn assert_users_cut_as_serde_cuts(json: &str) {
+        let lazy: LazyScenarioFile<'_> = serde_json::from_str(json).unwrap();
+        let (users, array) = users_in_json(json).expect(json);
+        let cut: Vec<&str> = users.iter().map(|r| &json[r.clone()]).collect();
+        let expected: Vec<&str> = lazy.users.iter().map(|raw| raw.get()).collect();
+        assert_eq!(cut, expected, "{json}");
+        assert!(json[array.clone()].starts_with('[') && json[array].ends_with(']'));
+    }
+
+    #[test]
+    fn users_are_cut_out_of_the_json_as_serde_cuts_them() {
+        let user = |id: &str, text: &str| {
+            format!(
+                r#"{{"id": "{id}", "timezone": "Europe/Paris", "locale": "fr", "events": [{{"at": "2026-01-05T18:03:00Z", "from": "user", "channel": "messenger", "text": "{text}"}}]}}"#
+            )
+        };
+        let tricky = [
+            r#"a ] } , [ { in a string"#,
+            r#"escaped \" quote and \\ backslash \\"#,
+            r#"\"users\": [1, 2]"#,
+            "ünïcödé ✨ \\u00e9",
+        ];
+        let users: Vec<String> = tricky
+            .iter()
+            .enumerate()
+            .map(|(i, t)| user(&format!("u{i}"), t))
+            .collect();
+        let joined = users.join(",\n  ");
+        for json in [
+            format!(r#"{{"name": "x", "users": [{joined}]}}"#),
+            format!("{{\n  \"users\" :\n [\n  {joined}\n ] ,\n \"name\": \"users\"\n}}"),
+            format!(
+                r#"{{"description": "{{\"users\": []}}", "until": "2026-03-01T00:00:00Z", "name": "x", "users": [{}]}}"#,
+                users[0]
+            ),
+            r#"{"name": "x", "users": []}"#.to_owned(),
+            r#"{"name": "x", "users": [ ]}"#.to_owned(),
+        ] {
+            assert_users_cut_as_serde_cuts(&json);
+        }
+        let big = big_json(300);
+        assert_users_cut_as_serde_cuts(&big);
+        assert_eq!(users_in_json(&big).unwrap().0.len(), 300);
+        // Not so shaped: the caller parses the whole text instead.
+        for json in [
+            r#"[{"users": []}]"#,
+            r#"{"name": "x", "users": {}}"#,
+            r#"{"name": "x", "users": [], "users": []}"#,
+            r#"{"name": "x", "users": [{"id": "a"},]}"#,
+            r#"{"name": "x", "users": [,{"id": "a"}]}"#,
+            r#"{"name": "x"}"#,
+            r#"{"name": "x", "users": [{"id": "a"}"#,
+        ] {
+            assert!(users_in_json(json).is_none(), "{json}");
+        }
     }
 
     #[test]
