@@ -220,15 +220,16 @@ fn users_in_json(source: &str) -> Option<(Vec<Range<usize>>, Range<usize>)> {
         }
         i
     };
-    // The index just past the string whose opening quote is at `i`.
+    // The index just past the string whose opening quote is at `i` (a plain loop: most strings
+    // of a scenario are a few bytes long, too short for a vectorised search to pay).
     let string_end = |mut i: usize| -> Option<usize> {
         i += 1;
         loop {
-            i += memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
-            if bytes[i] == b'"' {
-                return Some(i + 1);
+            match *bytes.get(i)? {
+                b'"' => return Some(i + 1),
+                b'\\' => i += 2,
+                _ => i += 1,
             }
-            i += 2;
         }
     };
     // `start..end` without the whitespace around it; `None` if nothing is left.
