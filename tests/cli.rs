@@ -464,3 +464,48 @@ fn strict_check_turns_lint_warnings_into_errors() {
         Some(0)
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_run_quietly() {
+    use std::io::Read as _;
+    // A scenario whose JSON output is far larger than a pipe's buffer.
+    let demo: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("assets/scenarios/demo-cinema.json")).unwrap(),
+    )
+    .unwrap();
+    let mut big = demo.clone();
+    let users = demo["users"].as_array().unwrap();
+    big["users"] = (0..300)
+        .map(|i| {
+            let mut user = users[i % users.len()].clone();
+            user["id"] = format!("user-{i}").into();
+            user
+        })
+        .collect();
+    let dir = std::env::temp_dir().join(format!("relance-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = dir.join("big.json");
+    std::fs::write(&scenario, big.to_string()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relance"))
+        .args([
+            "simulate",
+            "--persona",
+            "personas/cinema-maestro.ron",
+            "--json",
+            "--scenario",
+        ])
+        .arg(&scenario)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+    // The pipe's read end is dropped here, as `head` does.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(&head[..11], b"{\"policy\":\"");
+    assert!(out.status.success(), "{:?}", out.status);
+    assert_eq!(stderr(&out), "");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
