@@ -559,34 +559,58 @@ pub fn decide_user(
     until: Option<DateTime<Utc>>,
     options: ReplayOptions,
 ) -> Vec<Decision> {
-    decide_user_with(
-        &compose::Recognizers::default(),
-        persona,
-        policy,
-        checker,
-        user,
-        until,
-        options,
-    )
+    let recognizers = compose::Recognizers::default();
+    decide_user_and_facts(&recognizers, persona, policy, checker, user, until, options).0
 }
 
-/// [`decide_user`] with the persona's composing recognisers shared across users (a replay
-/// compiles them once); `recognizers` must belong to `persona`.
-pub fn decide_user_with(
-    recognizers: &compose::Recognizers,
-    persona: &Persona,
-    policy: &Policy,
-    checker: &SafetyChecker,
-    user: &User,
+/// What a replay shares across its users: the persona's safety checker and composing
+/// recognisers, compiled once, and the scenario's horizon. `Sync`: users are replayed in
+/// parallel.
+pub struct Replayer<'a> {
+    persona: &'a Persona,
+    policy: &'a Policy,
+    checker: SafetyChecker,
+    recognizers: compose::Recognizers,
     until: Option<DateTime<Utc>>,
     options: ReplayOptions,
-) -> Vec<Decision> {
-    decide_user_and_facts(recognizers, persona, policy, checker, user, until, options).0
 }
 
-/// [`decide_user_with`], also returning the facts the decisions were made from (the flags
-/// that traces quote), so that a caller writing traces need not read the messages again.
-pub fn decide_user_and_facts(
+impl<'a> Replayer<'a> {
+    /// A replay of `scenario`'s users under `policy`.
+    pub fn new(
+        persona: &'a Persona,
+        policy: &'a Policy,
+        scenario: &Scenario,
+        options: ReplayOptions,
+    ) -> Self {
+        Self {
+            persona,
+            policy,
+            checker: checker_for(persona),
+            recognizers: compose::Recognizers::default(),
+            until: scenario.horizon(),
+            options,
+        }
+    }
+
+    /// The decisions for `user`, and the facts they were made from (the flags that traces
+    /// quote), so that a caller writing traces need not read the messages again.
+    pub fn decide(&self, user: &User) -> (Vec<Decision>, UserFacts) {
+        decide_user_and_facts(
+            &self.recognizers,
+            self.persona,
+            self.policy,
+            &self.checker,
+            user,
+            self.until,
+            self.options,
+        )
+    }
+}
+
+/// [`decide_user`] with the persona's composing recognisers shared across users
+/// (`recognizers` must belong to `persona`), also returning the facts.
+fn decide_user_and_facts(
     recognizers: &compose::Recognizers,
     persona: &Persona,
     policy: &Policy,
@@ -669,24 +693,14 @@ pub fn replay(
     scenario: &Scenario,
     options: ReplayOptions,
 ) -> Replay {
-    let checker = checker_for(persona);
-    let recognizers = compose::Recognizers::default();
-    let until = scenario.horizon();
+    let replayer = Replayer::new(persona, policy, scenario, options);
     let users = scenario
         .users
         .par_iter()
         .enumerate()
         .map(|(i, user)| UserDecisions {
             user: i,
-            decisions: decide_user_with(
-                &recognizers,
-                persona,
-                policy,
-                &checker,
-                user,
-                until,
-                options,
-            ),
+            decisions: replayer.decide(user).0,
         })
         .collect();
     Replay {

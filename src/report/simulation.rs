@@ -6,22 +6,19 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::compose::MemoryItem;
-use crate::compose::Recognizers;
 use crate::engine::trace::{decision_trace, local};
 use crate::engine::{
-    Decision, Outcome, Reason, Replay, ReplayOptions, TraceStep, UserFacts, checker_for,
-    decide_user_and_facts,
+    Decision, Outcome, Reason, Replay, ReplayOptions, Replayer, TraceStep, UserFacts, checker_for,
 };
 use crate::model::{Channel, Persona, Policy, Scenario, User};
 
-/// The JSON object `relance simulate --json` prints; `U` is how each user is held (already
-/// serialised users, as [`simulation_json_text`] builds them in parallel, print the same).
+/// The JSON object `relance simulate --json` prints.
 #[derive(Debug, Serialize)]
-pub struct SimulationJson<'a, U = UserJson<'a>> {
+pub struct SimulationJson<'a> {
     /// The policy's name.
     pub policy: &'a str,
     /// Users in scenario order.
-    pub users: Vec<U>,
+    pub users: Vec<UserJson<'a>>,
 }
 
 /// One user's decisions.
@@ -98,15 +95,34 @@ pub fn simulation_json_text(
     let users = replay
         .users
         .par_iter()
-        .map(|ud| serde_json::value::to_raw_value(&user_json(ud, scenario, replay, &checker)))
+        .map(|ud| serde_json::to_string(&user_json(ud, scenario, replay, &checker)))
         .collect::<serde_json::Result<Vec<_>>>()?;
-    let mut out = serde_json::to_string(&SimulationJson {
-        policy: &replay.policy.name,
-        users,
-    })?;
-    out.push('\n');
+    let mut out = json_head(&replay.policy.name)?;
+    out.push_str(&users.join(","));
+    out.push_str(JSON_TAIL);
     Ok(out)
 }
+
+/// The start of the `simulate --json` object up to its first user, as serde writes it:
+/// `{"policy":…,"users":[`. Users already serialised follow, separated by commas, then
+/// [`JSON_TAIL`].
+fn json_head(policy: &str) -> serde_json::Result<String> {
+    let mut empty = serde_json::to_string(&SimulationJson {
+        policy,
+        users: Vec::new(),
+    })?;
+    // `users` is the last field: the text ends with its empty array.
+    if !empty.ends_with("[]}") {
+        return Err(serde::ser::Error::custom(
+            "`users` is not the last field of the simulate JSON",
+        ));
+    }
+    empty.truncate(empty.len() - "]}".len());
+    Ok(empty)
+}
+
+/// The end of the `simulate --json` object after its last user, and the final newline.
+const JSON_TAIL: &str = "]}\n";
 
 fn user_json<'a>(
     ud: &'a crate::engine::UserDecisions,
@@ -189,19 +205,8 @@ pub fn write_replay_json(
     options: ReplayOptions,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let checker = checker_for(persona);
-    let recognizers = Recognizers::default();
-    let until = scenario.horizon();
-    // The object around the users, as serde writes it: `users` is its last field.
-    let empty = serde_json::to_string(&SimulationJson::<()> {
-        policy: &policy.name,
-        users: Vec::new(),
-    })?;
-    let head = empty
-        .strip_suffix("[]}")
-        .ok_or_else(|| std::io::Error::other("`users` is not the last field of the JSON"))?;
-    out.write_all(head.as_bytes())?;
-    out.write_all(b"[")?;
+    let replayer = Replayer::new(persona, policy, scenario, options);
+    out.write_all(json_head(&policy.name)?.as_bytes())?;
     // Batches are made on another thread while this one writes the previous batch out.
     std::thread::scope(|scope| {
         let (parts_tx, parts_rx) = std::sync::mpsc::sync_channel(1);
@@ -210,15 +215,7 @@ pub fn write_replay_json(
                 let parts = batch
                     .par_iter()
                     .map(|user| {
-                        let (decisions, facts) = decide_user_and_facts(
-                            &recognizers,
-                            persona,
-                            policy,
-                            &checker,
-                            user,
-                            until,
-                            options,
-                        );
+                        let (decisions, facts) = replayer.decide(user);
                         serde_json::to_string(&decisions_json(
                             user,
                             &decisions,
@@ -245,7 +242,7 @@ pub fn write_replay_json(
         }
         std::io::Result::Ok(())
     })?;
-    out.write_all(b"]}\n")?;
+    out.write_all(JSON_TAIL.as_bytes())?;
     Ok(())
 }
 
