@@ -355,20 +355,7 @@ pub fn tidy(text: &str, lang: Lang) -> String {
             out.push('\n');
         }
         let line_start = out.len();
-        // Words between spaces and tabs, cut at those (ASCII) bytes.
-        let mut start = 0;
-        for end in line
-            .bytes()
-            .enumerate()
-            .filter(|&(_, b)| b == b' ' || b == b'\t')
-            .map(|(i, _)| i)
-            .chain(std::iter::once(line.len()))
-        {
-            let word = &line[start..end];
-            start = end + 1;
-            if word.is_empty() {
-                continue;
-            }
+        for word in line.split([' ', '\t']).filter(|w| !w.is_empty()) {
             let glue = word.starts_with([',', '.'])
                 || (lang == Lang::En && word.starts_with(['!', '?', ':', ';']));
             if out.len() > line_start && !glue {

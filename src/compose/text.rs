@@ -77,29 +77,6 @@ impl Token<'_> {
 pub fn tokens(text: &str) -> Vec<Token<'_>> {
     // About one word per six bytes of chat text: most texts need no regrowing.
     let mut out = Vec::with_capacity(text.len() / 6 + 1);
-    if text.is_ascii() {
-        // Byte by byte: words are runs of ASCII letters and digits.
-        let mut start = None;
-        let mut upper = false;
-        for (i, b) in text.bytes().enumerate() {
-            match (b.is_ascii_alphanumeric(), start) {
-                (true, None) => {
-                    start = Some(i);
-                    upper = b.is_ascii_uppercase();
-                }
-                (true, Some(_)) => upper |= b.is_ascii_uppercase(),
-                (false, Some(s)) => {
-                    out.push(token(text, s, i, upper, false));
-                    start = None;
-                }
-                (false, None) => {}
-            }
-        }
-        if let Some(s) = start {
-            out.push(token(text, s, text.len(), upper, false));
-        }
-        return out;
-    }
     // The current word's start, and what it holds so far: an uppercase ASCII letter, a
     // character that is not ASCII (deciding its key without reading it again).
     let mut start = None;
@@ -362,17 +339,6 @@ mod tests {
                 proptest::prop_assert_eq!(t.key.as_ref(), fold_key(t.text));
                 proptest::prop_assert_eq!(t.text, &text[t.start..t.end]);
             }
-        }
-
-        /// ASCII texts, cut byte by byte, give the words any text gives.
-        #[test]
-        fn ascii_texts_cut_as_any_text(text in "[ -~]{0,40}") {
-            // The same text with a character that is not ASCII (and not a letter) at the end
-            // takes the general path.
-            let wide = format!("{text}\u{a0}");
-            let ascii: Vec<_> = tokens(&text).into_iter().map(|t| (t.start, t.key)).collect();
-            let general: Vec<_> = tokens(&wide).into_iter().map(|t| (t.start, t.key)).collect();
-            proptest::prop_assert_eq!(ascii, general);
         }
     }
 

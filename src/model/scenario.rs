@@ -76,7 +76,7 @@ fn utc_seconds(text: &str) -> Option<DateTime<Utc>> {
     if b[16] != b':' || b[19] != b'Z' {
         return None;
     }
-    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+    let num = |range: Range<usize>| -> Option<u32> {
         b[range].iter().try_fold(0u32, |n, &c| {
             c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
         })
@@ -142,19 +142,6 @@ struct UserFile {
     events: Vec<Event>,
 }
 
-/// The scenario file with each user left as raw JSON text, to parse users in parallel.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LazyScenarioFile<'a> {
-    name: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    until: Option<DateTime<Utc>>,
-    #[serde(borrow)]
-    users: Vec<&'a serde_json::value::RawValue>,
-}
-
 /// Below this size a JSON scenario is parsed on the calling thread alone.
 const PARALLEL_PARSE_MIN_BYTES: usize = 1 << 20;
 
@@ -172,8 +159,8 @@ fn parse_json(source: &str) -> Result<ScenarioFile, serde_json::Error> {
         let (users, array) = users_in_json(source)?;
         // The rest of the file, with an empty `users` array, is small.
         let rest = format!("{}[]{}", &source[..array.start], &source[array.end..]);
-        let lazy: LazyScenarioFile<'_> = serde_json::from_str(&rest).ok()?;
-        if !lazy.users.is_empty() {
+        let rest: ScenarioFile = serde_json::from_str(&rest).ok()?;
+        if !rest.users.is_empty() {
             return None;
         }
         let parse = |ranges: &[Range<usize>]| {
@@ -194,10 +181,8 @@ fn parse_json(source: &str) -> Result<ScenarioFile, serde_json::Error> {
                 .collect::<Option<Vec<_>>>()
         })?;
         Some(ScenarioFile {
-            name: lazy.name,
-            description: lazy.description,
-            until: lazy.until,
             users: parts.into_iter().flatten().collect(),
+            ..rest
         })
     };
     match parallel() {
@@ -694,6 +679,13 @@ mod tests {
         let err = json_error(&broken, "big.json");
         assert!(err.contains("big.json:7002:"), "{err}");
         assert!(err.contains("invalid type: integer `5`"), "{err}");
+    }
+
+    /// The scenario file with each user left as raw JSON text: serde's own cut.
+    #[derive(Deserialize)]
+    struct LazyScenarioFile<'a> {
+        #[serde(borrow)]
+        users: Vec<&'a serde_json::value::RawValue>,
     }
 
     /// `users_in_json` against serde's own cut of the users array (raw values).

@@ -14,12 +14,11 @@
 //! - a phrase with apostrophes also matches without them (`j'ai` matches `jai`).
 
 use std::collections::HashSet;
-
-use foldhash::fast::FixedState;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, MatchKind};
+use foldhash::fast::FixedState;
 
 use super::category::Category;
 use super::error::{PhraseProblem, SafetyError};
