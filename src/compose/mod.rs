@@ -675,12 +675,7 @@ impl SlotValues<'_> {
     /// building the text.
     fn fillable(&self, text: &str) -> Result<(), String> {
         self.emoji_used.set(0);
-        for r in crate::model::persona::placeholders(text)? {
-            let slot = template::parse_slot(r.name)?;
-            self.value(&slot)
-                .map_err(|why| format!("{{{}}}: {why}", r.name))?;
-        }
-        Ok(())
+        template::fillable(text, |slot| self.value(slot))
     }
 
     fn item(&self, name: &str) -> Result<&MemoryItem, String> {

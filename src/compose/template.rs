@@ -138,6 +138,26 @@ pub struct Filled {
     pub params: Vec<String>,
 }
 
+/// Whether [`fill`] would fill `text`, and if not the same reason, without building the text.
+pub fn fillable(
+    text: &str,
+    value: impl Fn(&Slot<'_>) -> Result<Piece, String>,
+) -> Result<(), String> {
+    placeholders(text)?
+        .into_iter()
+        .try_for_each(|r| slot_value(r.name, &value).map(drop))
+}
+
+/// The slot of placeholder `name` and its value; the error names the placeholder.
+fn slot_value<'t>(
+    name: &'t str,
+    value: impl Fn(&Slot<'_>) -> Result<Piece, String>,
+) -> Result<(Slot<'t>, Piece), String> {
+    let slot = parse_slot(name)?;
+    let piece = value(&slot).map_err(|why| format!("{{{name}}}: {why}"))?;
+    Ok((slot, piece))
+}
+
 /// Fills `text` in `lang`; `value` gives each slot's value or why it has none. The error names
 /// the placeholder that could not be filled and why.
 pub fn fill(
@@ -153,8 +173,7 @@ pub fn fill(
     for r in refs {
         out.push_str(&text[at..r.start]);
         voice.push_str(&text[at..r.start]);
-        let slot = parse_slot(r.name)?;
-        let piece = value(&slot).map_err(|why| format!("{{{}}}: {why}", r.name))?;
+        let (slot, piece) = slot_value(r.name, &value)?;
         join(&mut out, &piece.text, lang);
         let inserted = join(&mut voice, &piece.text, lang);
         if piece.origin == Origin::Echo && !inserted.is_empty() {
