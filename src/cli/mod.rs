@@ -186,15 +186,5 @@ pub fn emit_with(
 
 /// Writes `text` to `--out FILE` (atomically) or to stdout.
 pub fn emit(out: Option<&PathBuf>, text: &str) -> anyhow::Result<()> {
-    match out {
-        Some(path) => {
-            crate::model::diagnostics::write_atomically(path, text.as_bytes())?;
-        }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes())?;
-            stdout.flush()?;
-        }
-    }
-    Ok(())
+    emit_with(out, |w| w.write_all(text.as_bytes()))
 }
