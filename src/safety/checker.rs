@@ -6,7 +6,6 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::{Arc, LazyLock};
 
-use aho_corasick::Input;
 use serde::{Deserialize, Serialize};
 
 use super::age::{stated_age_folded, states_minor};
@@ -88,8 +87,8 @@ impl SafetyAdditions {
     }
 }
 
-/// The compiled checker: one automaton over every lexicon phrase of every
-/// language and category, and one over the allow-list.
+/// The compiled checker: one phrase set (a trie of words, see [`super::phrases`]) over every
+/// lexicon phrase of every language and category, and one over the allow-list.
 ///
 /// Per-persona additions are compiled into a second, small layer on top of the
 /// shared built-in one, so [`SafetyChecker::with_additions`] is cheap; matches
@@ -114,7 +113,7 @@ impl std::fmt::Debug for SafetyChecker {
                     .layers()
                     .into_iter()
                     .flatten()
-                    .map(|c| c.allow_wildcard.len())
+                    .map(|c| c.allow.len())
                     .sum::<usize>(),
             )
             .finish()
@@ -125,7 +124,7 @@ impl std::fmt::Debug for SafetyChecker {
 const LAYERS: usize = 2;
 
 static BUILTIN: LazyLock<SafetyChecker> = LazyLock::new(|| {
-    match Builder::builtin().and_then(SafetyChecker::from_builder) {
+    match Builder::builtin().map(SafetyChecker::from_builder) {
         Ok(checker) => checker,
         // The embedded lexicons are checked by unit tests; failing loudly here
         // beats a safety check that silently lets everything through.
@@ -206,7 +205,7 @@ impl SafetyChecker {
         additions.add_to(&mut builder)?;
         Ok(SafetyChecker {
             base: Arc::clone(&builtin.base),
-            extra: Some(Arc::new(builder.build()?)),
+            extra: Some(Arc::new(builder.build())),
         })
     }
 
@@ -223,14 +222,14 @@ impl SafetyChecker {
     pub fn from_dir(dir: &Path, additions: &SafetyAdditions) -> Result<SafetyChecker, SafetyError> {
         let mut builder = Builder::from_dir(dir)?;
         additions.add_to(&mut builder)?;
-        SafetyChecker::from_builder(builder)
+        Ok(SafetyChecker::from_builder(builder))
     }
 
-    fn from_builder(builder: Builder) -> Result<SafetyChecker, SafetyError> {
-        Ok(SafetyChecker {
-            base: Arc::new(builder.build()?),
+    fn from_builder(builder: Builder) -> SafetyChecker {
+        SafetyChecker {
+            base: Arc::new(builder.build()),
             extra: None,
-        })
+        }
     }
 
     fn layers(&self) -> [Option<&Compiled>; LAYERS] {
@@ -431,51 +430,20 @@ impl SafetyChecker {
 
 /// The first lexicon match of `compiled` at or after folded offset `pos`.
 fn next_match(compiled: &Compiled, layer: usize, haystack: &str, pos: usize) -> Option<Candidate> {
-    if pos >= haystack.len() {
-        return None;
-    }
-    let found = compiled.lexicon.find(Input::new(haystack).range(pos..))?;
-    let entry = found.pattern().as_usize();
-    let wildcard = compiled.entries.get(entry).is_some_and(|e| e.wildcard);
-    let (start, end) = word_span(haystack, found.start(), found.end(), wildcard);
+    let found = compiled.lexicon.find(haystack, pos)?;
     Some(Candidate {
         layer,
-        entry,
-        start,
-        end,
+        entry: found.phrase,
+        start: found.start,
+        end: found.end,
     })
 }
 
 /// Appends the folded spans of the allow-list matches of `compiled`.
 fn allowed_spans(compiled: &Compiled, haystack: &str, spans: &mut Vec<(usize, usize)>) {
     let mut pos = 0;
-    while pos < haystack.len() {
-        let Some(found) = compiled.allow.find(Input::new(haystack).range(pos..)) else {
-            break;
-        };
-        let wildcard = compiled
-            .allow_wildcard
-            .get(found.pattern().as_usize())
-            .copied()
-            .unwrap_or(false);
-        let span = word_span(haystack, found.start(), found.end(), wildcard);
-        pos = span.1.max(pos + 1);
-        spans.push(span);
+    while let Some(found) = compiled.allow.find(haystack, pos) {
+        pos = found.end.max(pos + 1);
+        spans.push((found.start, found.end));
     }
-}
-
-/// The words of a match: patterns are ` words ` (or ` words wor` for a trailing
-/// wildcard, extended here to the end of the word). Returns `start..end` with
-/// `end` on the following space.
-fn word_span(haystack: &str, start: usize, end: usize, wildcard: bool) -> (usize, usize) {
-    let start = start + 1;
-    let end = if wildcard {
-        haystack
-            .get(end..)
-            .and_then(|rest| rest.find(' '))
-            .map_or(haystack.len(), |i| end + i)
-    } else {
-        end.saturating_sub(1)
-    };
-    (start, end.max(start))
 }

@@ -68,7 +68,4 @@ pub enum SafetyError {
         /// What is wrong with it.
         problem: PhraseProblem,
     },
-    /// The matching automaton could not be built (far too many phrases).
-    #[error("cannot build the phrase matcher")]
-    Build(#[from] aho_corasick::BuildError),
 }

@@ -13,16 +13,13 @@
 //! - a trailing `*` matches any word ending (`suicid*` matches `suicidaire`);
 //! - a phrase with apostrophes also matches without them (`j'ai` matches `jai`).
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-use aho_corasick::{AhoCorasick, MatchKind};
-use foldhash::fast::FixedState;
 
 use super::category::Category;
 use super::error::{PhraseProblem, SafetyError};
 use super::fold::match_form;
+use super::phrases::PhraseSet;
 
 /// The most phrases one lexicon line may expand to through `{a|b}` groups.
 pub const MAX_VARIANTS: usize = 10_000;
@@ -107,33 +104,23 @@ pub(crate) struct Entry {
     pub category: Category,
     /// The lexicon line as written.
     pub phrase: Arc<str>,
-    /// Whether the last word is a prefix (`suicid*`).
-    pub wildcard: bool,
 }
 
-/// The compiled automata and their entries.
-#[derive(Debug, Clone)]
+/// The compiled phrase sets and their entries.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Compiled {
-    /// One automaton over every category phrase (leftmost-longest).
-    pub lexicon: AhoCorasick,
-    /// Entry of each lexicon pattern, by pattern id.
+    /// Every category phrase (the first definition of a phrase wins).
+    pub lexicon: PhraseSet,
+    /// Entry of each lexicon phrase, by phrase id.
     pub entries: Vec<Entry>,
-    /// One automaton over every allow phrase (leftmost-longest).
-    pub allow: AhoCorasick,
-    /// Whether each allow pattern ends with a wildcard, by pattern id.
-    pub allow_wildcard: Vec<bool>,
+    /// Every allow phrase.
+    pub allow: PhraseSet,
 }
 
-/// Collects phrases, then compiles them.
+/// Collects phrases into the sets they are matched from.
 #[derive(Debug, Default)]
 pub(crate) struct Builder {
-    patterns: Vec<String>,
-    entries: Vec<Entry>,
-    allow_patterns: Vec<String>,
-    allow_wildcard: Vec<bool>,
-    /// Patterns already collected (the first definition wins).
-    seen: HashSet<String, FixedState>,
-    seen_allow: HashSet<String, FixedState>,
+    compiled: Compiled,
 }
 
 impl Builder {
@@ -212,91 +199,75 @@ impl Builder {
     /// nothing is added.
     pub fn add(&mut self, target: Target, phrase: &str) -> Result<(), PhraseProblem> {
         let shared: Arc<str> = Arc::from(phrase.trim());
-        let mut compiled = Vec::new();
-        for variant in expand(&shared)? {
-            let (body, wildcard) = match variant.trim().strip_suffix('*') {
-                Some(body) => (body, true),
-                None => (variant.trim(), false),
-            };
-            if body.contains('*') {
-                return Err(PhraseProblem::MisplacedWildcard);
-            }
-            let mut spellings = vec![match_form(body, false)];
-            if body.chars().any(is_apostrophe) {
-                spellings.push(match_form(body, true));
-            }
-            for spelled in spellings {
-                if spelled.trim().is_empty() {
-                    return Err(PhraseProblem::Empty);
-                }
-                if wildcard {
-                    let last_word = spelled.trim().rsplit(' ').next().unwrap_or_default();
-                    if last_word.chars().count() < 3
-                        || body.ends_with(|c: char| !c.is_alphanumeric())
-                    {
-                        return Err(PhraseProblem::ShortWildcard);
+        let Compiled {
+            lexicon,
+            entries,
+            allow,
+        } = &mut self.compiled;
+        for (pattern, wildcard) in patterns(&shared)? {
+            match target {
+                // The first definition wins (categories load in a fixed order).
+                Target::Category(category) => {
+                    if lexicon.insert(&pattern, wildcard).is_some() {
+                        entries.push(Entry {
+                            category,
+                            phrase: Arc::clone(&shared),
+                        });
                     }
-                    // ` word wor`: the last word is a prefix.
-                    compiled.push((spelled.trim_end().to_owned(), true));
-                } else {
-                    // ` word word `: whole words only.
-                    compiled.push((spelled, false));
+                }
+                Target::Allow => {
+                    allow.insert(&pattern, wildcard);
                 }
             }
-        }
-        for (pattern, wildcard) in compiled {
-            self.push(target, pattern, wildcard, &shared);
         }
         Ok(())
-    }
-
-    fn push(&mut self, target: Target, pattern: String, wildcard: bool, phrase: &Arc<str>) {
-        match target {
-            Target::Category(category) => {
-                if self.seen.contains(&pattern) {
-                    return; // First definition wins (categories load in a fixed order).
-                }
-                self.seen.insert(pattern.clone());
-                self.patterns.push(pattern);
-                self.entries.push(Entry {
-                    category,
-                    phrase: Arc::clone(phrase),
-                    wildcard,
-                });
-            }
-            Target::Allow => {
-                if self.seen_allow.contains(&pattern) {
-                    return;
-                }
-                self.seen_allow.insert(pattern.clone());
-                self.allow_patterns.push(pattern);
-                self.allow_wildcard.push(wildcard);
-            }
-        }
     }
 
     /// The number of category patterns collected so far.
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.patterns.len()
+        self.compiled.entries.len()
     }
 
-    /// Compiles the automata.
-    pub fn build(self) -> Result<Compiled, SafetyError> {
-        let automaton = |patterns: &[String]| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                // Every pattern starts with a space: a prefilter would only stop at each one.
-                .prefilter(false)
-                .build(patterns)
-        };
-        Ok(Compiled {
-            lexicon: automaton(&self.patterns)?,
-            entries: self.entries,
-            allow: automaton(&self.allow_patterns)?,
-            allow_wildcard: self.allow_wildcard,
-        })
+    /// The phrase sets, ready to match.
+    pub fn build(self) -> Compiled {
+        self.compiled
     }
+}
+
+/// The patterns of one lexicon line in matching form, each with whether its last word is a
+/// prefix: ` word word ` for whole words, ` word wor` for a trailing `*`; every `{a|b}` variant,
+/// each spelled as written and, when it has apostrophes, without them.
+pub(crate) fn patterns(phrase: &str) -> Result<Vec<(String, bool)>, PhraseProblem> {
+    let mut patterns = Vec::new();
+    for variant in expand(phrase.trim())? {
+        let (body, wildcard) = match variant.trim().strip_suffix('*') {
+            Some(body) => (body, true),
+            None => (variant.trim(), false),
+        };
+        if body.contains('*') {
+            return Err(PhraseProblem::MisplacedWildcard);
+        }
+        let mut spellings = vec![match_form(body, false)];
+        if body.chars().any(is_apostrophe) {
+            spellings.push(match_form(body, true));
+        }
+        for spelled in spellings {
+            if spelled.trim().is_empty() {
+                return Err(PhraseProblem::Empty);
+            }
+            if wildcard {
+                let last_word = spelled.trim().rsplit(' ').next().unwrap_or_default();
+                if last_word.chars().count() < 3 || body.ends_with(|c: char| !c.is_alphanumeric()) {
+                    return Err(PhraseProblem::ShortWildcard);
+                }
+                patterns.push((spelled.trim_end().to_owned(), true));
+            } else {
+                patterns.push((spelled, false));
+            }
+        }
+    }
+    Ok(patterns)
 }
 
 fn is_apostrophe(c: char) -> bool {

@@ -27,6 +27,7 @@ mod error;
 mod fold;
 pub mod lexicon;
 pub mod lint;
+mod phrases;
 
 #[cfg(test)]
 mod tests;
