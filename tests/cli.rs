@@ -509,3 +509,59 @@ fn a_reader_that_stops_early_ends_the_run_quietly() {
     assert_eq!(stderr(&out), "");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_large_scenario_read_along_with_the_replay_still_reports_a_bad_user_and_leaves_the_output() {
+    // A JSON scenario over the size from which `--json --out` reads users along with the replay.
+    let demo: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("assets/scenarios/demo-cinema.json")).unwrap(),
+    )
+    .unwrap();
+    let mut big = demo.clone();
+    big["until"] = "2026-03-01T00:00:00Z".into();
+    let users = demo["users"].as_array().unwrap();
+    big["users"] = (0..1500)
+        .map(|i| {
+            let mut user = users[i % users.len()].clone();
+            user["id"] = format!("user-{i}").into();
+            user
+        })
+        .collect();
+    let dir = std::env::temp_dir().join(format!("relance-large-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = dir.join("large.json");
+    let out = dir.join("out.json");
+    let run = |scenario_text: &str| {
+        assert!(scenario_text.len() > 1 << 20);
+        std::fs::write(&scenario, scenario_text).unwrap();
+        relance(&[
+            "simulate",
+            "--persona",
+            "personas/cinema-maestro.ron",
+            "--json",
+            "--scenario",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let o = run(&big.to_string());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let written = std::fs::read_to_string(&out).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(v["users"].as_array().unwrap().len(), 1500);
+    // User 1,000 of 1,500 names an unknown time zone: the error names it at its place, and the
+    // output of the previous run is left as it was.
+    big["users"][1000]["timezone"] = "Europe/Parris".into();
+    let o = run(&big.to_string());
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("large.json:1:") && err.contains("unknown time zone `Europe/Parris`"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), written);
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(left.len(), 2, "a temporary file was left behind");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

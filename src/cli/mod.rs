@@ -136,10 +136,15 @@ pub fn load_persona(path: &Path) -> anyhow::Result<Persona> {
 /// Loads a scenario file (RON or JSON).
 pub fn load_scenario(path: &Path) -> anyhow::Result<Scenario> {
     let (scenario, warnings) = Scenario::load_with_warnings(path)?;
+    print_warnings(path, warnings);
+    Ok(scenario)
+}
+
+/// Prints a file's warnings to stderr.
+pub fn print_warnings(path: &Path, warnings: Vec<crate::model::Diagnostic>) {
     for w in warnings {
         eprintln!("{}", w.display_in(path));
     }
-    Ok(scenario)
 }
 
 /// The policy for a run: `--policy NAME|FILE` if given, else the persona's.

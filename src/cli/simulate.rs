@@ -4,7 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::engine::{ReplayOptions, replay};
-use crate::report::simulation::{simulation_text, write_replay_json};
+use crate::model::Persona;
+use crate::model::diagnostics::writes_in_place;
+use crate::model::scenario::{ReplaySource, ScenarioText, StreamedScenario};
+use crate::report::simulation::{
+    StreamedReplayError, simulation_text, write_replay_json, write_streamed_replay_json,
+};
 
 /// Arguments of `relance simulate`.
 #[derive(Debug, clap::Args)]
@@ -29,7 +34,19 @@ pub struct Args {
 /// Runs `relance simulate`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let persona = super::load_persona(&args.persona)?;
-    let scenario = super::load_scenario(&args.scenario)?;
+    let text = ScenarioText::read(&args.scenario)?;
+    // JSON to a file written atomically: a large scenario can be read along with the replay,
+    // since an invalid user found on the way leaves the file untouched.
+    let streamable = args.json && args.out.as_ref().is_some_and(|out| !writes_in_place(out));
+    let (scenario, warnings) = if streamable {
+        match text.open_for_replay()? {
+            ReplaySource::Streamed(scenario) => return streamed_json(&persona, &args, &scenario),
+            ReplaySource::Whole(scenario, warnings) => (scenario, warnings),
+        }
+    } else {
+        text.load()?
+    };
+    super::print_warnings(&args.scenario, warnings);
     let policy = super::resolve_policy(&persona, args.policy.as_deref())?;
     if args.json {
         // Replayed and written user by user: the JSON of a large scenario is never held whole.
@@ -43,5 +60,37 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             &simulation_text(&persona, &scenario, &result),
         )?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--json --out FILE` of a scenario read user by user ([`ScenarioText::open_for_replay`]);
+/// its warnings come after the run.
+fn streamed_json(
+    persona: &Persona,
+    args: &Args,
+    scenario: &StreamedScenario<'_>,
+) -> anyhow::Result<ExitCode> {
+    let policy = super::resolve_policy(persona, args.policy.as_deref())?;
+    let mut invalid = None;
+    let mut warnings = Vec::new();
+    let written = super::emit_with(args.out.as_ref(), |out| {
+        match write_streamed_replay_json(persona, &policy, scenario, ReplayOptions::default(), out)
+        {
+            Ok(found) => {
+                warnings = found;
+                Ok(())
+            }
+            Err(StreamedReplayError::Io(error)) => Err(error),
+            Err(StreamedReplayError::Scenario(error)) => {
+                invalid = Some(error);
+                Err(std::io::Error::other("the scenario is invalid"))
+            }
+        }
+    });
+    if let Some(error) = invalid {
+        return Err(error.into());
+    }
+    written?;
+    super::print_warnings(&args.scenario, warnings);
     Ok(ExitCode::SUCCESS)
 }

@@ -225,23 +225,27 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), LoadError> {
     write_atomically_with(path, |out| out.write_all(contents))
 }
 
+/// Whether [`write_atomically`] writes `path` in place, as it does a path that exists and is
+/// not a regular file (a device, a named pipe): what is written there is seen at once, and an
+/// error leaves it half-written.
+pub fn writes_in_place(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// [`write_atomically`] of what `write` writes, through a buffer: for contents made piece by
 /// piece, never held whole in memory.
 pub fn write_atomically_with(
     path: &Path,
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<(), LoadError> {
-    let existing = std::fs::metadata(path).ok();
-    if existing
-        .as_ref()
-        .is_some_and(|m| !m.is_file() && !m.is_dir())
-    {
+    if writes_in_place(path) {
         return std::fs::File::create(path)
             .and_then(|file| write_buffered(SyncingFile::new(file, None), write))
             .and_then(SyncingFile::finish)
             .map(drop)
             .map_err(|source| LoadError::io(path, source));
     }
+    let existing = std::fs::metadata(path).ok();
     let target = if existing.is_some() {
         std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
     } else {

@@ -5,7 +5,7 @@
 //! zones parsed, ids unique, events in time order (out-of-order events are sorted and reported).
 
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -156,13 +156,7 @@ fn parse_json(source: &str) -> Result<ScenarioFile, serde_json::Error> {
         return serde_json::from_str(source);
     }
     let parallel = || -> Option<ScenarioFile> {
-        let (users, array) = users_in_json(source)?;
-        // The rest of the file, with an empty `users` array, is small.
-        let rest = format!("{}[]{}", &source[..array.start], &source[array.end..]);
-        let rest: ScenarioFile = serde_json::from_str(&rest).ok()?;
-        if !rest.users.is_empty() {
-            return None;
-        }
+        let (users, rest) = cut_json(source)?;
         let parse = |ranges: &[Range<usize>]| {
             ranges
                 .iter()
@@ -189,6 +183,16 @@ fn parse_json(source: &str) -> Result<ScenarioFile, serde_json::Error> {
         Some(file) => Ok(file),
         None => serde_json::from_str(source),
     }
+}
+
+/// A JSON scenario cut by [`users_in_json`]: the byte ranges of its users, and the rest of the
+/// file parsed (with no user). `None` when the text is not so shaped.
+fn cut_json(source: &str) -> Option<(Vec<Range<usize>>, ScenarioFile)> {
+    let (users, array) = users_in_json(source)?;
+    // The rest of the file, with an empty `users` array, is small.
+    let rest = format!("{}[]{}", &source[..array.start], &source[array.end..]);
+    let rest: ScenarioFile = serde_json::from_str(&rest).ok()?;
+    rest.users.is_empty().then_some((users, rest))
 }
 
 /// The byte ranges of the users of a JSON scenario (the elements of the array under the
@@ -280,6 +284,85 @@ fn users_in_json(source: &str) -> Option<(Vec<Range<usize>>, Range<usize>)> {
     Some((elements, array?))
 }
 
+/// Checks user `index` of a scenario file as read: its time zone, locale, age and the order of
+/// its events (sorted, with a warning, when they are not), all but the uniqueness of its id,
+/// which needs the other users. `loc` is over the whole file.
+fn check_user(
+    index: usize,
+    u: UserFile,
+    loc: &Locator<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> User {
+    // Only problems need these.
+    let field = || format!("users[{index}]");
+    let id_anchor = || format!("\"{}\"", u.id);
+    let timezone = match u.timezone.parse::<Tz>() {
+        Ok(tz) => tz,
+        Err(_) => {
+            diagnostics.push(
+                Diagnostic::error(
+                    format!("{}.timezone", field()),
+                    format!(
+                        "unknown time zone `{}` for user `{}`; use an IANA name such as Europe/Paris or America/New_York",
+                        u.timezone, u.id
+                    ),
+                )
+                .at(loc.find(&[&id_anchor()], &format!("\"{}\"", u.timezone))),
+            );
+            Tz::UTC
+        }
+    };
+    if u.locale.trim().is_empty() {
+        diagnostics.push(
+            Diagnostic::error(
+                format!("{}.locale", field()),
+                format!("the user `{}` has an empty locale", u.id),
+            )
+            .at(loc.find(&[&id_anchor()], "locale")),
+        );
+    }
+    if let Some(age) = u.age
+        && age > 130
+    {
+        diagnostics.push(
+            Diagnostic::error(
+                format!("{}.age", field()),
+                format!("the age {age} of user `{}` is not plausible", u.id),
+            )
+            .at(loc.find(&[&id_anchor()], "age")),
+        );
+    }
+    let mut events = u.events;
+    if let Some(k) = events.windows(2).position(|w| w[1].at < w[0].at) {
+        let at = events[k + 1].at;
+        diagnostics.push(Diagnostic {
+            severity: Severity::Warning,
+            field: format!("{}.events[{}]", field(), k + 1),
+            position: loc.find(&[&id_anchor()], &at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+            rule: "events_order".to_owned(),
+            message: format!(
+                "the events of user `{}` are not in time order (event {} at {at} comes before the one above it); they were sorted",
+                u.id,
+                k + 1
+            ),
+        });
+        events.sort_by_key(|e| e.at);
+    }
+    let name = if u.name.trim().is_empty() {
+        u.id.clone()
+    } else {
+        u.name
+    };
+    User {
+        id: u.id,
+        name,
+        age: u.age,
+        timezone,
+        locale: u.locale,
+        events,
+    }
+}
+
 /// File formats a scenario is stored in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScenarioFormat {
@@ -368,13 +451,7 @@ impl Scenario {
     }
 
     fn load_from(path: &Path, map: bool) -> Result<(Self, Vec<Diagnostic>), LoadError> {
-        let format = ScenarioFormat::from_path(path).ok_or_else(|| LoadError::UnknownFormat {
-            path: path.to_owned(),
-            expected: ".ron or .json",
-        })?;
-        let source = Source::read(path, map).map_err(|e| LoadError::io(path, e))?;
-        let text = source.text().map_err(|e| LoadError::io(path, e))?;
-        Self::from_str(text, format, path)
+        ScenarioText::read_with(path, map)?.load()
     }
 
     /// Parses scenario text in `format`; `path` names the file in errors.
@@ -407,87 +484,21 @@ impl Scenario {
         let mut users: Vec<User> = Vec::with_capacity(file.users.len());
         let mut seen_ids = std::collections::HashSet::with_capacity(file.users.len());
         for (i, u) in file.users.into_iter().enumerate() {
-            let field = format!("users[{i}]");
-            let id_anchor = format!("\"{}\"", u.id);
             if u.id.trim().is_empty() {
                 diagnostics.push(
-                    Diagnostic::error(format!("{field}.id"), "a user has an empty id")
+                    Diagnostic::error(format!("users[{i}].id"), "a user has an empty id")
                         .at(loc.find_nth(&[], "id", i)),
                 );
             } else if !seen_ids.insert(u.id.clone()) {
                 diagnostics.push(
                     Diagnostic::error(
-                        format!("{field}.id"),
+                        format!("users[{i}].id"),
                         format!("the user id `{}` is used twice", u.id),
                     )
-                    .at(loc.find_nth(&[], &id_anchor, 1)),
+                    .at(loc.find_nth(&[], &format!("\"{}\"", u.id), 1)),
                 );
             }
-            let timezone = match u.timezone.parse::<Tz>() {
-                Ok(tz) => tz,
-                Err(_) => {
-                    diagnostics.push(
-                        Diagnostic::error(
-                            format!("{field}.timezone"),
-                            format!(
-                                "unknown time zone `{}` for user `{}`; use an IANA name such as Europe/Paris or America/New_York",
-                                u.timezone, u.id
-                            ),
-                        )
-                        .at(loc.find(&[&id_anchor], &format!("\"{}\"", u.timezone))),
-                    );
-                    Tz::UTC
-                }
-            };
-            if u.locale.trim().is_empty() {
-                diagnostics.push(
-                    Diagnostic::error(
-                        format!("{field}.locale"),
-                        format!("the user `{}` has an empty locale", u.id),
-                    )
-                    .at(loc.find(&[&id_anchor], "locale")),
-                );
-            }
-            if let Some(age) = u.age
-                && age > 130
-            {
-                diagnostics.push(
-                    Diagnostic::error(
-                        format!("{field}.age"),
-                        format!("the age {age} of user `{}` is not plausible", u.id),
-                    )
-                    .at(loc.find(&[&id_anchor], "age")),
-                );
-            }
-            let mut events = u.events;
-            if let Some(k) = events.windows(2).position(|w| w[1].at < w[0].at) {
-                let at = events[k + 1].at;
-                diagnostics.push(Diagnostic {
-                    severity: Severity::Warning,
-                    field: format!("{field}.events[{}]", k + 1),
-                    position: loc.find(&[&id_anchor], &at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
-                    rule: "events_order".to_owned(),
-                    message: format!(
-                        "the events of user `{}` are not in time order (event {} at {at} comes before the one above it); they were sorted",
-                        u.id,
-                        k + 1
-                    ),
-                });
-                events.sort_by_key(|e| e.at);
-            }
-            let name = if u.name.trim().is_empty() {
-                u.id.clone()
-            } else {
-                u.name
-            };
-            users.push(User {
-                id: u.id,
-                name,
-                age: u.age,
-                timezone,
-                locale: u.locale,
-                events,
-            });
+            users.push(check_user(i, u, &loc, &mut diagnostics));
         }
         (
             Scenario {
@@ -579,6 +590,136 @@ impl Scenario {
             expected: ".ron or .json",
         })?;
         write_atomically(path, self.to_string(format).as_bytes())
+    }
+}
+
+/// A scenario file's text, read for one replay (see [`ScenarioText::open_for_replay`]).
+pub struct ScenarioText {
+    source: Source,
+    format: ScenarioFormat,
+    path: PathBuf,
+}
+
+/// A scenario opened for one replay: loaded whole, or, for a large JSON file, streamed.
+pub enum ReplaySource<'a> {
+    /// Loaded and checked, with its warnings.
+    Whole(Scenario, Vec<Diagnostic>),
+    /// Read user by user as the replay reaches them.
+    Streamed(StreamedScenario<'a>),
+}
+
+impl ScenarioText {
+    /// Reads a scenario file, mapping a large one as [`Scenario::load_with_warnings`] does: for
+    /// command-line runs.
+    pub fn read(path: &Path) -> Result<Self, LoadError> {
+        Self::read_with(path, true)
+    }
+
+    /// Reads a scenario file; with `map`, a large one is mapped (see [`Source`]).
+    fn read_with(path: &Path, map: bool) -> Result<Self, LoadError> {
+        let format = ScenarioFormat::from_path(path).ok_or_else(|| LoadError::UnknownFormat {
+            path: path.to_owned(),
+            expected: ".ron or .json",
+        })?;
+        let source = Source::read(path, map).map_err(|e| LoadError::io(path, e))?;
+        Ok(Self {
+            source,
+            format,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The scenario for a replay that goes through its users in order and stops at the first
+    /// invalid one: a large JSON file that sets `until` is streamed ([`StreamedScenario`]),
+    /// any other file is loaded whole.
+    pub fn open_for_replay(&self) -> Result<ReplaySource<'_>, LoadError> {
+        let path = &self.path;
+        let text = self.text()?;
+        if self.format == ScenarioFormat::Json
+            && text.len() >= PARALLEL_PARSE_MIN_BYTES
+            && let Some((users, rest)) = cut_json(text)
+            && rest.until.is_some()
+        {
+            // No user yet, so no diagnostic.
+            let (head, _) = Scenario::check(rest, text);
+            return Ok(ReplaySource::Streamed(StreamedScenario {
+                source: text,
+                head,
+                users,
+                path,
+            }));
+        }
+        Scenario::from_str(text, self.format, path)
+            .map(|(scenario, warnings)| ReplaySource::Whole(scenario, warnings))
+    }
+
+    /// The scenario, loaded whole, with its warnings.
+    pub fn load(&self) -> Result<(Scenario, Vec<Diagnostic>), LoadError> {
+        Scenario::from_str(self.text()?, self.format, &self.path)
+    }
+
+    fn text(&self) -> Result<&str, LoadError> {
+        self.source.text().map_err(|e| LoadError::io(&self.path, e))
+    }
+}
+
+/// A large JSON scenario read user by user: its head (name, description, `until`) parsed and
+/// each user's part of the text found, each user parsed and checked only when asked for.
+///
+/// A replay of tens of thousands of users then parses them on every core along with their
+/// replay, and never holds them all: parsing a 64 MB file whole took as much fresh memory
+/// again, and fresh memory is slow to come by on a virtual machine. Only for files that set
+/// `until`: without it, the horizon is 14 days after the last event of any user, known once
+/// every user is read.
+pub struct StreamedScenario<'a> {
+    source: &'a str,
+    head: Scenario,
+    users: Vec<Range<usize>>,
+    path: &'a Path,
+}
+
+impl StreamedScenario<'_> {
+    /// The scenario without its users: name, description and `until`.
+    pub fn head(&self) -> &Scenario {
+        &self.head
+    }
+
+    /// The number of users.
+    pub fn len(&self) -> usize {
+        self.users.len()
+    }
+
+    /// Whether the scenario has no user.
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+    }
+
+    /// User `index`, parsed and checked, with its warnings (events sorted); `None` when it does
+    /// not parse or is invalid, and [`StreamedScenario::error`] then says why. The uniqueness of
+    /// ids is left to the caller, which sees every user.
+    pub fn user(&self, index: usize) -> Option<(User, Vec<Diagnostic>)> {
+        let file: UserFile =
+            serde_json::from_str(&self.source[self.users.get(index)?.clone()]).ok()?;
+        if file.id.trim().is_empty() {
+            return None;
+        }
+        let mut diagnostics = Vec::new();
+        let user = check_user(index, file, &Locator::new(self.source), &mut diagnostics);
+        let invalid = diagnostics.iter().any(|d| d.severity == Severity::Error);
+        (!invalid).then_some((user, diagnostics))
+    }
+
+    /// What is wrong with the file, once a user was found invalid or two with the same id: the
+    /// error of loading it whole, which names every problem at its place.
+    pub fn error(&self) -> LoadError {
+        match Scenario::from_str(self.source, ScenarioFormat::Json, self.path) {
+            Err(error) => error,
+            // Only if the file changed while it was read.
+            Ok(_) => LoadError::io(
+                self.path,
+                std::io::Error::other("the file changed while it was read"),
+            ),
+        }
     }
 }
 

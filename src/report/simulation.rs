@@ -1,5 +1,6 @@
 //! The `relance simulate` outputs: JSON (a public contract, see README "JSON output") and text.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
@@ -10,7 +11,8 @@ use crate::engine::trace::{decision_trace, local};
 use crate::engine::{
     Decision, Outcome, Reason, Replay, ReplayOptions, Replayer, TraceStep, UserFacts, checker_for,
 };
-use crate::model::{Channel, Persona, Policy, Scenario, User};
+use crate::model::scenario::StreamedScenario;
+use crate::model::{Channel, Diagnostic, LoadError, Persona, Policy, Scenario, User};
 
 /// The JSON object `relance simulate --json` prints.
 #[derive(Debug, Serialize)]
@@ -206,24 +208,110 @@ pub fn write_replay_json(
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     let replayer = Replayer::new(persona, policy, scenario, options);
-    out.write_all(json_head(&policy.name)?.as_bytes())?;
-    // Batches are made on another thread while this one writes the previous batch out.
+    write_users_json(&policy.name, scenario.users.len(), out, |i| {
+        let user = &scenario.users[i];
+        let (decisions, facts) = replayer.decide(user);
+        Ok(serde_json::to_string(&decisions_json(
+            user,
+            &decisions,
+            policy,
+            Some(&facts),
+        ))?)
+    })
+}
+
+/// Why [`write_streamed_replay_json`] stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamedReplayError {
+    /// Writing failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The scenario is invalid (found once the replay reached the first invalid user).
+    #[error(transparent)]
+    Scenario(#[from] LoadError),
+}
+
+impl From<serde_json::Error> for StreamedReplayError {
+    fn from(error: serde_json::Error) -> Self {
+        Self::Io(error.into())
+    }
+}
+
+/// [`write_replay_json`] of a scenario read user by user: each user is parsed in the batch
+/// that replays it. Returns the scenario's warnings (events sorted), in user order.
+///
+/// # Errors
+///
+/// Those of `out`, and the scenario's problems ([`StreamedScenario::error`]) when a user is
+/// invalid or two share an id: what was written before is then incomplete, so `out` should
+/// be a file written atomically, which such an error leaves untouched.
+pub fn write_streamed_replay_json(
+    persona: &Persona,
+    policy: &Policy,
+    scenario: &StreamedScenario<'_>,
+    options: ReplayOptions,
+    out: &mut dyn std::io::Write,
+) -> Result<Vec<Diagnostic>, StreamedReplayError> {
+    let replayer = Replayer::new(persona, policy, scenario.head(), options);
+    let ids = std::sync::Mutex::new(HashSet::with_capacity(scenario.len()));
+    let warnings = std::sync::Mutex::new(Vec::new());
+    write_users_json(
+        &policy.name,
+        scenario.len(),
+        out,
+        |i| -> Result<_, StreamedReplayError> {
+            let (user, user_warnings) = scenario.user(i).ok_or_else(|| scenario.error())?;
+            let unique = ids
+                .lock()
+                .map_err(|_| std::io::Error::other("a replay thread panicked"))?
+                .insert(user.id.clone());
+            if !unique {
+                return Err(scenario.error().into());
+            }
+            if !user_warnings.is_empty() {
+                warnings
+                    .lock()
+                    .map_err(|_| std::io::Error::other("a replay thread panicked"))?
+                    .push((i, user_warnings));
+            }
+            let (decisions, facts) = replayer.decide(&user);
+            Ok(serde_json::to_string(&decisions_json(
+                &user,
+                &decisions,
+                policy,
+                Some(&facts),
+            ))?)
+        },
+    )?;
+    let mut warnings = warnings
+        .into_inner()
+        .map_err(|_| std::io::Error::other("a replay thread panicked"))?;
+    warnings.sort_by_key(|&(i, _)| i);
+    Ok(warnings.into_iter().flat_map(|(_, w)| w).collect())
+}
+
+/// Writes the `simulate --json` object of `count` users to `out`, user `i`'s part made by
+/// `user_json(i)`: in parallel a batch at a time, on another thread while this one writes the
+/// previous batch out.
+fn write_users_json<E>(
+    policy: &str,
+    count: usize,
+    out: &mut dyn std::io::Write,
+    user_json: impl Fn(usize) -> Result<String, E> + Sync,
+) -> Result<(), E>
+where
+    E: From<std::io::Error> + From<serde_json::Error> + Send,
+{
+    out.write_all(json_head(policy)?.as_bytes())?;
     std::thread::scope(|scope| {
         let (parts_tx, parts_rx) = std::sync::mpsc::sync_channel(1);
+        let user_json = &user_json;
         scope.spawn(move || {
-            for batch in scenario.users.chunks(BATCH_USERS) {
-                let parts = batch
-                    .par_iter()
-                    .map(|user| {
-                        let (decisions, facts) = replayer.decide(user);
-                        serde_json::to_string(&decisions_json(
-                            user,
-                            &decisions,
-                            policy,
-                            Some(&facts),
-                        ))
-                    })
-                    .collect::<serde_json::Result<Vec<String>>>();
+            for start in (0..count).step_by(BATCH_USERS) {
+                let parts = (start..count.min(start + BATCH_USERS))
+                    .into_par_iter()
+                    .map(user_json)
+                    .collect::<Result<Vec<String>, E>>();
                 // The writer stopped (an error): no more batches.
                 if parts_tx.send(parts).is_err() {
                     break;
@@ -240,7 +328,7 @@ pub fn write_replay_json(
                 out.write_all(part.as_bytes())?;
             }
         }
-        std::io::Result::Ok(())
+        Ok::<(), E>(())
     })?;
     out.write_all(JSON_TAIL.as_bytes())?;
     Ok(())
@@ -315,6 +403,7 @@ mod tests {
 
     use super::*;
     use crate::engine::{ReplayOptions, replay};
+    use crate::model::scenario::{ReplaySource, ScenarioFormat, ScenarioText};
 
     #[test]
     fn parallel_json_text_is_the_serialised_value() {
@@ -380,5 +469,160 @@ mod tests {
         assert_streamed_json_is_the_replay_json(&persona, &Policy::omni(), &many);
         many.users.clear();
         assert_streamed_json_is_the_replay_json(&persona, &Policy::omni(), &many);
+    }
+
+    /// `users` users of the demo scenario (ids made unique) until a fixed instant.
+    fn demo_users(users: usize) -> Scenario {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut scenario = Scenario::load(&root.join("assets/scenarios/demo-cinema.json")).unwrap();
+        let demo = std::mem::take(&mut scenario.users);
+        scenario.users = (0..users)
+            .map(|i| {
+                let mut user = demo[i % demo.len()].clone();
+                user.id = format!("{}-{i}", user.id);
+                user
+            })
+            .collect();
+        scenario.until = scenario.horizon();
+        scenario
+    }
+
+    /// A temporary folder for `test`, left empty.
+    fn temp_dir(test: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("relance-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// `text` written as `name` in `dir`.
+    fn scenario_file(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn cinema_maestro() -> Persona {
+        Persona::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("personas/cinema-maestro.ron"))
+            .unwrap()
+    }
+
+    /// The JSON of the scenario file at `path` streamed, or its error.
+    fn streamed(
+        persona: &Persona,
+        path: &Path,
+    ) -> Result<(Vec<u8>, Vec<Diagnostic>), StreamedReplayError> {
+        let file = ScenarioText::read(path).unwrap();
+        let ReplaySource::Streamed(scenario) = file.open_for_replay().unwrap() else {
+            panic!("{} is not streamed", path.display());
+        };
+        let mut out = Vec::new();
+        let policy = Policy::omni();
+        let warnings = write_streamed_replay_json(
+            persona,
+            &policy,
+            &scenario,
+            ReplayOptions::default(),
+            &mut out,
+        )?;
+        Ok((out, warnings))
+    }
+
+    #[test]
+    fn a_large_json_scenario_streamed_gives_the_json_and_warnings_of_its_whole_load() {
+        let persona = cinema_maestro();
+        let mut scenario = demo_users(800);
+        // Two users with events out of order: sorted, with a warning each.
+        scenario.users[3].events.swap(0, 1);
+        scenario.users[700].events.swap(1, 2);
+        let text = scenario.to_string(ScenarioFormat::Json);
+        assert!(text.len() > 1 << 20, "{} bytes only", text.len());
+        let dir = temp_dir("streamed-json");
+        let path = scenario_file(&dir, "large.json", &text);
+        let (whole, whole_warnings) = Scenario::load_with_warnings(&path).unwrap();
+        assert_eq!(whole_warnings.len(), 2);
+        let mut expected = Vec::new();
+        write_replay_json(
+            &persona,
+            &Policy::omni(),
+            &whole,
+            ReplayOptions::default(),
+            &mut expected,
+        )
+        .unwrap();
+        let (out, warnings) = streamed(&persona, &path).unwrap();
+        assert!(out == expected, "the streamed JSON differs");
+        assert_eq!(warnings, whole_warnings);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_invalid_user_stops_a_streamed_replay_with_the_error_of_the_whole_load() {
+        let persona = cinema_maestro();
+        let text = demo_users(800).to_string(ScenarioFormat::Json);
+        // Each change is made in user 497's part of the file.
+        let user_500 = text.find("\"lea-497\"").unwrap();
+        let after = |needle: &str| user_500 + text[user_500..].find(needle).unwrap();
+        let replace_after = |needle: &str, with: &str| {
+            let at = after(needle);
+            format!("{}{with}{}", &text[..at], &text[at + needle.len()..])
+        };
+        let cases = [
+            (
+                "syntax.json",
+                replace_after("\"from\": \"user\"", "\"from\": \"usr\""),
+            ),
+            (
+                "zone.json",
+                replace_after("\"Europe/Paris\"", "\"Europe/Parris\""),
+            ),
+            ("twice.json", replace_after("\"lea-497\"", "\"noor-2\"")),
+            ("empty-id.json", replace_after("\"lea-497\"", "\" \"")),
+        ];
+        let dir = temp_dir("streamed-errors");
+        for (name, text) in cases {
+            let path = scenario_file(&dir, name, &text);
+            let expected = Scenario::load(&path).unwrap_err().to_string();
+            match streamed(&persona, &path) {
+                Err(StreamedReplayError::Scenario(error)) => {
+                    assert_eq!(error.to_string(), expected, "{name}");
+                }
+                Err(StreamedReplayError::Io(error)) => panic!("{name}: {error}"),
+                Ok(_) => panic!("{name} was replayed"),
+            }
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn only_large_json_files_that_set_until_are_streamed() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let is_streamed = |path: &Path| {
+            let file = ScenarioText::read(path).unwrap();
+            matches!(file.open_for_replay().unwrap(), ReplaySource::Streamed(_))
+        };
+        assert!(!is_streamed(
+            &root.join("assets/scenarios/demo-cinema.json")
+        ));
+        let dir = temp_dir("streamed-or-not");
+        let mut scenario = demo_users(800);
+        assert!(is_streamed(&scenario_file(
+            &dir,
+            "until.json",
+            &scenario.to_string(ScenarioFormat::Json)
+        )));
+        scenario.until = None;
+        assert!(!is_streamed(&scenario_file(
+            &dir,
+            "no-until.json",
+            &scenario.to_string(ScenarioFormat::Json)
+        )));
+        scenario.until = scenario.horizon();
+        assert!(!is_streamed(&scenario_file(
+            &dir,
+            "large.ron",
+            &scenario.to_string(ScenarioFormat::Ron)
+        )));
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }
