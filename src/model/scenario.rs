@@ -240,9 +240,12 @@ fn users_in_json(source: &str) -> Option<(Vec<Range<usize>>, Range<usize>)> {
         match bytes[i] {
             b'"' => {
                 let end = string_end(i)?;
-                let after = skip_space(end);
-                let key = depth == 1 && open.is_none() && bytes.get(after) == Some(&b':');
-                if key && &source[i..end] == "\"users\"" {
+                // A key of the top-level object?
+                let after = (depth == 1 && open.is_none()).then(|| skip_space(end));
+                if let Some(after) = after
+                    && bytes.get(after) == Some(&b':')
+                    && &source[i..end] == "\"users\""
+                {
                     let bracket = skip_space(after + 1);
                     if array.is_some() || bytes.get(bracket) != Some(&b'[') {
                         return None;
