@@ -201,9 +201,10 @@ impl PhraseSet {
         let shared = last.path.partition_point(|&(end, _)| end < common);
         last.path.truncate(shared);
         let (mut from, mut node) = last.path.last().copied().unwrap_or((0, ROOT));
-        for word in whole[from..].split(' ') {
-            // The byte offset of the space after the word.
-            let end = from + word.len();
+        while from < whole.len() {
+            // The word at `from` ends on the space at `end`.
+            let end = word_end(whole.as_bytes(), from);
+            let word = &whole[from..end];
             from = end + 1;
             if word.is_empty() {
                 continue;
