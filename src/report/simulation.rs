@@ -209,14 +209,7 @@ pub fn write_replay_json(
 ) -> std::io::Result<()> {
     let replayer = Replayer::new(persona, policy, scenario, options);
     write_users_json(&policy.name, scenario.users.len(), out, |i| {
-        let user = &scenario.users[i];
-        let (decisions, facts) = replayer.decide(user);
-        Ok(serde_json::to_string(&decisions_json(
-            user,
-            &decisions,
-            policy,
-            Some(&facts),
-        ))?)
+        Ok(replayed_user_json(&replayer, policy, &scenario.users[i])?)
     })
 }
 
@@ -274,13 +267,7 @@ pub fn write_streamed_replay_json(
                     .map_err(|_| std::io::Error::other("a replay thread panicked"))?
                     .push((i, user_warnings));
             }
-            let (decisions, facts) = replayer.decide(&user);
-            Ok(serde_json::to_string(&decisions_json(
-                &user,
-                &decisions,
-                policy,
-                Some(&facts),
-            ))?)
+            Ok(replayed_user_json(&replayer, policy, &user)?)
         },
     )?;
     let mut warnings = warnings
@@ -290,6 +277,22 @@ pub fn write_streamed_replay_json(
     Ok(warnings.into_iter().flat_map(|(_, w)| w).collect())
 }
 
+/// The decisions of `user` replayed by `replayer`, as its part of the JSON.
+fn replayed_user_json(
+    replayer: &Replayer<'_>,
+    policy: &Policy,
+    user: &User,
+) -> serde_json::Result<Vec<u8>> {
+    let (decisions, facts) = replayer.decide(user);
+    // About 2 KB a decision, most of it its trace: written into room made at once.
+    let mut out = Vec::with_capacity(256 + 2560 * decisions.len());
+    serde_json::to_writer(
+        &mut out,
+        &decisions_json(user, &decisions, policy, Some(&facts)),
+    )?;
+    Ok(out)
+}
+
 /// Writes the `simulate --json` object of `count` users to `out`, user `i`'s part made by
 /// `user_json(i)`: in parallel a batch at a time, on another thread while this one writes the
 /// previous batch out.
@@ -297,7 +300,7 @@ fn write_users_json<E>(
     policy: &str,
     count: usize,
     out: &mut dyn std::io::Write,
-    user_json: impl Fn(usize) -> Result<String, E> + Sync,
+    user_json: impl Fn(usize) -> Result<Vec<u8>, E> + Sync,
 ) -> Result<(), E>
 where
     E: From<std::io::Error> + From<serde_json::Error> + Send,
@@ -311,7 +314,7 @@ where
                 let parts = (start..count.min(start + BATCH_USERS))
                     .into_par_iter()
                     .map(user_json)
-                    .collect::<Result<Vec<String>, E>>();
+                    .collect::<Result<Vec<Vec<u8>>, E>>();
                 // The writer stopped (an error): no more batches.
                 if parts_tx.send(parts).is_err() {
                     break;
@@ -325,7 +328,7 @@ where
                     out.write_all(b",")?;
                 }
                 first = false;
-                out.write_all(part.as_bytes())?;
+                out.write_all(&part)?;
             }
         }
         Ok::<(), E>(())

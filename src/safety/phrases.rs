@@ -29,8 +29,8 @@ const KEY_BYTES: usize = 3;
 /// A set of phrases in matching form, each with the id [`PhraseSet::insert`] gave it.
 #[derive(Debug, Clone)]
 pub(crate) struct PhraseSet {
-    /// Every word of a whole-word step: its id, and the child of the root along it.
-    words: HashMap<Box<str>, Word, FixedState>,
+    /// Every word of a whole-word step.
+    words: Vocabulary,
     /// The trie's edges below the root: `(node, word id)` to the child node.
     edges: HashMap<u64, u32, FixedState>,
     /// The trie's nodes, the root first.
@@ -53,6 +53,63 @@ struct Walk {
     text: String,
     /// For each word, the byte offset of the space after it in `text` and the node it leads to.
     path: Vec<(usize, u32)>,
+}
+
+/// The words of the phrases. Words of up to 16 bytes (nearly all) are keyed by their bytes
+/// packed in a `u128`: hashed and compared without reading memory elsewhere.
+#[derive(Debug, Clone, Default)]
+struct Vocabulary {
+    short: HashMap<u128, Word, FixedState>,
+    long: HashMap<Box<str>, Word, FixedState>,
+}
+
+impl Vocabulary {
+    /// `word`, if it is known.
+    fn get(&self, word: &str) -> Option<Word> {
+        match packed(word) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.long.get(word).copied(),
+        }
+    }
+
+    /// `word`, added with the next id if it is new; `None` once ids run out.
+    fn get_or_insert(&mut self, word: &str) -> Option<&mut Word> {
+        let new = Word {
+            id: u32::try_from(self.short.len() + self.long.len()).ok()?,
+            root_child: NONE,
+        };
+        Some(match packed(word) {
+            Some(key) => self.short.entry(key).or_insert(new),
+            // Rare enough that allocating the key for the lookup does not matter.
+            None => self.long.entry(word.into()).or_insert(new),
+        })
+    }
+}
+
+/// The bytes of `word` packed in a `u128` (padded with zeros, which no word holds), if it has
+/// at most 16.
+fn packed(word: &str) -> Option<u128> {
+    let bytes = word.as_bytes();
+    let mut key = [0u8; 16];
+    key.get_mut(..bytes.len())?.copy_from_slice(bytes);
+    Some(u128::from_le_bytes(key))
+}
+
+/// A word of a text, read: where it ends, and what the vocabulary knows of it.
+#[derive(Debug, Clone, Copy)]
+struct Read {
+    /// The offset of the space after it (or the end of the text).
+    end: usize,
+    word: Option<Word>,
+}
+
+/// What [`PhraseSet::longest_at`] found, and the words it read.
+struct Found {
+    found: Option<PhraseMatch>,
+    /// The first word.
+    first: Read,
+    /// The second word, if the walk went that far.
+    second: Option<Read>,
 }
 
 /// A word of the phrases.
@@ -97,7 +154,7 @@ pub(crate) struct PhraseMatch {
 impl Default for PhraseSet {
     fn default() -> Self {
         Self {
-            words: HashMap::default(),
+            words: Vocabulary::default(),
             edges: HashMap::default(),
             nodes: vec![Node {
                 phrase: NONE,
@@ -210,14 +267,7 @@ impl PhraseSet {
                 continue;
             }
             let next_node = u32::try_from(self.nodes.len()).ok()?;
-            let next_word = u32::try_from(self.words.len()).ok()?;
-            let word = match self.words.get_mut(word) {
-                Some(known) => known,
-                None => self.words.entry(word.into()).or_insert(Word {
-                    id: next_word,
-                    root_child: NONE,
-                }),
-            };
+            let word = self.words.get_or_insert(word)?;
             let child = if node == ROOT {
                 if word.root_child == NONE {
                     word.root_child = next_node;
@@ -254,17 +304,32 @@ impl PhraseSet {
         let bytes = text.as_bytes();
         // A phrase starts on the space before its first word.
         let mut space = from + memchr::memchr(b' ', bytes.get(from..)?)?;
+        let mut known = None;
         while space + 1 < bytes.len() {
-            if let Some(found) = self.longest_at(text, space) {
-                return Some(found);
+            let walk = self.longest_at(text, space, known);
+            if walk.found.is_some() {
+                return walk.found;
             }
-            space = word_end(bytes, space + 1);
+            // The next phrase would start on the space after this word, whose own word the
+            // walk may have read already.
+            space = walk.first.end;
+            known = walk.second;
         }
         None
     }
 
-    /// The longest phrase whose leading space is at byte `space` of `text`.
-    fn longest_at(&self, text: &str, space: usize) -> Option<PhraseMatch> {
+    /// The word of `text` at byte `start`, read.
+    fn read(&self, text: &str, start: usize) -> Read {
+        let end = word_end(text.as_bytes(), start);
+        Read {
+            end,
+            word: self.words.get(&text[start..end]),
+        }
+    }
+
+    /// The longest phrase whose leading space is at byte `space` of `text`; `first`, when
+    /// known, is the word after that space read.
+    fn longest_at(&self, text: &str, space: usize, first: Option<Read>) -> Found {
         let bytes = text.as_bytes();
         // The best so far, with the end a byte automaton would report: past the trailing
         // space of whole words, past the prefix itself for a prefix.
@@ -276,8 +341,11 @@ impl PhraseSet {
         };
         let mut node = ROOT;
         let mut start = space + 1;
-        while start < bytes.len() {
-            let end = word_end(bytes, start);
+        let first = first.unwrap_or_else(|| self.read(text, start));
+        let mut second = None;
+        let mut read = first;
+        loop {
+            let end = read.end;
             let word = &text[start..end];
             if word.is_empty() {
                 break;
@@ -312,7 +380,7 @@ impl PhraseSet {
             if end >= bytes.len() {
                 break;
             }
-            let Some(child) = self.words.get(word).and_then(|w| {
+            let Some(child) = read.word.and_then(|w| {
                 if node == ROOT {
                     Some(w.root_child).filter(|&child| child != NONE)
                 } else {
@@ -335,8 +403,17 @@ impl PhraseSet {
                 );
             }
             start = end + 1;
+            if start >= bytes.len() {
+                break;
+            }
+            read = self.read(text, start);
+            second.get_or_insert(read);
         }
-        best.map(|(_, found)| found)
+        Found {
+            found: best.map(|(_, found)| found),
+            first,
+            second,
+        }
     }
 }
 
