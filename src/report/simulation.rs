@@ -224,12 +224,6 @@ pub enum StreamedReplayError {
     Scenario(#[from] LoadError),
 }
 
-impl From<serde_json::Error> for StreamedReplayError {
-    fn from(error: serde_json::Error) -> Self {
-        Self::Io(error.into())
-    }
-}
-
 /// [`write_replay_json`] of a scenario read user by user: each user is parsed in the batch
 /// that replays it. Returns the scenario's warnings (events sorted), in user order.
 ///
@@ -248,33 +242,49 @@ pub fn write_streamed_replay_json(
     let replayer = Replayer::new(persona, policy, scenario.head(), options);
     let ids = std::sync::Mutex::new(HashSet::with_capacity(scenario.len()));
     let warnings = std::sync::Mutex::new(Vec::new());
-    write_users_json(
-        &policy.name,
-        scenario.len(),
-        out,
-        |i| -> Result<_, StreamedReplayError> {
-            let (user, user_warnings) = scenario.user(i).ok_or_else(|| scenario.error())?;
-            let unique = ids
+    let poisoned = || std::io::Error::other("a replay thread panicked");
+    let written = write_users_json(&policy.name, scenario.len(), out, |i| {
+        let (user, user_warnings) = scenario.user(i).ok_or(UserFailure::Invalid)?;
+        if !ids.lock().map_err(|_| poisoned())?.insert(user.id.clone()) {
+            return Err(UserFailure::Invalid);
+        }
+        if !user_warnings.is_empty() {
+            warnings
                 .lock()
-                .map_err(|_| std::io::Error::other("a replay thread panicked"))?
-                .insert(user.id.clone());
-            if !unique {
-                return Err(scenario.error().into());
-            }
-            if !user_warnings.is_empty() {
-                warnings
-                    .lock()
-                    .map_err(|_| std::io::Error::other("a replay thread panicked"))?
-                    .push((i, user_warnings));
-            }
-            Ok(replayed_user_json(&replayer, policy, &user)?)
-        },
-    )?;
-    let mut warnings = warnings
-        .into_inner()
-        .map_err(|_| std::io::Error::other("a replay thread panicked"))?;
+                .map_err(|_| poisoned())?
+                .push((i, user_warnings));
+        }
+        Ok(replayed_user_json(&replayer, policy, &user)?)
+    });
+    match written {
+        Ok(()) => {}
+        Err(UserFailure::Io(error)) => return Err(error.into()),
+        // Said once, whatever the number of invalid users met (loading the file whole to say
+        // it is not cheap).
+        Err(UserFailure::Invalid) => return Err(scenario.error().into()),
+    }
+    let mut warnings = warnings.into_inner().map_err(|_| poisoned())?;
     warnings.sort_by_key(|&(i, _)| i);
     Ok(warnings.into_iter().flat_map(|(_, w)| w).collect())
+}
+
+/// Why one user of a streamed replay was not written.
+enum UserFailure {
+    Io(std::io::Error),
+    /// The user is invalid, or has the id of another.
+    Invalid,
+}
+
+impl From<std::io::Error> for UserFailure {
+    fn from(error: std::io::Error) -> Self {
+        Self::Io(error)
+    }
+}
+
+impl From<serde_json::Error> for UserFailure {
+    fn from(error: serde_json::Error) -> Self {
+        Self::Io(error.into())
+    }
 }
 
 /// The decisions of `user` replayed by `replayer`, as its part of the JSON.
@@ -580,6 +590,11 @@ mod tests {
                 replace_after("\"Europe/Paris\"", "\"Europe/Parris\""),
             ),
             ("twice.json", replace_after("\"lea-497\"", "\"noor-2\"")),
+            // Every user invalid: the error is still made once, for the whole file.
+            (
+                "every-zone.json",
+                text.replace("\"Europe/Paris\"", "\"Europe/Parris\""),
+            ),
             ("empty-id.json", replace_after("\"lea-497\"", "\" \"")),
         ];
         let dir = temp_dir("streamed-errors");
