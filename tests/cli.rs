@@ -465,23 +465,29 @@ fn strict_check_turns_lint_warnings_into_errors() {
     );
 }
 
-#[test]
-fn a_reader_that_stops_early_ends_the_run_quietly() {
-    use std::io::Read as _;
-    // A scenario whose JSON output is far larger than a pipe's buffer.
+/// The demo scenario with `count` users, its users repeated under new ids (`user-0`…).
+fn demo_users(count: usize) -> serde_json::Value {
     let demo: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(root().join("assets/scenarios/demo-cinema.json")).unwrap(),
     )
     .unwrap();
     let mut big = demo.clone();
     let users = demo["users"].as_array().unwrap();
-    big["users"] = (0..300)
+    big["users"] = (0..count)
         .map(|i| {
             let mut user = users[i % users.len()].clone();
             user["id"] = format!("user-{i}").into();
             user
         })
         .collect();
+    big
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_run_quietly() {
+    use std::io::Read as _;
+    // A scenario whose JSON output is far larger than a pipe's buffer.
+    let big = demo_users(300);
     let dir = std::env::temp_dir().join(format!("relance-pipe-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let scenario = dir.join("big.json");
@@ -513,20 +519,8 @@ fn a_reader_that_stops_early_ends_the_run_quietly() {
 #[test]
 fn a_large_scenario_read_along_with_the_replay_still_reports_a_bad_user_and_leaves_the_output() {
     // A JSON scenario over the size from which `--json --out` reads users along with the replay.
-    let demo: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("assets/scenarios/demo-cinema.json")).unwrap(),
-    )
-    .unwrap();
-    let mut big = demo.clone();
+    let mut big = demo_users(1500);
     big["until"] = "2026-03-01T00:00:00Z".into();
-    let users = demo["users"].as_array().unwrap();
-    big["users"] = (0..1500)
-        .map(|i| {
-            let mut user = users[i % users.len()].clone();
-            user["id"] = format!("user-{i}").into();
-            user
-        })
-        .collect();
     let dir = std::env::temp_dir().join(format!("relance-large-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let scenario = dir.join("large.json");
