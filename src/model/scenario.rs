@@ -286,9 +286,9 @@ fn users_in_json(source: &str) -> Option<(Vec<Range<usize>>, Range<usize>)> {
     Some((elements, array?))
 }
 
-/// Checks user `index` of a scenario file as read: its time zone, locale, age and the order of
-/// its events (sorted, with a warning, when they are not), all but the uniqueness of its id,
-/// which needs the other users. `loc` is over the whole file.
+/// Checks user `index` of a scenario file as read: its id is not empty, its time zone, locale
+/// and age, and the order of its events (sorted, with a warning, when they are not); all but
+/// the uniqueness of its id, which needs the other users. `loc` is over the whole file.
 fn check_user(
     index: usize,
     u: UserFile,
@@ -298,6 +298,12 @@ fn check_user(
     // Only problems need these.
     let field = || format!("users[{index}]");
     let id_anchor = || format!("\"{}\"", u.id);
+    if u.id.trim().is_empty() {
+        diagnostics.push(
+            Diagnostic::error(format!("{}.id", field()), "a user has an empty id")
+                .at(loc.find_nth(&[], "id", index)),
+        );
+    }
     let timezone = match u.timezone.parse::<Tz>() {
         Ok(tz) => tz,
         Err(_) => {
@@ -486,12 +492,8 @@ impl Scenario {
         let mut users: Vec<User> = Vec::with_capacity(file.users.len());
         let mut seen_ids = std::collections::HashSet::with_capacity(file.users.len());
         for (i, u) in file.users.into_iter().enumerate() {
-            if u.id.trim().is_empty() {
-                diagnostics.push(
-                    Diagnostic::error(format!("users[{i}].id"), "a user has an empty id")
-                        .at(loc.find_nth(&[], "id", i)),
-                );
-            } else if !seen_ids.insert(u.id.clone()) {
+            // An empty id is `check_user`'s to report.
+            if !u.id.trim().is_empty() && !seen_ids.insert(u.id.clone()) {
                 diagnostics.push(
                     Diagnostic::error(
                         format!("users[{i}].id"),
@@ -702,9 +704,6 @@ impl StreamedScenario<'_> {
     pub fn user(&self, index: usize) -> Option<(User, Vec<Diagnostic>)> {
         let file: UserFile =
             serde_json::from_str(&self.source[self.users.get(index)?.clone()]).ok()?;
-        if file.id.trim().is_empty() {
-            return None;
-        }
         let mut diagnostics = Vec::new();
         let user = check_user(index, file, &Locator::new(self.source), &mut diagnostics);
         let invalid = diagnostics.iter().any(|d| d.severity == Severity::Error);
