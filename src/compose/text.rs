@@ -26,6 +26,48 @@ pub fn fold_key_cow(text: &str) -> Cow<'_, str> {
         }
         return Cow::Borrowed(text);
     }
+    Cow::Owned(fold_key_latin1(text).unwrap_or_else(|| fold_key_general(text)))
+}
+
+/// [`fold_key`] of a text of ASCII characters and Latin-1 letters whose keys are ASCII (the
+/// accented letters of French), a character at a time by table; `None` when it holds any other
+/// character. Each of those letters decomposes into one letter and combining marks, which the
+/// key drops, so folding them one by one gives the key of the whole text.
+fn fold_key_latin1(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
+        let index = u32::from(c).checked_sub(LATIN1_LETTERS_FROM)? as usize;
+        let [first, second] = (*LATIN1_KEYS).get(index).copied().flatten()?;
+        out.push(char::from(first));
+        if second != 0 {
+            out.push(char::from(second));
+        }
+    }
+    Some(out)
+}
+
+/// The first Latin-1 letter (`À`).
+const LATIN1_LETTERS_FROM: u32 = 0xC0;
+
+/// [`fold_key_general`] of each character `À`..=`ÿ` when it is one or two ASCII characters
+/// (padded with 0), else `None`.
+static LATIN1_KEYS: std::sync::LazyLock<[Option<[u8; 2]>; 0x40]> = std::sync::LazyLock::new(|| {
+    std::array::from_fn(|i| {
+        let c = char::from_u32(LATIN1_LETTERS_FROM + i as u32)?;
+        match *fold_key_general(c.encode_utf8(&mut [0; 4])).as_bytes() {
+            [a] if a.is_ascii() => Some([a, 0]),
+            [a, b] if a.is_ascii() && b.is_ascii() => Some([a, b]),
+            _ => None,
+        }
+    })
+});
+
+/// [`fold_key`] of any text: canonical decomposition, combining marks dropped.
+fn fold_key_general(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.nfd() {
         if is_combining_mark(c) {
@@ -39,7 +81,7 @@ pub fn fold_key_cow(text: &str) -> Cow<'_, str> {
             _ => out.extend(c.to_lowercase()),
         }
     }
-    Cow::Owned(out)
+    out
 }
 
 /// A word of a text: a maximal run of letters and digits.
@@ -340,6 +382,30 @@ mod tests {
                 proptest::prop_assert_eq!(t.text, &text[t.start..t.end]);
             }
         }
+
+        /// The Latin-1 table gives the key the decomposition gives, and leaves to it the
+        /// texts it cannot fold (a combining mark, a letter beyond Latin-1).
+        #[test]
+        fn latin1_keys_are_the_decomposed_keys(text in "[a-zA-Z0-9'\u{a0}-\u{17f}\u{300}-\u{302}]{0,12}") {
+            let general = fold_key_general(&text);
+            proptest::prop_assert_eq!(fold_key(&text), general.clone());
+            if let Some(fast) = fold_key_latin1(&text) {
+                proptest::prop_assert_eq!(fast, general);
+            }
+        }
+    }
+
+    #[test]
+    fn every_latin1_letter_folds_as_decomposed() {
+        for c in (0xA0..0x250).filter_map(char::from_u32) {
+            let text = format!("A{c}b");
+            assert_eq!(fold_key(&text), fold_key_general(&text), "{c:?}");
+        }
+        // The table covers the accented letters of French; the others go the long way.
+        assert_eq!(fold_key_latin1("ÉtéÇaÀÿÆß").as_deref(), Some("etecaayaess"));
+        assert_eq!(fold_key_latin1("Œuvre"), None);
+        assert_eq!(fold_key_latin1("Guðný"), None);
+        assert_eq!(fold_key_latin1("Cine\u{301}ma"), None);
     }
 
     #[test]

@@ -277,20 +277,59 @@ pub fn decision_trace(
     user: &User,
     facts: Option<&UserFacts>,
 ) -> Vec<TraceStep> {
-    let mut steps = vec![TraceStep::new(
+    let DecisionTrace { mut rules, compose } = decision_trace_parts(decision, policy, user, facts);
+    rules.extend_from_slice(compose);
+    rules
+}
+
+/// [`decision_trace`] in two parts, the composer's steps borrowed from the decision rather than
+/// copied: the JSON output writes them straight from there.
+pub fn decision_trace_parts<'a>(
+    decision: &'a Decision,
+    policy: &Policy,
+    user: &User,
+    facts: Option<&UserFacts>,
+) -> DecisionTrace<'a> {
+    let mut rules = Vec::with_capacity(1 + decision.evaluation.checks().count());
+    rules.push(TraceStep::new(
         "schedule",
         true,
         schedule_sentence(policy, user, decision),
-    )];
-    steps.extend(decision.evaluation.checks().map(|c| {
+    ));
+    rules.extend(decision.evaluation.checks().map(|c| {
         TraceStep::new(
             c.rule.as_str(),
             c.passed,
             check_sentence(c, policy, user, facts, decision.at),
         )
     }));
-    steps.extend(decision.compose_trace.iter().cloned());
-    steps
+    DecisionTrace {
+        rules,
+        compose: &decision.compose_trace,
+    }
+}
+
+/// A decision's trace as [`decision_trace_parts`] gives it; serialised as one sequence, the
+/// same as [`decision_trace`]'s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionTrace<'a> {
+    /// The schedule and the policy's rules, in order.
+    pub rules: Vec<TraceStep>,
+    /// The composer's steps.
+    pub compose: &'a [TraceStep],
+}
+
+impl DecisionTrace<'_> {
+    /// Every step, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &TraceStep> {
+        self.rules.iter().chain(self.compose)
+    }
+}
+
+impl Serialize for DecisionTrace<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 /// The steps of an explanation at an arbitrary instant.

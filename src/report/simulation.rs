@@ -7,9 +7,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::compose::MemoryItem;
-use crate::engine::trace::{decision_trace, local};
+use crate::engine::trace::{DecisionTrace, decision_trace, decision_trace_parts, local};
 use crate::engine::{
-    Decision, Outcome, Reason, Replay, ReplayOptions, Replayer, TraceStep, UserFacts, checker_for,
+    Decision, Outcome, Reason, Replay, ReplayOptions, Replayer, UserFacts, checker_for,
 };
 use crate::model::scenario::StreamedScenario;
 use crate::model::{Channel, Diagnostic, LoadError, Persona, Policy, Scenario, User};
@@ -46,8 +46,8 @@ pub struct DecisionJson<'a> {
     /// The text, for sent decisions only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<&'a str>,
-    /// The rules checked.
-    pub trace: Vec<TraceStep>,
+    /// The rules checked, then the composer's steps.
+    pub trace: DecisionTrace<'a>,
     /// The user message that opened the silence (RFC 3339 UTC).
     pub silence_start: String,
     /// The crisis referral, when a self-harm flag holds the nudge back.
@@ -174,7 +174,7 @@ fn decision_json<'a>(
         reason: d.reason,
         channel: d.channel,
         text: d.text(),
-        trace: decision_trace(d, policy, user, facts),
+        trace: decision_trace_parts(d, policy, user, facts),
         silence_start: rfc3339(d.silence_start),
         crisis_referral: d.crisis_referral.as_deref(),
         template: d.message.as_ref().map(|m| m.template.as_str()),
