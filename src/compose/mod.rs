@@ -66,7 +66,7 @@ pub use text::{contains_words, stable_hash};
 pub use voice::Voice;
 
 use memory::source_phrase;
-use template::{Filled, Piece, Slot, agree, fill, slots};
+use template::{Filled, Piece, Slot, Template, agree};
 use voice::{default_greeting, fallback_templates, mix};
 
 /// A composed nudge.
@@ -127,7 +127,7 @@ struct Candidate<'a> {
 /// the output check is sent and the rest are never read.
 struct Fit<'a> {
     id: &'a str,
-    text: &'a str,
+    template: Template<'a>,
     filled: Option<Filled>,
     echoed: Vec<MemoryItem>,
     rank: (usize, usize),
@@ -308,10 +308,11 @@ pub fn compose_with(
             skipped.add(c.id, "the previous nudge used it".to_owned());
             continue;
         }
+        let template = Template::parse(c.text);
         let filled = if whatsapp {
-            slot_value.fill(c.text).map(Some)
+            slot_value.fill(&template).map(Some)
         } else {
-            slot_value.fillable(c.text).map(|()| None)
+            slot_value.fillable(&template).map(|()| None)
         };
         match filled {
             Err(why) => skipped.add(c.id, why),
@@ -320,17 +321,17 @@ pub fn compose_with(
                     filled
                         .params
                         .iter()
-                        .zip(template::slots(c.text))
+                        .zip(template.slots())
                         .find_map(|(v, s)| channel::param_problem(v).map(|why| (s, why)))
                 });
                 if let Some((slot, why)) = bad_param {
-                    skipped.add(c.id, format!("parameter {}: {why}", slot_name(&slot)));
+                    skipped.add(c.id, format!("parameter {}: {why}", slot_name(slot)));
                     continue;
                 }
-                let (echoed, rank) = slot_value.echoes(c.text);
+                let (echoed, rank) = slot_value.echoes(&template);
                 fits.push(Fit {
                     id: c.id,
-                    text: c.text,
+                    template,
                     filled,
                     echoed,
                     rank,
@@ -345,7 +346,7 @@ pub fn compose_with(
         let filled = match fit.filled {
             Some(filled) => filled,
             // `fillable` said yes, so this fills; a template that does not is skipped.
-            None => match slot_value.fill(fit.text) {
+            None => match slot_value.fill(&fit.template) {
                 Ok(filled) => filled,
                 Err(_) => continue,
             },
@@ -460,7 +461,7 @@ pub fn compose_with(
         if Some(id) == last_template {
             continue;
         }
-        let Ok(filled) = generic.fill(line) else {
+        let Ok(filled) = generic.fill(&Template::parse(line)) else {
             continue;
         };
         let disclosed = disclosure_due;
@@ -666,16 +667,16 @@ struct SlotValues<'a> {
 }
 
 impl SlotValues<'_> {
-    fn fill(&self, text: &str) -> Result<Filled, String> {
+    fn fill(&self, template: &Template<'_>) -> Result<Filled, String> {
         self.emoji_used.set(0);
-        fill(text, self.lang, |slot| self.value(slot))
+        template.fill(self.lang, |slot| self.value(slot))
     }
 
-    /// Whether [`SlotValues::fill`] would fill `text`, and if not the same reason, without
+    /// Whether [`SlotValues::fill`] would fill `template`, and if not the same reason, without
     /// building the text.
-    fn fillable(&self, text: &str) -> Result<(), String> {
+    fn fillable(&self, template: &Template<'_>) -> Result<(), String> {
         self.emoji_used.set(0);
-        template::fillable(text, |slot| self.value(slot))
+        template.fillable(|slot| self.value(slot))
     }
 
     fn item(&self, name: &str) -> Result<&MemoryItem, String> {
@@ -751,10 +752,10 @@ impl SlotValues<'_> {
 
     /// What a template echoes (named things first) and its rank: the number of named things,
     /// then, for templates that echo none, the number of topics.
-    fn echoes(&self, text: &str) -> (Vec<MemoryItem>, (usize, usize)) {
+    fn echoes(&self, template: &Template<'_>) -> (Vec<MemoryItem>, (usize, usize)) {
         let mut names: Vec<&str> = Vec::new();
-        for slot in slots(text) {
-            let name = match slot {
+        for slot in template.slots() {
+            let name = match *slot {
                 Slot::Named(n @ ("mention" | "mention2" | "topic" | "topic2")) => n,
                 Slot::Agreement { topic, .. } => topic,
                 Slot::Named(_) => continue,

@@ -72,11 +72,121 @@ pub fn placeholder_problem(name: &str) -> Option<String> {
 
 /// The slots of a template text, in order (malformed or unknown ones left out).
 pub fn slots(text: &str) -> Vec<Slot<'_>> {
-    placeholders(text)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|r| parse_slot(r.name).ok())
-        .collect()
+    Template::parse(text).slots().cloned().collect()
+}
+
+/// A template text with its placeholders found and parsed once: the composer checks, ranks
+/// and fills each template of a nudge without reading it again.
+#[derive(Clone, Debug)]
+pub struct Template<'a> {
+    text: &'a str,
+    /// Its placeholders in order, or why its braces do not pair.
+    refs: Result<Vec<SlotRef<'a>>, String>,
+}
+
+/// A placeholder of a [`Template`].
+#[derive(Clone, Debug)]
+struct SlotRef<'a> {
+    /// The text between the braces.
+    name: &'a str,
+    /// The byte offset of the `{`.
+    start: usize,
+    /// Its slot, or why it is not one.
+    slot: Result<Slot<'a>, String>,
+}
+
+impl<'a> Template<'a> {
+    /// The template of `text`.
+    pub fn parse(text: &'a str) -> Self {
+        let refs = placeholders(text).map(|refs| {
+            refs.into_iter()
+                .map(|r| SlotRef {
+                    name: r.name,
+                    start: r.start,
+                    slot: parse_slot(r.name),
+                })
+                .collect()
+        });
+        Self { text, refs }
+    }
+
+    /// The template's text.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// Its slots in order, malformed or unknown ones left out ([`slots`]).
+    pub fn slots(&self) -> impl Iterator<Item = &Slot<'a>> {
+        self.refs
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|r| r.slot.as_ref().ok())
+    }
+
+    /// Whether [`Template::fill`] would fill the template, and if not the same reason, without
+    /// building the text.
+    pub fn fillable(
+        &self,
+        value: impl Fn(&Slot<'_>) -> Result<Piece, String>,
+    ) -> Result<(), String> {
+        self.refs
+            .as_ref()
+            .map_err(Clone::clone)?
+            .iter()
+            .try_for_each(|r| r.value(&value).map(drop))
+    }
+
+    /// Fills the template in `lang`; `value` gives each slot's value or why it has none. The
+    /// error names the placeholder that could not be filled and why.
+    pub fn fill(
+        &self,
+        lang: Lang,
+        value: impl Fn(&Slot<'_>) -> Result<Piece, String>,
+    ) -> Result<Filled, String> {
+        let text = self.text;
+        let refs = self.refs.as_ref().map_err(Clone::clone)?;
+        let mut out = String::with_capacity(text.len() + 64);
+        let mut voice = String::with_capacity(text.len() + 64);
+        let mut params = Vec::with_capacity(refs.len());
+        let mut at = 0;
+        for r in refs {
+            out.push_str(&text[at..r.start]);
+            voice.push_str(&text[at..r.start]);
+            let piece = r.value(&value)?;
+            join(&mut out, &piece.text, lang);
+            let inserted = join(&mut voice, &piece.text, lang);
+            if piece.origin == Origin::Echo && !inserted.is_empty() {
+                let cut = voice.len() - inserted.len();
+                voice.truncate(cut);
+                voice.push('…');
+            }
+            at = r.start + r.name.len() + 2;
+            if r.slot == Ok(Slot::Named("days_since"))
+                && let Some((singular, len)) = singular_unit(&text[at..], &piece.text, lang)
+            {
+                out.push_str(singular);
+                voice.push_str(singular);
+                at += len;
+            }
+            params.push(piece.text);
+        }
+        out.push_str(&text[at..]);
+        voice.push_str(&text[at..]);
+        Ok(Filled {
+            text: tidy(&out, lang),
+            voice_text: tidy(&voice, lang),
+            params,
+        })
+    }
+}
+
+impl SlotRef<'_> {
+    /// The placeholder's value; the error names the placeholder.
+    fn value(&self, value: impl Fn(&Slot<'_>) -> Result<Piece, String>) -> Result<Piece, String> {
+        let slot = self.slot.as_ref().map_err(Clone::clone)?;
+        value(slot).map_err(|why| format!("{{{}}}: {why}", self.name))
+    }
 }
 
 /// The form of an agreement for a topic of `grammar`.
@@ -143,61 +253,16 @@ pub fn fillable(
     text: &str,
     value: impl Fn(&Slot<'_>) -> Result<Piece, String>,
 ) -> Result<(), String> {
-    placeholders(text)?
-        .into_iter()
-        .try_for_each(|r| slot_value(r.name, &value).map(drop))
+    Template::parse(text).fillable(value)
 }
 
-/// The slot of placeholder `name` and its value; the error names the placeholder.
-fn slot_value<'t>(
-    name: &'t str,
-    value: impl Fn(&Slot<'_>) -> Result<Piece, String>,
-) -> Result<(Slot<'t>, Piece), String> {
-    let slot = parse_slot(name)?;
-    let piece = value(&slot).map_err(|why| format!("{{{name}}}: {why}"))?;
-    Ok((slot, piece))
-}
-
-/// Fills `text` in `lang`; `value` gives each slot's value or why it has none. The error names
-/// the placeholder that could not be filled and why.
+/// Fills `text` in `lang` ([`Template::fill`]).
 pub fn fill(
     text: &str,
     lang: Lang,
     value: impl Fn(&Slot<'_>) -> Result<Piece, String>,
 ) -> Result<Filled, String> {
-    let refs = placeholders(text)?;
-    let mut out = String::with_capacity(text.len() + 64);
-    let mut voice = String::with_capacity(text.len() + 64);
-    let mut params = Vec::with_capacity(refs.len());
-    let mut at = 0;
-    for r in refs {
-        out.push_str(&text[at..r.start]);
-        voice.push_str(&text[at..r.start]);
-        let (slot, piece) = slot_value(r.name, &value)?;
-        join(&mut out, &piece.text, lang);
-        let inserted = join(&mut voice, &piece.text, lang);
-        if piece.origin == Origin::Echo && !inserted.is_empty() {
-            let cut = voice.len() - inserted.len();
-            voice.truncate(cut);
-            voice.push('…');
-        }
-        at = r.start + r.name.len() + 2;
-        if slot == Slot::Named("days_since")
-            && let Some((singular, len)) = singular_unit(&text[at..], &piece.text, lang)
-        {
-            out.push_str(singular);
-            voice.push_str(singular);
-            at += len;
-        }
-        params.push(piece.text);
-    }
-    out.push_str(&text[at..]);
-    voice.push_str(&text[at..]);
-    Ok(Filled {
-        text: tidy(&out, lang),
-        voice_text: tidy(&voice, lang),
-        params,
-    })
+    Template::parse(text).fill(lang, value)
 }
 
 /// The plural units a count of days may be followed by in a template, with their singular.
@@ -642,5 +707,42 @@ mod tests {
         assert_eq!(f.text, "Tu as revu Rendez-vous ?");
         assert_eq!(f.voice_text, "Tu as revu … ?");
         assert_eq!(f.params, ["Rendez-vous"]);
+    }
+
+    #[test]
+    fn a_parsed_template_says_what_is_wrong_in_placeholder_order() {
+        let value = |slot: &Slot<'_>| match slot {
+            Slot::Named("greeting") => Ok(Piece::voice("Salut")),
+            _ => Err("nothing to echo".to_owned()),
+        };
+        // The first placeholder that cannot be filled is the one named, whether it has no
+        // value or is not a placeholder at all.
+        let unknown_first = Template::parse("{greeting} {nope} {mention}");
+        let why = unknown_first.fillable(value).unwrap_err();
+        assert!(why.starts_with("unknown placeholder `{nope}`"), "{why}");
+        assert_eq!(unknown_first.fill(Lang::Fr, value).unwrap_err(), why);
+        let empty_first = Template::parse("{greeting} {mention} {nope}");
+        assert_eq!(
+            empty_first.fillable(value).unwrap_err(),
+            "{mention}: nothing to echo"
+        );
+        assert_eq!(
+            empty_first.slots().collect::<Vec<_>>(),
+            [&Slot::Named("greeting"), &Slot::Named("mention")]
+        );
+        let unpaired = Template::parse("{greeting} {mention");
+        assert_eq!(
+            unpaired.fillable(value).unwrap_err(),
+            "a `{` is never closed"
+        );
+        assert_eq!(unpaired.slots().count(), 0);
+        // Filled as often as asked, from the one parse.
+        let greeting = Template::parse("{greeting}, ça va ?");
+        for _ in 0..2 {
+            assert_eq!(
+                greeting.fill(Lang::Fr, value).unwrap().text,
+                "Salut, ça va ?"
+            );
+        }
     }
 }

@@ -10,7 +10,7 @@ use crate::model::{Policy, Scenario};
 fn fit(id: &str, rank: (usize, usize)) -> Fit<'_> {
     Fit {
         id,
-        text: id,
+        template: Template::parse(id),
         filled: None,
         echoed: Vec::new(),
         rank,
@@ -82,7 +82,7 @@ fn a_template_ranks_by_the_named_things_it_echoes() {
         default_greeting: false,
         quiet: false,
     };
-    let rank = |text: &str| values.echoes(text).1;
+    let rank = |text: &str| values.echoes(&Template::parse(text)).1;
     assert_eq!(rank("{mention} et {mention2}"), (2, 0));
     assert_eq!(rank("{mention} puis {topic}"), (1, 0));
     assert_eq!(
@@ -90,7 +90,7 @@ fn a_template_ranks_by_the_named_things_it_echoes() {
         (0, 2)
     );
     assert_eq!(rank("{greeting} {signoff}"), (0, 0));
-    let (echoed, _) = values.echoes("{topic} et {mention}");
+    let (echoed, _) = values.echoes(&Template::parse("{topic} et {mention}"));
     let labels: Vec<&str> = echoed.iter().map(|m| m.label.as_str()).collect();
     assert_eq!(
         labels,
