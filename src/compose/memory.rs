@@ -20,6 +20,7 @@
 //! an earlier nudge to this user already echoed unless the user brought them up again after it.
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 
 use foldhash::fast::FixedState;
 
@@ -189,22 +190,20 @@ impl Memory {
             "Nothing to echo: no topic of the persona or named thing in the user's messages."
                 .to_owned()
         } else {
-            let shown: Vec<String> = self
-                .items
-                .iter()
-                .take(4)
-                .map(|i| item_phrase(i, user, tz))
-                .collect();
-            let more = self.items.len().saturating_sub(4);
-            format!(
-                "Remembers, best first: {}{}.",
-                shown.join("; "),
-                if more > 0 {
-                    format!("; and {more} more")
-                } else {
-                    String::new()
+            let mut s = String::with_capacity(160 * self.items.len().min(4));
+            s.push_str("Remembers, best first: ");
+            for (i, item) in self.items.iter().take(4).enumerate() {
+                if i > 0 {
+                    s.push_str("; ");
                 }
-            )
+                push_item_phrase(&mut s, item, user, tz);
+            }
+            let more = self.items.len().saturating_sub(4);
+            if more > 0 {
+                let _ = write!(s, "; and {more} more");
+            }
+            s.push('.');
+            s
         };
         if !self.skipped.is_empty() {
             let left: Vec<String> = self
@@ -244,46 +243,57 @@ impl Memory {
 
 /// "mention \"Interstellar\" (lexicon entry, 2 messages, last on 7 Jan 09:15: \"…\")".
 pub fn item_phrase(item: &MemoryItem, user: &User, tz: Tz) -> String {
-    format!(
-        "{} \"{}\" ({}{}, last on {}: {})",
-        match item.kind {
-            MemoryKind::Topic => "topic",
-            MemoryKind::Mention => "mention",
-        },
-        item.label,
-        if item.source == MemorySource::Keyword {
-            format!("keyword \"{}\"", item.matched)
-        } else {
-            item.source.describe().to_owned()
-        },
-        if item.count > 1 {
-            format!(", {} messages", item.count)
-        } else {
-            String::new()
-        },
-        local_short(item.at, tz),
-        quote_around(user, item)
-    )
+    let mut out = String::with_capacity(160);
+    push_item_phrase(&mut out, item, user, tz);
+    out
+}
+
+/// [`item_phrase`], appended to `out`: a memory sentence is written into one buffer.
+fn push_item_phrase(out: &mut String, item: &MemoryItem, user: &User, tz: Tz) {
+    out.push_str(match item.kind {
+        MemoryKind::Topic => "topic \"",
+        MemoryKind::Mention => "mention \"",
+    });
+    out.push_str(&item.label);
+    out.push_str("\" (");
+    if item.source == MemorySource::Keyword {
+        out.push_str("keyword \"");
+        out.push_str(&item.matched);
+        out.push('"');
+    } else {
+        out.push_str(item.source.describe());
+    }
+    if item.count > 1 {
+        let _ = write!(out, ", {} messages", item.count);
+    }
+    out.push_str(", last on ");
+    out.push_str(&local_short(item.at, tz));
+    out.push_str(": ");
+    push_quote_around(out, user, item);
+    out.push(')');
 }
 
 /// "the message of 7 Jan 09:15: \"…revu Interstellar hier soir…\"": where an item comes from.
 pub fn source_phrase(item: &MemoryItem, user: &User) -> String {
-    format!(
-        "from the message of {}: {}",
-        local_short(item.at, user.timezone),
-        quote_around(user, item)
-    )
+    let mut out = String::with_capacity(120);
+    out.push_str("from the message of ");
+    out.push_str(&local_short(item.at, user.timezone));
+    out.push_str(": ");
+    push_quote_around(&mut out, user, item);
+    out
 }
 
-/// The source message of `item`, quoted and cut around the words it matched.
-fn quote_around(user: &User, item: &MemoryItem) -> String {
+/// The source message of `item`, quoted and cut around the words it matched, appended to
+/// `out`.
+fn push_quote_around(out: &mut String, user: &User, item: &MemoryItem) {
     const WIDTH: usize = 60;
     let Some(text) = user
         .events
         .get(item.event as usize)
         .map(|e| e.text.as_str())
     else {
-        return "\"\"".to_owned();
+        out.push_str("\"\"");
+        return;
     };
     let total = text.chars().count();
     let start = if total <= WIDTH {
@@ -303,7 +313,6 @@ fn quote_around(user: &User, item: &MemoryItem) -> String {
             .map_or(text.len(), |(i, _)| i)
     };
     let shown = &text[byte_at(start)..byte_at(start + WIDTH)];
-    let mut out = String::with_capacity(shown.len() + 8);
     out.push('"');
     if start > 0 {
         out.push('…');
@@ -313,7 +322,6 @@ fn quote_around(user: &User, item: &MemoryItem) -> String {
         out.push('…');
     }
     out.push('"');
-    out
 }
 
 /// One thing found in one message.

@@ -572,30 +572,28 @@ pub fn echo_sentence(echoed: &[MemoryItem], user: &User) -> String {
             None => groups.push((item.event, vec![item])),
         }
     }
-    let parts: Vec<String> = groups
-        .iter()
-        .map(|(_, items)| {
-            let names: Vec<String> = items
-                .iter()
-                .map(|m| {
-                    format!(
-                        "{} \"{}\"",
-                        match m.kind {
-                            MemoryKind::Topic => "topic",
-                            MemoryKind::Mention => "mention",
-                        },
-                        m.label
-                    )
-                })
-                .collect();
-            format!(
-                "{} ({})",
-                names.join(" and "),
-                source_phrase(items[0], user)
-            )
-        })
-        .collect();
-    format!("echoing {}", parts.join(", and "))
+    let mut out = String::with_capacity(160 * groups.len());
+    out.push_str("echoing ");
+    for (g, (_, items)) in groups.iter().enumerate() {
+        if g > 0 {
+            out.push_str(", and ");
+        }
+        for (i, m) in items.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" and ");
+            }
+            out.push_str(match m.kind {
+                MemoryKind::Topic => "topic \"",
+                MemoryKind::Mention => "mention \"",
+            });
+            out.push_str(&m.label);
+            out.push('"');
+        }
+        out.push_str(" (");
+        out.push_str(&source_phrase(items[0], user));
+        out.push(')');
+    }
+    out
 }
 
 fn push_disclosure_step(
