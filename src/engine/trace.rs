@@ -1,5 +1,7 @@
 //! Human sentences for decisions: each rule checked, passed or failed, and why.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -33,40 +35,112 @@ impl TraceStep {
 
 /// "12 Jan 09:00 (Europe/Paris)": an instant in the user's zone.
 pub fn local(at: DateTime<Utc>, tz: Tz) -> String {
-    let mut out = local_short(at, tz);
-    out.push_str(" (");
-    out.push_str(tz.name());
-    out.push(')');
-    out
+    Local(at, tz).to_string()
 }
 
 /// "12 Jan 09:00": an instant in the user's zone, without the zone's name (the same text as
-/// chrono's `%-d %b %H:%M`, written without parsing a format string: replays write it for
-/// every decision).
+/// chrono's `%-d %b %H:%M`).
 pub fn local_short(at: DateTime<Utc>, tz: Tz) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let t = at.with_timezone(&tz);
-    // Pushed piece by piece: `format!` costs more than the time zone lookup here.
-    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
-    let mut out = String::with_capacity(12);
-    let day = t.day();
-    if day >= 10 {
-        out.push(digit(day / 10));
+    LocalShort(at, tz).text().to_owned()
+}
+
+/// [`local`] as a value to format: a trace sentence writes it in place rather than make a
+/// string of it first.
+#[derive(Clone, Copy, Debug)]
+pub struct Local(pub DateTime<Utc>, pub Tz);
+
+impl std::fmt::Display for Local {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Local(at, tz) = *self;
+        write!(f, "{} ({})", LocalShort(at, tz), tz.name())
     }
-    out.push(digit(day));
-    out.push(' ');
-    out.push_str(MONTHS[t.month0() as usize]);
-    out.push(' ');
-    for (i, n) in [t.hour(), t.minute()].into_iter().enumerate() {
-        if i > 0 {
-            out.push(':');
+}
+
+/// [`local_short`] as a value to format.
+#[derive(Clone, Copy, Debug)]
+pub struct LocalShort(pub DateTime<Utc>, pub Tz);
+
+impl LocalShort {
+    /// The text, built in place without parsing a format string: replays write it for every
+    /// decision.
+    fn text(self) -> ShortText {
+        const MONTHS: [&[u8; 3]; 12] = [
+            b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+            b"Dec",
+        ];
+        let t = self.0.with_timezone(&self.1);
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        let mut out = ShortText::default();
+        let day = t.day();
+        if day >= 10 {
+            out.push(digit(day / 10));
         }
-        out.push(digit(n / 10));
-        out.push(digit(n));
+        out.push(digit(day));
+        out.push(b' ');
+        MONTHS[t.month0() as usize]
+            .iter()
+            .for_each(|&b| out.push(b));
+        out.push(b' ');
+        for b in two_digits(t.hour()) {
+            out.push(b);
+        }
+        out.push(b':');
+        for b in two_digits(t.minute()) {
+            out.push(b);
+        }
+        out
     }
-    out
+}
+
+impl std::fmt::Display for LocalShort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.text().as_str())
+    }
+}
+
+/// The text of a [`LocalShort`]: at most "31 Dec 23:59", 12 ASCII bytes.
+#[derive(Default)]
+struct ShortText {
+    bytes: [u8; 12],
+    len: usize,
+}
+
+impl ShortText {
+    fn push(&mut self, b: u8) {
+        self.bytes[self.len] = b;
+        self.len += 1;
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII digits, letters, spaces and colons are pushed.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for ShortText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// The two digits of `n` (under 100).
+fn two_digits(n: u32) -> [u8; 2] {
+    [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8]
+}
+
+/// "09:00": a time of day as chrono's `%H:%M` writes it, without parsing a format string.
+#[derive(Clone, Copy, Debug)]
+pub struct HhMm(pub chrono::NaiveTime);
+
+impl std::fmt::Display for HhMm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [h1, h2] = two_digits(self.0.hour());
+        let [m1, m2] = two_digits(self.0.minute());
+        let text = [h1, h2, b':', m1, m2];
+        f.write_str(std::str::from_utf8(&text).unwrap_or_default())
+    }
 }
 
 fn quote(user: &User, event: u32) -> String {
@@ -157,7 +231,7 @@ pub fn check_sentence(
             None => format!(
                 "No flagged message in the {} days before {}.",
                 policy.sensitive_cooldown_days,
-                local(at, tz)
+                Local(at, tz)
             ),
         },
         Evidence::Wellbeing {
@@ -168,11 +242,11 @@ pub fn check_sentence(
             format!(
                 "{messages_7d} user message{} in the 7 days before {}, {} allowed; messages during {nights_7d} night{} ({}–{}), {} allowed.",
                 if messages_7d == 1 { "" } else { "s" },
-                local(at, tz),
+                Local(at, tz),
                 w.max_messages_7d,
                 if nights_7d == 1 { "" } else { "s" },
-                w.night_start.format("%H:%M"),
-                w.night_end.format("%H:%M"),
+                HhMm(w.night_start),
+                HhMm(w.night_end),
                 w.min_nights_7d - 1
             )
         }
@@ -188,15 +262,15 @@ pub fn check_sentence(
             if check.passed {
                 format!(
                     "Send time {} is within {days} days of {anchor} ({}).",
-                    local_short(at, tz),
-                    local_short(instant(anchor_secs), tz)
+                    LocalShort(at, tz),
+                    LocalShort(instant(anchor_secs), tz)
                 )
             } else {
                 format!(
                     "Send time {} is past the {days}-day window after {anchor} ({}), which closed {}.",
-                    local_short(at, tz),
-                    local_short(instant(anchor_secs), tz),
-                    local_short(instant(deadline_secs), tz)
+                    LocalShort(at, tz),
+                    LocalShort(instant(anchor_secs), tz),
+                    LocalShort(instant(deadline_secs), tz)
                 )
             }
         }
@@ -213,19 +287,19 @@ pub fn check_sentence(
                 Anchor::SendTime => format!(
                     "{count} user {noun} in the {} days before {}; {} needed.",
                     m.days,
-                    local(instant(to_secs), tz),
+                    Local(instant(to_secs), tz),
                     m.count
                 ),
                 Anchor::LastMessage => format!(
                     "{count} user {noun} in the {} days up to the last one ({}); {} needed.",
                     m.days,
-                    local(instant(to_secs), tz),
+                    Local(instant(to_secs), tz),
                     m.count
                 ),
                 Anchor::ConversationStart => format!(
                     "{count} user {noun} from the start of the conversation ({}) to {}; {} needed.",
-                    local(instant(from_secs), tz),
-                    local_short(instant(to_secs), tz),
+                    Local(instant(from_secs), tz),
+                    LocalShort(instant(to_secs), tz),
                     m.count
                 ),
             }
@@ -236,37 +310,46 @@ pub fn check_sentence(
 /// The schedule step: when the silence began and how the send time was chosen.
 pub fn schedule_sentence(policy: &Policy, user: &User, decision: &Decision) -> String {
     let tz = user.timezone;
-    let mut s = format!(
-        "Last user message {}; {}",
-        local(decision.silence_start, tz),
-        if decision.nth > 1 {
-            format!(
-                "nudge {} of this silence, due {}",
-                decision.nth,
-                local_short(decision.base, tz)
-            )
-        } else {
-            format!(
-                "{} later is {}",
-                crate::model::policy::hours_phrase(policy.delay_hours),
-                local_short(decision.base, tz)
-            )
-        }
+    let mut s = String::with_capacity(160);
+    let _ = write!(
+        s,
+        "Last user message {}; ",
+        Local(decision.silence_start, tz)
     );
-    match &policy.quiet_hours {
-        Some(q) if decision.base != decision.at => s.push_str(&format!(
+    let _ = if decision.nth > 1 {
+        write!(
+            s,
+            "nudge {} of this silence, due {}",
+            decision.nth,
+            LocalShort(decision.base, tz)
+        )
+    } else {
+        write!(
+            s,
+            "{} later is {}",
+            crate::model::policy::hours_phrase(policy.delay_hours),
+            LocalShort(decision.base, tz)
+        )
+    };
+    let _ = match &policy.quiet_hours {
+        Some(q) if decision.base != decision.at => write!(
+            s,
             ", in quiet hours {}–{}: moved to {}.",
-            q.start.format("%H:%M"),
-            q.end.format("%H:%M"),
-            local_short(decision.at, tz)
-        )),
-        Some(q) => s.push_str(&format!(
+            HhMm(q.start),
+            HhMm(q.end),
+            LocalShort(decision.at, tz)
+        ),
+        Some(q) => write!(
+            s,
             ", outside quiet hours {}–{}.",
-            q.start.format("%H:%M"),
-            q.end.format("%H:%M")
-        )),
-        None => s.push_str(", and this policy has no quiet hours."),
-    }
+            HhMm(q.start),
+            HhMm(q.end)
+        ),
+        None => {
+            s.push_str(", and this policy has no quiet hours.");
+            Ok(())
+        }
+    };
     s
 }
 
@@ -350,7 +433,7 @@ pub fn explain_steps(
             false,
             format!(
                 "The user has not written before {}: there is no silence to follow up.",
-                local(at, tz)
+                Local(at, tz)
             ),
         ));
         return steps;
@@ -361,8 +444,8 @@ pub fn explain_steps(
         at >= due,
         format!(
             "Last user message {}; a nudge is considered from {} ({} later).",
-            local(last, tz),
-            local_short(due, tz),
+            Local(last, tz),
+            LocalShort(due, tz),
             crate::model::policy::hours_phrase(policy.delay_hours)
         ),
     ));
@@ -373,17 +456,17 @@ pub fn explain_steps(
             if in_quiet_hours {
                 format!(
                     "{} is in quiet hours {}–{}: the nudge would wait until {}.",
-                    local(at, tz),
-                    q.start.format("%H:%M"),
-                    q.end.format("%H:%M"),
-                    q.end.format("%H:%M")
+                    Local(at, tz),
+                    HhMm(q.start),
+                    HhMm(q.end),
+                    HhMm(q.end)
                 )
             } else {
                 format!(
                     "{} is outside quiet hours {}–{}.",
-                    local(at, tz),
-                    q.start.format("%H:%M"),
-                    q.end.format("%H:%M")
+                    Local(at, tz),
+                    HhMm(q.start),
+                    HhMm(q.end)
                 )
             },
         ));
@@ -421,5 +504,23 @@ mod tests {
         }
         let at: DateTime<Utc> = "2026-01-12T08:00:00Z".parse().unwrap();
         assert_eq!(local(at, tz), "12 Jan 09:00 (Europe/Paris)");
+        assert_eq!(format!("[{}]", LocalShort(at, tz)), "[12 Jan 09:00]");
+    }
+
+    proptest::proptest! {
+        /// Instants and times of day written in place read as chrono writes them.
+        #[test]
+        fn written_in_place_like_chrono(secs in 0i64..4_102_444_800, zone in 0usize..4) {
+            let tz: Tz = ["Europe/Paris", "America/New_York", "Asia/Kolkata", "UTC"][zone]
+                .parse()
+                .unwrap();
+            let at = DateTime::from_timestamp(secs, 0).unwrap();
+            let expected = at.with_timezone(&tz).format("%-d %b %H:%M").to_string();
+            proptest::prop_assert_eq!(LocalShort(at, tz).to_string(), expected.clone());
+            proptest::prop_assert_eq!(local_short(at, tz), expected.clone());
+            proptest::prop_assert_eq!(Local(at, tz).to_string(), format!("{expected} ({})", tz.name()));
+            let time = at.with_timezone(&tz).time();
+            proptest::prop_assert_eq!(HhMm(time).to_string(), time.format("%H:%M").to_string());
+        }
     }
 }
