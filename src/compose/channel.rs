@@ -135,18 +135,22 @@ pub fn repeated_phrase(text: &str) -> Option<String> {
 
 /// [`repeated_phrase`] of a text already cut into `words`.
 fn repeated_phrase_in(text: &str, words: &[Token<'_>]) -> Option<String> {
-    let content = |i: usize| {
-        let key = words[i].key.as_ref();
-        key.chars().count() > 2 && !word_set!(FUNCTION_WORDS).contains(key)
-    };
+    // Whether each word carries content, decided once.
+    let content: Vec<bool> = words
+        .iter()
+        .map(|w| {
+            let key = w.key.as_ref();
+            key.chars().nth(2).is_some() && !word_set!(FUNCTION_WORDS).contains(key)
+        })
+        .collect();
     // Second words of the pairs seen so far.
     let mut seen: Vec<usize> = Vec::new();
     for i in 1..words.len() {
-        let gap = &text[words[i - 1].end..words[i].start];
-        if gap.is_empty() || !gap.chars().all(char::is_whitespace) {
+        if !content[i - 1] || !content[i] {
             continue;
         }
-        if !content(i - 1) || !content(i) {
+        let gap = &text[words[i - 1].end..words[i].start];
+        if gap.is_empty() || !gap.chars().all(char::is_whitespace) {
             continue;
         }
         let same =

@@ -50,6 +50,7 @@ pub mod validate;
 pub mod voice;
 
 use std::cell::Cell;
+use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -371,32 +372,37 @@ pub fn compose_with(
             ));
             continue;
         }
-        let mut detail = format!("{} `{}` in {lang}", capitalised(kind), fit.id);
-        if whatsapp {
-            let params: Vec<String> = params
-                .iter()
-                .enumerate()
-                .map(|(i, p)| format!("{{{{{}}}}} = \"{p}\"", i + 1))
-                .collect();
-            if !params.is_empty() {
-                detail.push_str(&format!(", parameters {}", params.join(", ")));
+        let mut detail = String::with_capacity(400);
+        let _ = write!(detail, "{} `{}` in {lang}", capitalised(kind), fit.id);
+        if whatsapp && !params.is_empty() {
+            detail.push_str(", parameters ");
+            for (i, p) in params.iter().enumerate() {
+                if i > 0 {
+                    detail.push_str(", ");
+                }
+                let _ = write!(detail, "{{{{{}}}}} = \"{p}\"", i + 1);
             }
         }
-        detail.push_str(&format!(", {}", echo_sentence(&fit.echoed, user)));
-        detail.push_str(&format!(
-            ". {total} template{} fit{} (more named things echoed first, then a rotation for this user and decision){}",
+        detail.push_str(", ");
+        detail.push_str(&echo_sentence(&fit.echoed, user));
+        let _ = write!(
+            detail,
+            ". {total} template{} fit{} (more named things echoed first, then a rotation for this user and decision)",
             if total == 1 { "" } else { "s" },
             if total == 1 { "s" } else { "" },
-            if rejected > 0 {
-                format!(", {rejected} rejected by the output check before this one")
-            } else {
-                String::new()
-            }
-        ));
+        );
+        if rejected > 0 {
+            let _ = write!(
+                detail,
+                ", {rejected} rejected by the output check before this one"
+            );
+        }
         if skipped.is_empty() {
             detail.push('.');
         } else {
-            detail.push_str(&format!("; skipped {}.", skipped.sentence()));
+            detail.push_str("; skipped ");
+            detail.push_str(&skipped.sentence());
+            detail.push('.');
         }
         steps.push(TraceStep::new(rule, true, detail));
         steps.push(TraceStep::new(
