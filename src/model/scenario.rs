@@ -188,11 +188,27 @@ fn parse_json(source: &str) -> Result<ScenarioFile, serde_json::Error> {
 /// A JSON scenario cut by [`users_in_json`]: the byte ranges of its users, and the rest of the
 /// file parsed (with no user). `None` when the text is not so shaped.
 fn cut_json(source: &str) -> Option<(Vec<Range<usize>>, ScenarioFile)> {
-    let (users, array) = users_in_json(source)?;
-    // The rest of the file, with an empty `users` array, is small.
-    let rest = format!("{}[]{}", &source[..array.start], &source[array.end..]);
+    let (users, array) = users_in_json(source.as_bytes())?;
+    Some((users, rest_of_json(source, array)?))
+}
+
+/// The scenario file `source` without its users, `array` being the range of its users array:
+/// the rest of the file, with an empty `users` array, is small.
+fn rest_of_json(source: &str, array: Range<usize>) -> Option<ScenarioFile> {
+    let rest = format!(
+        "{}[]{}",
+        source.get(..array.start)?,
+        source.get(array.end..)?
+    );
     let rest: ScenarioFile = serde_json::from_str(&rest).ok()?;
-    rest.users.is_empty().then_some((users, rest))
+    rest.users.is_empty().then_some(rest)
+}
+
+/// Whether `b` is whitespace in JSON (space, tab, line feed, carriage return, and nothing
+/// else: a form feed or a no-break space between two users is an error, as the whole parse
+/// says).
+fn is_json_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 /// The byte ranges of the users of a JSON scenario (the elements of the array under the
@@ -201,10 +217,9 @@ fn cut_json(source: &str) -> Option<(Vec<Range<usize>>, ScenarioFile)> {
 /// be parsed in parallel. `None` when the text is not so shaped (not an object, no `users` array
 /// at the top level, or found twice): the caller then parses the whole text, which reports any
 /// error at its place.
-fn users_in_json(source: &str) -> Option<(Vec<Range<usize>>, Range<usize>)> {
-    let bytes = source.as_bytes();
+fn users_in_json(bytes: &[u8]) -> Option<(Vec<Range<usize>>, Range<usize>)> {
     let skip_space = |mut i: usize| {
-        while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        while bytes.get(i).copied().is_some_and(is_json_space) {
             i += 1;
         }
         i
@@ -222,9 +237,9 @@ fn users_in_json(source: &str) -> Option<(Vec<Range<usize>>, Range<usize>)> {
     };
     // `start..end` without the whitespace around it; `None` if nothing is left.
     let element = |start: usize, end: usize| {
-        let text = &source[start..end];
-        let from = start + (text.len() - text.trim_start().len());
-        let to = start + text.trim_end().len();
+        let text = &bytes[start..end];
+        let from = start + text.iter().take_while(|&&b| is_json_space(b)).count();
+        let to = end - text.iter().rev().take_while(|&&b| is_json_space(b)).count();
         (from < to).then_some(from..to)
     };
     if bytes.get(skip_space(0)) != Some(&b'{') {
@@ -244,7 +259,7 @@ fn users_in_json(source: &str) -> Option<(Vec<Range<usize>>, Range<usize>)> {
                 let after = (depth == 1 && open.is_none()).then(|| skip_space(end));
                 if let Some(after) = after
                     && bytes.get(after) == Some(&b':')
-                    && &source[i..end] == "\"users\""
+                    && &bytes[i..end] == b"\"users\""
                 {
                     let bracket = skip_space(after + 1);
                     if array.is_some() || bytes.get(bracket) != Some(&b'[') {
@@ -454,6 +469,14 @@ impl Source {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut &file, &mut text)?;
         Ok(Source::Read(text))
+    }
+
+    /// The bytes, unchecked.
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Source::Read(text) => text.as_bytes(),
+            Source::Mapped(map) => map,
+        }
     }
 
     /// The text; a mapped file that is not UTF-8 gets the error reading it would give.
@@ -666,10 +689,25 @@ impl ScenarioText {
     /// any other file is loaded whole.
     pub fn open_for_replay(&self) -> Result<ReplaySource<'_>, LoadError> {
         let path = &self.path;
-        let text = self.text()?;
-        if self.format == ScenarioFormat::Json
-            && text.len() >= PARALLEL_PARSE_MIN_BYTES
-            && let Some((users, rest)) = cut_json(text)
+        let bytes = self.source.bytes();
+        let (text, users) =
+            if self.format == ScenarioFormat::Json && bytes.len() >= PARALLEL_PARSE_MIN_BYTES {
+                // Both read the whole file: the UTF-8 check on another thread while the users
+                // are found.
+                let (text, users) = std::thread::scope(|scope| {
+                    let text = scope.spawn(|| self.text());
+                    let users = users_in_json(bytes);
+                    (text.join(), users)
+                });
+                (
+                    text.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
+                    users,
+                )
+            } else {
+                (self.text()?, None)
+            };
+        if let Some((users, array)) = users
+            && let Some(rest) = rest_of_json(text, array)
             && rest.until.is_some()
         {
             // No user yet, so no diagnostic.
@@ -877,7 +915,7 @@ mod tests {
     /// `users_in_json` against serde's own cut of the users array (raw values).
     fn assert_users_cut_as_serde_cuts(json: &str) {
         let lazy: LazyScenarioFile<'_> = serde_json::from_str(json).unwrap();
-        let (users, array) = users_in_json(json).expect(json);
+        let (users, array) = users_in_json(json.as_bytes()).expect(json);
         let cut: Vec<&str> = users.iter().map(|r| &json[r.clone()]).collect();
         let expected: Vec<&str> = lazy.users.iter().map(|raw| raw.get()).collect();
         assert_eq!(cut, expected, "{json}");
@@ -917,7 +955,7 @@ mod tests {
         }
         let big = big_json(300);
         assert_users_cut_as_serde_cuts(&big);
-        assert_eq!(users_in_json(&big).unwrap().0.len(), 300);
+        assert_eq!(users_in_json(big.as_bytes()).unwrap().0.len(), 300);
         // Not so shaped: the caller parses the whole text instead.
         for json in [
             r#"[{"users": []}]"#,
@@ -928,7 +966,7 @@ mod tests {
             r#"{"name": "x"}"#,
             r#"{"name": "x", "users": [{"id": "a"}"#,
         ] {
-            assert!(users_in_json(json).is_none(), "{json}");
+            assert!(users_in_json(json.as_bytes()).is_none(), "{json}");
         }
     }
 

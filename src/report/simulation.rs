@@ -580,6 +580,10 @@ mod tests {
             let at = after(needle);
             format!("{}{with}{}", &text[..at], &text[at + needle.len()..])
         };
+        let before_user_497 = |insert: &str| {
+            let at = text[..user_500].rfind('{').unwrap();
+            format!("{}{insert}{}", &text[..at], &text[at..])
+        };
         let cases = [
             (
                 "syntax.json",
@@ -596,6 +600,9 @@ mod tests {
                 text.replace("\"Europe/Paris\"", "\"Europe/Parris\""),
             ),
             ("empty-id.json", replace_after("\"lea-497\"", "\" \"")),
+            // Not JSON whitespace between two users: a no-break space, a form feed.
+            ("no-break-space.json", before_user_497("\u{a0}")),
+            ("form-feed.json", before_user_497("\u{c}")),
         ];
         let dir = temp_dir("streamed-errors");
         for (name, text) in cases {
@@ -609,6 +616,24 @@ mod tests {
                 Ok(_) => panic!("{name} was replayed"),
             }
         }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_large_json_scenario_that_is_not_utf8_gets_the_error_of_the_whole_load() {
+        let mut bytes = demo_users(800).to_string(ScenarioFormat::Json).into_bytes();
+        let at = bytes.len() / 2;
+        bytes[at] = 0xFF;
+        let dir = temp_dir("streamed-not-utf8");
+        let path = dir.join("large.json");
+        std::fs::write(&path, &bytes).unwrap();
+        let expected = Scenario::load(&path).unwrap_err().to_string();
+        let file = ScenarioText::read(&path).unwrap();
+        let Err(error) = file.open_for_replay() else {
+            panic!("a file that is not UTF-8 was opened");
+        };
+        assert_eq!(error.to_string(), expected);
+        assert!(expected.contains("UTF-8"), "{expected}");
         std::fs::remove_dir_all(dir).unwrap();
     }
 
