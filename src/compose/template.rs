@@ -110,11 +110,6 @@ impl<'a> Template<'a> {
         Self { text, refs }
     }
 
-    /// The template's text.
-    pub fn text(&self) -> &'a str {
-        self.text
-    }
-
     /// Its slots in order, malformed or unknown ones left out ([`slots`]).
     pub fn slots(&self) -> impl Iterator<Item = &Slot<'a>> {
         self.refs

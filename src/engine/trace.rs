@@ -41,7 +41,7 @@ pub fn local(at: DateTime<Utc>, tz: Tz) -> String {
 /// "12 Jan 09:00": an instant in the user's zone, without the zone's name (the same text as
 /// chrono's `%-d %b %H:%M`).
 pub fn local_short(at: DateTime<Utc>, tz: Tz) -> String {
-    LocalShort(at, tz).text().to_owned()
+    LocalShort(at, tz).text().as_str().to_owned()
 }
 
 /// [`local`] as a value to format: a trace sentence writes it in place rather than make a
@@ -114,14 +114,6 @@ impl ShortText {
     fn as_str(&self) -> &str {
         // Only ASCII digits, letters, spaces and colons are pushed.
         std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
-    }
-}
-
-impl std::ops::Deref for ShortText {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        self.as_str()
     }
 }
 
