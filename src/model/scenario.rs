@@ -149,14 +149,17 @@ const PARALLEL_PARSE_MIN_BYTES: usize = 1 << 20;
 /// parsed on scoped threads, one chunk per core. Not on rayon's pool: the studio loads files
 /// on its UI thread while a population run may hold every worker of that pool. Any error is
 /// found again by the plain serial parse, so that it names the line and column in the whole
-/// file.
-fn parse_json(source: &str) -> Result<ScenarioFile, serde_json::Error> {
+/// file. `cut` is [`cut_json`] of `source` when the caller has it already.
+fn parse_json(source: &str, cut: Option<JsonCut>) -> Result<ScenarioFile, serde_json::Error> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     if source.len() < PARALLEL_PARSE_MIN_BYTES || threads < 2 {
         return serde_json::from_str(source);
     }
     let parallel = || -> Option<ScenarioFile> {
-        let (users, rest) = cut_json(source)?;
+        let (users, rest) = match cut {
+            Some(cut) => cut,
+            None => cut_json(source)?,
+        };
         let parse = |ranges: &[Range<usize>]| {
             ranges
                 .iter()
@@ -186,8 +189,11 @@ fn parse_json(source: &str) -> Result<ScenarioFile, serde_json::Error> {
 }
 
 /// A JSON scenario cut by [`users_in_json`]: the byte ranges of its users, and the rest of the
-/// file parsed (with no user). `None` when the text is not so shaped.
-fn cut_json(source: &str) -> Option<(Vec<Range<usize>>, ScenarioFile)> {
+/// file parsed (with no user).
+type JsonCut = (Vec<Range<usize>>, ScenarioFile);
+
+/// The [`JsonCut`] of `source`; `None` when the text is not so shaped.
+fn cut_json(source: &str) -> Option<JsonCut> {
     let (users, array) = users_in_json(source.as_bytes())?;
     Some((users, rest_of_json(source, array)?))
 }
@@ -519,12 +525,23 @@ impl Scenario {
         format: ScenarioFormat,
         path: &Path,
     ) -> Result<(Self, Vec<Diagnostic>), LoadError> {
+        Self::from_str_cut(source, format, path, None)
+    }
+
+    /// [`Scenario::from_str`]; `cut` is [`cut_json`] of a JSON `source` when the caller has it
+    /// already.
+    fn from_str_cut(
+        source: &str,
+        format: ScenarioFormat,
+        path: &Path,
+        cut: Option<JsonCut>,
+    ) -> Result<(Self, Vec<Diagnostic>), LoadError> {
         let file: ScenarioFile = match format {
             ScenarioFormat::Ron => {
                 ron::from_str(source).map_err(|e| LoadError::from_ron(path, &e))?
             }
             ScenarioFormat::Json => {
-                parse_json(source).map_err(|e| LoadError::from_json(path, &e))?
+                parse_json(source, cut).map_err(|e| LoadError::from_json(path, &e))?
             }
         };
         let (scenario, diagnostics) = Self::check(file, source);
@@ -706,21 +723,22 @@ impl ScenarioText {
             } else {
                 (self.text()?, None)
             };
-        if let Some((users, array)) = users
-            && let Some(rest) = rest_of_json(text, array)
-            && rest.until.is_some()
-        {
-            // No user yet, so no diagnostic.
-            let (head, _) = Scenario::check(rest, text);
-            return Ok(ReplaySource::Streamed(StreamedScenario {
-                source: text,
-                head,
-                users,
-                path,
-            }));
+        let cut = users.and_then(|(users, array)| Some((users, rest_of_json(text, array)?)));
+        match cut {
+            Some((users, rest)) if rest.until.is_some() => {
+                // No user yet, so no diagnostic.
+                let (head, _) = Scenario::check(rest, text);
+                Ok(ReplaySource::Streamed(StreamedScenario {
+                    source: text,
+                    head,
+                    users,
+                    path,
+                }))
+            }
+            // Without `until`, loaded whole, from the cut already made.
+            cut => Scenario::from_str_cut(text, self.format, path, cut)
+                .map(|(scenario, warnings)| ReplaySource::Whole(scenario, warnings)),
         }
-        Scenario::from_str(text, self.format, path)
-            .map(|(scenario, warnings)| ReplaySource::Whole(scenario, warnings))
     }
 
     /// The scenario, loaded whole, with its warnings.
@@ -889,7 +907,7 @@ mod tests {
         let json = big_json(8000);
         assert!(json.len() > PARALLEL_PARSE_MIN_BYTES);
         let serial: ScenarioFile = serde_json::from_str(&json).unwrap();
-        let parallel = parse_json(&json).unwrap();
+        let parallel = parse_json(&json, None).unwrap();
         assert_eq!(parallel.users.len(), 8000);
         assert_eq!(
             format!("{:?}", parallel.users),

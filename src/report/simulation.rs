@@ -421,7 +421,7 @@ mod tests {
     #[test]
     fn parallel_json_text_is_the_serialised_value() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let persona = Persona::load(&root.join("personas/cinema-maestro.ron")).unwrap();
+        let persona = cinema_maestro();
         let scenario = Scenario::load(&root.join("assets/scenarios/demo-cinema.json")).unwrap();
         let policy = persona.policy.resolve().unwrap();
         let result = replay(&persona, &policy, &scenario, ReplayOptions::default());
@@ -455,7 +455,7 @@ mod tests {
     #[test]
     fn streamed_json_is_the_json_of_the_replay() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let persona = Persona::load(&root.join("personas/cinema-maestro.ron")).unwrap();
+        let persona = cinema_maestro();
         let dir = root.join("assets/scenarios");
         let mut paths: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()
@@ -470,15 +470,7 @@ mod tests {
             }
         }
         // More users than one batch, and none at all.
-        let mut many = Scenario::load(&dir.join("demo-cinema.json")).unwrap();
-        let users = many.users.clone();
-        many.users = (0..BATCH_USERS * 2 + 3)
-            .map(|i| {
-                let mut user = users[i % users.len()].clone();
-                user.id = format!("{}-{i}", user.id);
-                user
-            })
-            .collect();
+        let mut many = demo_users(BATCH_USERS * 2 + 3);
         assert_streamed_json_is_the_replay_json(&persona, &Policy::omni(), &many);
         many.users.clear();
         assert_streamed_json_is_the_replay_json(&persona, &Policy::omni(), &many);
@@ -655,11 +647,25 @@ mod tests {
             &scenario.to_string(ScenarioFormat::Json)
         )));
         scenario.until = None;
-        assert!(!is_streamed(&scenario_file(
+        let no_until = scenario_file(
             &dir,
             "no-until.json",
-            &scenario.to_string(ScenarioFormat::Json)
-        )));
+            &scenario.to_string(ScenarioFormat::Json),
+        );
+        // Loaded whole from the cut made to decide: the scenario a plain load gives.
+        let file = ScenarioText::read(&no_until).unwrap();
+        let ReplaySource::Whole(whole, warnings) = file.open_for_replay().unwrap() else {
+            panic!("a file without `until` was streamed");
+        };
+        assert_eq!(
+            (whole, warnings),
+            Scenario::load_with_warnings(&no_until).unwrap()
+        );
+        assert_eq!(
+            Scenario::load(&no_until).unwrap(),
+            scenario,
+            "the round trip of the scenario"
+        );
         scenario.until = scenario.horizon();
         assert!(!is_streamed(&scenario_file(
             &dir,
