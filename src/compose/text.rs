@@ -11,6 +11,8 @@ use foldhash::fast::FixedState;
 use unicode_normalization::UnicodeNormalization as _;
 use unicode_normalization::char::is_combining_mark;
 
+use crate::safety::Latin1Table;
+
 /// The matching key of a text: lowercase, accents removed (canonical decomposition, combining
 /// marks dropped), ligatures `œ` and `æ` spelled out, typographic apostrophes made plain.
 pub fn fold_key(text: &str) -> String {
@@ -40,31 +42,14 @@ fn fold_key_latin1(text: &str) -> Option<String> {
             out.push(c.to_ascii_lowercase());
             continue;
         }
-        let index = u32::from(c).checked_sub(LATIN1_LETTERS_FROM)? as usize;
-        let [first, second] = (*LATIN1_KEYS).get(index).copied().flatten()?;
-        out.push(char::from(first));
-        if second != 0 {
-            out.push(char::from(second));
-        }
+        out.extend(LATIN1_KEYS.get(c)?.iter().map(|&b| char::from(b)));
     }
     Some(out)
 }
 
-/// The first Latin-1 letter (`À`).
-const LATIN1_LETTERS_FROM: u32 = 0xC0;
-
-/// [`fold_key_general`] of each character `À`..=`ÿ` when it is one or two ASCII characters
-/// (padded with 0), else `None`.
-static LATIN1_KEYS: std::sync::LazyLock<[Option<[u8; 2]>; 0x40]> = std::sync::LazyLock::new(|| {
-    std::array::from_fn(|i| {
-        let c = char::from_u32(LATIN1_LETTERS_FROM + i as u32)?;
-        match *fold_key_general(c.encode_utf8(&mut [0; 4])).as_bytes() {
-            [a] if a.is_ascii() => Some([a, 0]),
-            [a, b] if a.is_ascii() && b.is_ascii() => Some([a, b]),
-            _ => None,
-        }
-    })
-});
+/// [`fold_key_general`] of the Latin-1 letters, by table.
+static LATIN1_KEYS: std::sync::LazyLock<Latin1Table> =
+    std::sync::LazyLock::new(|| Latin1Table::new(|c| fold_key_general(c.encode_utf8(&mut [0; 4]))));
 
 /// [`fold_key`] of any text: canonical decomposition, combining marks dropped.
 fn fold_key_general(text: &str) -> String {

@@ -50,38 +50,52 @@ pub(crate) fn fold_char(c: char, mut emit: impl FnMut(char)) {
     }
     // The accented letters of Latin-1 (most non-ASCII letters of French and English text),
     // folded once by the general path below.
-    if let Some(folded) = u32::from(c)
-        .checked_sub(LATIN1_LETTERS_FROM)
-        .and_then(|i| LATIN1_FOLDS.get(i as usize))
-        .and_then(|f| f.as_ref())
-    {
-        folded
-            .iter()
-            .filter(|&&b| b != 0)
-            .for_each(|&b| emit(char::from(b)));
+    if let Some(folded) = LATIN1_FOLDS.get(c) {
+        folded.iter().for_each(|&b| emit(char::from(b)));
         return;
     }
     fold_char_general(c, emit);
 }
 
-/// The first Latin-1 letter (`À`).
-const LATIN1_LETTERS_FROM: u32 = 0xC0;
+/// [`fold_char_general`] of the Latin-1 letters, by table.
+static LATIN1_FOLDS: std::sync::LazyLock<Latin1Table> = std::sync::LazyLock::new(|| {
+    Latin1Table::new(|c| {
+        let mut out = String::new();
+        fold_char_general(c, |f| out.push(f));
+        out
+    })
+});
 
-/// [`fold_char_general`] of `À`..=`ÿ` when it gives one or two ASCII characters (padded with
-/// 0), else `None`.
-static LATIN1_FOLDS: std::sync::LazyLock<[Option<[u8; 2]>; 0x40]> =
-    std::sync::LazyLock::new(|| {
-        std::array::from_fn(|i| {
-            let c = char::from_u32(LATIN1_LETTERS_FROM + i as u32)?;
-            let mut out = Vec::new();
-            fold_char_general(c, |f| out.push(f));
-            match out.as_slice() {
-                [a] if a.is_ascii() => Some([*a as u8, 0]),
-                [a, b] if a.is_ascii() && b.is_ascii() => Some([*a as u8, *b as u8]),
+/// What a fold makes of each Latin-1 letter `À`..=`ÿ` when that is one or two ASCII
+/// characters, worked out once by the fold's general path (decomposition): the accented
+/// letters of French text are then folded by a lookup. Used by this module's fold and by the
+/// composer's matching keys.
+pub(crate) struct Latin1Table([Option<([u8; 2], usize)>; 0x40]);
+
+impl Latin1Table {
+    /// The first Latin-1 letter (`À`).
+    const FROM: u32 = 0xC0;
+
+    /// The table of `fold`, which gives the folded text of one character.
+    pub(crate) fn new(fold: impl Fn(char) -> String) -> Self {
+        Self(std::array::from_fn(|i| {
+            let c = char::from_u32(Self::FROM + i as u32)?;
+            match *fold(c).as_bytes() {
+                [a] if a.is_ascii() => Some(([a, 0], 1)),
+                [a, b] if a.is_ascii() && b.is_ascii() => Some(([a, b], 2)),
                 _ => None,
             }
-        })
-    });
+        }))
+    }
+
+    /// The fold of `c` (ASCII bytes); `None` when `c` is not a Latin-1 letter or its fold is
+    /// not ASCII, and the general path must fold it.
+    pub(crate) fn get(&self, c: char) -> Option<&[u8]> {
+        let index = u32::from(c).checked_sub(Self::FROM)? as usize;
+        let (bytes, len) = self.0.get(index)?.as_ref()?;
+        Some(&bytes[..*len])
+    }
+}
 
 /// [`fold_char`] of a character that is not ASCII.
 fn fold_char_general(c: char, mut emit: impl FnMut(char)) {

@@ -36,6 +36,7 @@ pub use age::{stated_age, states_minor};
 pub use category::Category;
 pub use checker::{Flag, MessageReading, SafetyAdditions, SafetyChecker};
 pub use error::{PhraseProblem, SafetyError};
+pub(crate) use fold::Latin1Table;
 pub use fold::fold;
 pub use lexicon::MAX_VARIANTS;
 pub use lint::{lint_persona, lint_persona_in};
