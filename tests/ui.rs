@@ -5,6 +5,8 @@
 //! (the app starts from default preferences and nothing saves them), or writes outside a
 //! temporary folder.
 
+#![cfg(feature = "gui")]
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

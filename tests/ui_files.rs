@@ -4,6 +4,8 @@
 //!
 //! Every file lives in a temporary folder; no native dialog opens.
 
+#![cfg(feature = "gui")]
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -2,6 +2,8 @@
 //! with egui_kittest. File dialogs answer from a script; every file written goes to a temporary
 //! folder.
 
+#![cfg(feature = "gui")]
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -5,6 +5,8 @@
 //! Runs happen on a worker thread: the tests step frames until the run answers (a bounded number
 //! of frames with short sleeps) and never assert on timing.
 
+#![cfg(feature = "gui")]
+
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;

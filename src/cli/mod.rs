@@ -112,11 +112,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::ImportChat(args)) => import_chat::run(args),
         Some(Command::Report(args)) => report::run(args),
         Some(Command::Population(args)) => population::run(args),
-        None => {
-            crate::ui::run(cli.persona, cli.scenario)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        None => open_studio(cli.persona, cli.scenario),
     }
+}
+
+/// Opens the studio on a persona and a scenario (each defaulting to the last one used).
+#[cfg(feature = "gui")]
+fn open_studio(persona: Option<PathBuf>, scenario: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    crate::ui::run(persona, scenario)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A build without the `gui` feature has no studio: say so, and how to get it.
+#[cfg(not(feature = "gui"))]
+fn open_studio(_persona: Option<PathBuf>, _scenario: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    eprintln!(
+        "error: this relance was built without the studio (cargo feature `gui`); \
+         run a command (see `relance --help`) or build with the default features"
+    );
+    Ok(ExitCode::from(2))
 }
 
 /// Compiles the built-in sensitive-topic checker on another thread while the command reads its
