@@ -47,7 +47,10 @@ fn span(scenario: &Scenario, replay: &Replay) -> Option<(DateTime<Utc>, DateTime
     let first = *all.iter().min()?;
     let last = *all.iter().max()?;
     let pad = ((last - first) / 40).max(Duration::hours(2));
-    Some((first - pad, last + pad))
+    Some((
+        first.checked_sub_signed(pad)?,
+        last.checked_add_signed(pad)?,
+    ))
 }
 
 /// The SVG of the timeline (an empty drawing with a note when there is nothing to show).
