@@ -753,7 +753,7 @@ fn population_flags_out_of_range_are_refused() {
     for (flag, value, words) in [
         ("--start", "+262142-12-31", "years"),
         ("--users", "18446744073709551615", "users"),
-        ("--users", "0", "users"),
+        ("--users", "0", "at least one user"),
         ("--threads", "100000", "--threads"),
     ] {
         let o = relance(&["population", flag, value, "--days", "1"]);

@@ -211,9 +211,6 @@ pub fn compose_with(
     let lang = persona.language_for(&user.locale);
     let hash = choice_hash(persona, user, decision, seed);
     let mut steps = Vec::new();
-    if let Some(step) = language_step(persona, &user.locale, lang) {
-        steps.push(step);
-    }
     let lapse = decision.at - decision.silence_start;
     let lapse_days = lapse.num_days();
     // Outside WhatsApp's customer service window only approved templates may be sent; inside
@@ -230,6 +227,9 @@ pub fn compose_with(
                 channel::WHATSAPP_SERVICE_WINDOW_HOURS
             ),
         ));
+    }
+    if let Some(step) = language_step(persona, &user.locale, lang) {
+        steps.push(step);
     }
     let disclosure_due =
         persona.ai_disclosure.enabled && lapse_days >= persona.ai_disclosure.after_days;

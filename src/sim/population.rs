@@ -138,9 +138,14 @@ fn utc_midnight_of(tz: Tz, date: NaiveDate) -> i64 {
 impl Population {
     /// Checks `config` and prepares it.
     pub fn new(config: PopulationConfig) -> Result<Self, SimError> {
-        if config.users == 0 || config.users > MAX_USERS {
+        if config.users == 0 {
+            return Err(SimError::Invalid(
+                "a population needs at least one user".into(),
+            ));
+        }
+        if config.users > MAX_USERS {
             return Err(SimError::Invalid(format!(
-                "a population has 1 to {MAX_USERS} users, not {}",
+                "a population has at most {MAX_USERS} users, not {}",
                 config.users
             )));
         }
