@@ -363,6 +363,70 @@ mod cards {
     }
 
     #[test]
+    fn a_world_info_file_is_named_and_a_null_card_says_what_is_missing() {
+        let lorebook = json!({"entries": {"0": {"uid": 0, "key": ["Paris"], "keysecondary": [],
+            "content": "Paris is where the story starts.", "comment": "city"}}});
+        let err = import_persona_bytes(lorebook.to_string().as_bytes(), Path::new("wi.json"))
+            .expect_err("not a card");
+        assert!(
+            err.to_string().contains("World Info (lorebook) file, not a character card"),
+            "{err}"
+        );
+        let err = import_persona_bytes(b"null", Path::new("null.json")).expect_err("null");
+        let text = err.to_string();
+        assert!(text.contains("`null`") && text.contains("`name`"), "{text}");
+        assert!(!text.contains("(in )"), "{text}");
+    }
+
+    #[test]
+    fn card_language_comes_from_its_text_and_ids_stay_unique() {
+        let card = |name: &str, description: &str, first: &str| {
+            json!({"spec": "chara_card_v2", "spec_version": "2.0", "data": {"name": name,
+                "description": description, "personality": "", "scenario": "",
+                "first_mes": first, "mes_example": ""}})
+            .to_string()
+        };
+        let a = import(
+            card(
+                "小明",
+                "小明是一个住在北京的大学生，他喜欢看电影、听音乐，每天晚上都会和朋友们聊天。",
+                "你好！今天过得怎么样？我们聊聊最近看的电影吧。",
+            )
+            .as_bytes(),
+            "a.json",
+        );
+        let b = import(
+            card(
+                "小红",
+                "小红是一位住在上海的画家，她喜欢在公园里画画，也喜欢和别人分享她的作品。",
+                "你好呀！你今天想聊些什么呢？",
+            )
+            .as_bytes(),
+            "b.json",
+        );
+        assert_ne!(a.persona.id, b.persona.id);
+        assert!(a.persona.id.starts_with("persona-"), "{}", a.persona.id);
+        assert!(
+            a.notes
+                .iter()
+                .any(|n| n.contains("a language Relance has no texts for")),
+            "{:?}",
+            a.notes
+        );
+        let french = import(
+            card(
+                "Margot",
+                "Margot est une pâtissière parisienne qui adore partager ses recettes avec ses amis.",
+                "Bonjour ! Tu veux que je te montre comment on fait des croissants ?",
+            )
+            .as_bytes(),
+            "fr.json",
+        );
+        assert_eq!(french.persona.languages, [relance::model::Lang::Fr]);
+        assert_eq!(french.persona.id, "margot");
+    }
+
+    #[test]
     fn persona_json_round_trips() {
         for persona in shipped_personas() {
             let json = export_persona(&persona, PersonaFormat::Json, None).expect("exports");
