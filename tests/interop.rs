@@ -369,7 +369,8 @@ mod cards {
         let err = import_persona_bytes(lorebook.to_string().as_bytes(), Path::new("wi.json"))
             .expect_err("not a card");
         assert!(
-            err.to_string().contains("World Info (lorebook) file, not a character card"),
+            err.to_string()
+                .contains("World Info (lorebook) file, not a character card"),
             "{err}"
         );
         let err = import_persona_bytes(b"null", Path::new("null.json")).expect_err("null");
