@@ -1,4 +1,4 @@
-//! WhatsApp "Export chat" text files, as the Android and iOS apps write them in French and English:
+//! WhatsApp "Export chat" text files as the Android and iOS apps write them, in four languages:
 //!
 //! ```text
 //! 12/31/25, 9:05 PM - Léa: Hello            Android, English (United States)

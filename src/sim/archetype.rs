@@ -284,7 +284,10 @@ fn check_probability(out: &mut Vec<Diagnostic>, loc: &Locator<'_>, field: &str, 
         out.push(
             Diagnostic::error(
                 field,
-                format!("{key} is a probability, between 0 and 1, not {value}"),
+                format!(
+                    "{key} is a probability, between 0 and 1, not {}",
+                    short_number(value)
+                ),
             )
             .at(loc.find(&anchors, &format!("{key}:"))),
         );
@@ -522,7 +525,7 @@ impl Archetype {
                     "answer.delay_spread",
                     format!(
                         "the delay spread must be between 0 and 5, not {}",
-                        self.answer.delay_spread
+                        short_number(self.answer.delay_spread)
                     ),
                 )
                 .at(loc.find(&["answer:"], "delay_spread:")),
