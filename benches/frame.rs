@@ -66,6 +66,7 @@ fn large_scenario() -> Scenario {
                         },
                         channel: Channel::Messenger,
                         text: texts[(i + u) % texts.len()].to_owned(),
+                        media: false,
                     }
                 })
                 .collect();

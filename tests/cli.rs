@@ -559,3 +559,266 @@ fn a_large_scenario_read_along_with_the_replay_still_reports_a_bad_user_and_leav
     assert_eq!(left.len(), 2, "a temporary file was left behind");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A scratch folder for one test, removed by the test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("relance-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `args` with a standard output whose reader is gone before the command writes.
+fn relance_into_closed_pipe(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relance"))
+        .args(args)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn every_command_ends_quietly_when_its_reader_is_gone() {
+    let dir = scratch("closed-pipe");
+    let out = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    let (imported, exported, chat, report) = (
+        out("imported.ron"),
+        out("exported.json"),
+        out("chat.ron"),
+        out("report.csv"),
+    );
+    let runs: [Vec<&str>; 6] = [
+        vec!["check", "personas/minimal.ron", "personas/chef.ron"],
+        vec![
+            "import",
+            "tests/data/cards/v1-baker.json",
+            "--out",
+            &imported,
+        ],
+        vec![
+            "export",
+            "personas/minimal.ron",
+            "--format",
+            "json",
+            "--out",
+            &exported,
+        ],
+        vec![
+            "import-chat",
+            "tests/data/chats/android-fr.txt",
+            "--user",
+            "Léa",
+            "--bot",
+            "Maestro",
+            "--timezone",
+            "Europe/Paris",
+            "--out",
+            &chat,
+        ],
+        vec![
+            "report",
+            "--persona",
+            "personas/cinema-maestro.ron",
+            "--scenario",
+            "assets/scenarios/sent.ron",
+            "--format",
+            "csv",
+            "--out",
+            &report,
+        ],
+        vec![
+            "simulate",
+            "--persona",
+            "personas/cinema-maestro.ron",
+            "--scenario",
+            "assets/scenarios/sent.ron",
+        ],
+    ];
+    for args in &runs {
+        let o = relance_into_closed_pipe(args);
+        assert!(
+            o.status.success(),
+            "{args:?}: {:?} {}",
+            o.status,
+            stderr(&o)
+        );
+        let err = stderr(&o);
+        assert!(
+            !err.contains("panicked") && !err.contains("error") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
+    }
+    // The files were written before the line saying so.
+    for f in [&imported, &exported, &chat, &report] {
+        assert!(Path::new(f).exists(), "{f}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn endless_and_huge_inputs_are_refused_before_they_are_read_whole() {
+    let dir = scratch("endless");
+    let card = dir.join("card.json");
+    std::os::unix::fs::symlink("/dev/zero", &card).unwrap();
+    let scenario = dir.join("scenario.json");
+    std::os::unix::fs::symlink("/dev/zero", &scenario).unwrap();
+    let imported = dir.join("x.ron");
+    for args in [
+        vec!["check", "/dev/zero"],
+        vec![
+            "import",
+            card.to_str().unwrap(),
+            "--out",
+            imported.to_str().unwrap(),
+        ],
+        vec![
+            "simulate",
+            "--persona",
+            "personas/minimal.ron",
+            "--scenario",
+            scenario.to_str().unwrap(),
+        ],
+    ] {
+        let o = relance(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&o).contains("MiB"), "{args:?}: {}", stderr(&o));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn out_of_range_values_are_reported_at_their_place() {
+    let o = relance(&[
+        "check",
+        "tests/data/out-of-range/policy.ron",
+        "tests/data/out-of-range/archetype.ron",
+        "tests/data/out-of-range/scenario.ron",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    for (place, field) in [
+        ("policy.ron:4:", "delay_hours"),
+        ("policy.ron:6:", "max_nudges_per_silence"),
+        ("policy.ron:7:", "repeat_every_hours"),
+        ("policy.ron:8:", "window"),
+        ("policy.ron:9:", "count"),
+        ("policy.ron:10:", "sensitive"),
+        ("policy.ron:13:", "weekly message limit"),
+        ("archetype.ron:6:", "sessions_per_day"),
+        ("archetype.ron:10:", "weekdays"),
+        ("archetype.ron:11:", "messages_per_session.max"),
+        ("archetype.ron:", "median answer delay"),
+        ("scenario.ron:10:", "timestamp `+262142-12-31T00:00:00Z`"),
+    ] {
+        assert!(
+            err.lines().any(|l| l.contains(place) && l.contains(field)),
+            "{place} {field}:\n{err}"
+        );
+    }
+    assert!(!err.contains("00000000000000000000"), "{err}");
+    assert_eq!(stdout(&o).matches("invalid").count(), 3);
+}
+
+#[test]
+fn explain_and_compose_refuse_an_endless_policy() {
+    for command in ["explain", "compose"] {
+        let o = relance(&[
+            command,
+            "--persona",
+            "personas/cinema-maestro.ron",
+            "--scenario",
+            "assets/scenarios/sent.ron",
+            "--user",
+            "lea",
+            "--at",
+            "2026-01-08T13:00:00Z",
+            "--policy",
+            "tests/data/out-of-range/policy.ron",
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{command}");
+        assert!(
+            stderr(&o).contains("policy.ron:6:") && stderr(&o).contains("max_nudges"),
+            "{command}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn population_flags_out_of_range_are_refused() {
+    for (flag, value, words) in [
+        ("--start", "+262142-12-31", "years"),
+        ("--users", "18446744073709551615", "users"),
+        ("--users", "0", "at least one user"),
+        ("--threads", "100000", "--threads"),
+    ] {
+        let o = relance(&["population", flag, value, "--days", "1"]);
+        assert_eq!(o.status.code(), Some(1), "{flag} {value}: {}", stderr(&o));
+        assert!(stderr(&o).contains(words), "{flag} {value}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn import_does_not_overwrite_an_avatar_without_force() {
+    let dir = scratch("avatar");
+    let card = dir.join("card.png");
+    let o = relance(&[
+        "export",
+        "personas/cinema-maestro.ron",
+        "--format",
+        "png",
+        "--out",
+        card.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir.join("imp.ron");
+    let avatar = dir.join("imp.png");
+    std::fs::write(&avatar, b"mine").unwrap();
+    let o = relance(&[
+        "import",
+        card.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("imp.png exists"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&avatar).unwrap(), b"mine");
+    assert!(!out.exists());
+    let o = relance(&[
+        "import",
+        card.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_ne!(std::fs::read(&avatar).unwrap(), b"mine");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn byte_order_marks_and_bad_timestamps_get_clear_messages() {
+    let dir = scratch("bom");
+    let persona = dir.join("bom.ron");
+    let text = std::fs::read_to_string(root().join("personas/minimal.ron")).unwrap();
+    std::fs::write(&persona, format!("\u{feff}{text}")).unwrap();
+    let scenario = dir.join("bom.json");
+    let json = r#"{"name": "x", "users": [{"id": "u", "timezone": "UTC", "locale": "en", "events": [{"at": "2026-01-05T18:0", "from": "user", "channel": "messenger", "text": "hi"}]}]}"#;
+    std::fs::write(&scenario, format!("\u{feff}{json}")).unwrap();
+    let o = relance(&[
+        "check",
+        persona.to_str().unwrap(),
+        scenario.to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert!(stdout(&o).contains("bom.ron: valid"), "{}{err}", stdout(&o));
+    assert!(
+        err.contains("timestamp `2026-01-05T18:0`") && err.contains("bom.json:1:"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

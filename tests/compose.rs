@@ -1149,6 +1149,7 @@ mod properties {
                             from: if from_user { Sender::User } else { Sender::Bot },
                             channel: Channel::ALL[channel],
                             text: parts.join(" "),
+                            media: false,
                         }
                     })
                     .collect();

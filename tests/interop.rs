@@ -112,7 +112,11 @@ mod cards {
             assert_eq!(back.persona, persona, "{}", persona.id);
             // The avatar is the image without its card chunks, still a valid PNG.
             let avatar = back.avatar_png.expect("avatar");
-            assert!(card_png::text_chunks(&avatar).expect("valid").is_empty());
+            assert!(
+                card_png::text_chunks(&avatar, &["chara", "ccv3"])
+                    .expect("valid")
+                    .is_empty()
+            );
             let decoder = png::Decoder::new(std::io::Cursor::new(avatar));
             let reader = decoder.read_info().expect("the png crate decodes it");
             assert_eq!(reader.info().width, 256);
@@ -123,7 +127,7 @@ mod cards {
     fn exported_png_has_both_chunks_and_the_v2_copy_reads_alone() {
         let persona = shipped_personas().remove(0);
         let png = export_persona(&persona, PersonaFormat::CardPng, None).expect("exports");
-        let chunks = card_png::text_chunks(&png).expect("valid");
+        let chunks = card_png::text_chunks(&png, &["chara", "ccv3"]).expect("valid");
         let keywords: Vec<&str> = chunks.iter().map(|c| c.keyword.as_str()).collect();
         assert_eq!(keywords, ["chara", "ccv3"]);
         let decode = |i: usize| -> Value {
@@ -359,6 +363,71 @@ mod cards {
     }
 
     #[test]
+    fn a_world_info_file_is_named_and_a_null_card_says_what_is_missing() {
+        let lorebook = json!({"entries": {"0": {"uid": 0, "key": ["Paris"], "keysecondary": [],
+            "content": "Paris is where the story starts.", "comment": "city"}}});
+        let err = import_persona_bytes(lorebook.to_string().as_bytes(), Path::new("wi.json"))
+            .expect_err("not a card");
+        assert!(
+            err.to_string()
+                .contains("World Info (lorebook) file, not a character card"),
+            "{err}"
+        );
+        let err = import_persona_bytes(b"null", Path::new("null.json")).expect_err("null");
+        let text = err.to_string();
+        assert!(text.contains("`null`") && text.contains("`name`"), "{text}");
+        assert!(!text.contains("(in )"), "{text}");
+    }
+
+    #[test]
+    fn card_language_comes_from_its_text_and_ids_stay_unique() {
+        let card = |name: &str, description: &str, first: &str| {
+            json!({"spec": "chara_card_v2", "spec_version": "2.0", "data": {"name": name,
+                "description": description, "personality": "", "scenario": "",
+                "first_mes": first, "mes_example": ""}})
+            .to_string()
+        };
+        let a = import(
+            card(
+                "小明",
+                "小明是一个住在北京的大学生，他喜欢看电影、听音乐，每天晚上都会和朋友们聊天。",
+                "你好！今天过得怎么样？我们聊聊最近看的电影吧。",
+            )
+            .as_bytes(),
+            "a.json",
+        );
+        let b = import(
+            card(
+                "小红",
+                "小红是一位住在上海的画家，她喜欢在公园里画画，也喜欢和别人分享她的作品。",
+                "你好呀！你今天想聊些什么呢？",
+            )
+            .as_bytes(),
+            "b.json",
+        );
+        assert_ne!(a.persona.id, b.persona.id);
+        assert!(a.persona.id.starts_with("persona-"), "{}", a.persona.id);
+        assert!(
+            a.notes
+                .iter()
+                .any(|n| n.contains("a language Relance has no texts for")),
+            "{:?}",
+            a.notes
+        );
+        let french = import(
+            card(
+                "Margot",
+                "Margot est une pâtissière parisienne qui adore partager ses recettes avec ses amis.",
+                "Bonjour ! Tu veux que je te montre comment on fait des croissants ?",
+            )
+            .as_bytes(),
+            "fr.json",
+        );
+        assert_eq!(french.persona.languages, [relance::model::Lang::Fr]);
+        assert_eq!(french.persona.id, "margot");
+    }
+
+    #[test]
     fn persona_json_round_trips() {
         for persona in shipped_personas() {
             let json = export_persona(&persona, PersonaFormat::Json, None).expect("exports");
@@ -503,7 +572,8 @@ mod chats {
         };
         assert_eq!(problems.iter().map(|p| p.line).collect::<Vec<_>>(), [1, 3]);
         assert!(
-            err.to_string().contains("malformed.txt:3: `31/2/2026"),
+            err.to_string()
+                .contains("malformed.txt:3: `31/02/2026 19:04`"),
             "{err}"
         );
         let mut lenient = options();
@@ -567,6 +637,119 @@ mod chats {
             "skipped text is pseudonymised too: {}",
             imported.skipped[0].text
         );
+    }
+
+    /// The same exchange between Anna (the user) and Ben (the bot) in real export shapes:
+    /// dotted times, marks everywhere, media placeholders of each app and language.
+    #[test]
+    fn real_export_shapes_keep_every_message_and_flag_media() {
+        for (file, locale, skipped) in [
+            ("android-de-dotted.txt", "de", 1),
+            ("ios-de.txt", "de", 1),
+            ("ios-es-12h.txt", "es", 1),
+            ("android-fr-media.txt", "fr", 1),
+            ("android-en-us-media.txt", "en", 1),
+        ] {
+            let imported = import_chat(
+                &data(&format!("tests/data/chats/{file}")),
+                &ChatImportOptions::new(Some("Anna"), Some("Ben"), chrono_tz::Europe::Paris),
+            )
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+            let user = &imported.scenario.users[0];
+            let shape: Vec<(Sender, bool)> =
+                user.events.iter().map(|e| (e.from, e.media)).collect();
+            use Sender::{Bot, User};
+            assert_eq!(
+                shape,
+                [
+                    (Bot, false),
+                    (User, false),
+                    (User, true),
+                    (Bot, false),
+                    (User, true),
+                    (User, false),
+                    (User, true),
+                    (Bot, false)
+                ],
+                "{file}"
+            );
+            assert_eq!(user.events[0].at, paris(2024, 3, 15, 14, 30), "{file}");
+            assert_eq!(user.events[7].at, paris(2024, 3, 16, 9, 5), "{file}");
+            assert!(
+                user.events
+                    .iter()
+                    .filter(|e| e.media)
+                    .all(|e| e.text.is_empty()),
+                "{file}: media carry no text"
+            );
+            assert!(
+                user.events
+                    .iter()
+                    .all(|e| !e.text.contains(['\u{200e}', '\u{feff}'])),
+                "{file}: marks are removed"
+            );
+            assert!(user.events[5].text.ends_with("Hans Zimmer"), "{file}");
+            assert_eq!(user.locale, locale, "{file}");
+            assert_eq!(
+                imported.skipped.len(),
+                skipped,
+                "{file}: {:?}",
+                imported.skipped
+            );
+            // A media flag survives saving; a text message writes no `media` field.
+            let json = imported
+                .scenario
+                .to_string(relance::model::scenario::ScenarioFormat::Json);
+            assert_eq!(json.matches("\"media\"").count(), 3, "{file}");
+            let (back, _) = Scenario::from_str(
+                &json,
+                relance::model::scenario::ScenarioFormat::Json,
+                Path::new("s.json"),
+            )
+            .expect("loads");
+            assert_eq!(&back, &imported.scenario);
+        }
+    }
+
+    #[test]
+    fn a_message_right_after_the_colon_is_kept() {
+        let imported = import_chat(
+            &data("tests/data/chats/ios-en-us-colon.txt"),
+            &ChatImportOptions::new(Some("Anna"), Some("Ben"), chrono_tz::Europe::Paris),
+        )
+        .expect("imports");
+        let texts: Vec<&str> = imported.scenario.users[0]
+            .events
+            .iter()
+            .map(|e| e.text.as_str())
+            .collect();
+        assert_eq!(texts.len(), 5, "{texts:?}");
+        assert_eq!((texts[2], texts[4]), (".", "ok"));
+        assert!(imported.skipped.is_empty(), "{:?}", imported.skipped);
+    }
+
+    #[test]
+    fn unreadable_headers_are_reported_as_written_never_glued() {
+        let err = import_chat(
+            &data("tests/data/chats/unreadable-header.txt"),
+            &ChatImportOptions::new(Some("Anna"), Some("Ben"), chrono_tz::Europe::Paris),
+        )
+        .expect_err("malformed");
+        let ChatError::Malformed { problems, .. } = &err else {
+            panic!("{err}");
+        };
+        assert_eq!(problems.iter().map(|p| p.line).collect::<Vec<_>>(), [2, 4]);
+        let text = err.to_string();
+        assert!(text.contains("`15.03.24, 14h31 - Anna: Ja"), "{text}");
+        assert!(text.contains("`15.03.24, 23:59 PM`"), "{text}");
+        let mut lenient =
+            ChatImportOptions::new(Some("Anna"), Some("Ben"), chrono_tz::Europe::Paris);
+        lenient.skip_malformed = true;
+        let imported = import_chat(&data("tests/data/chats/unreadable-header.txt"), &lenient)
+            .expect("imports");
+        let events = &imported.scenario.users[0].events;
+        // Ben's first message is not glued to the unreadable line.
+        assert_eq!(events[0].text, "Hallo Anna, hast du heute Abend Zeit?");
     }
 
     #[test]

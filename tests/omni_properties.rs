@@ -95,6 +95,7 @@ fn generated() -> impl Strategy<Value = Generated> {
                     from,
                     channel: Channel::ALL[channel as usize % 3],
                     text: text.to_owned(),
+                    media: false,
                 });
                 kinds.push(kind);
             }

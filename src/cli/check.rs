@@ -1,4 +1,4 @@
-//! `relance check`: validate persona, scenario and policy files.
+//! `relance check`: validate persona, scenario, policy, archetype and mix files.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,7 +9,8 @@ use crate::model::{Persona, Policy, Scenario};
 /// Arguments of `relance check`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Files to check: personas (.ron), scenarios (.ron, .json), policies (.ron).
+    /// Files to check: personas (.ron), scenarios (.ron, .json), policies, archetypes and mixes
+    /// (.ron).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Treat warnings as errors.
@@ -26,6 +27,10 @@ pub enum FileKind {
     Scenario,
     /// A policy.
     Policy,
+    /// A synthetic-user archetype (`population --mix`).
+    Archetype,
+    /// A population mix of archetypes.
+    Mix,
 }
 
 /// Guesses what a file holds from its extension and its first words.
@@ -42,7 +47,11 @@ pub fn file_kind(path: &Path, source: &str) -> FileKind {
         .collect::<Vec<_>>()
         .join("\n");
     let trimmed = code.trim_start();
-    if trimmed.starts_with("Persona") || code.contains("languages:") {
+    if trimmed.starts_with("Archetype") || code.contains("sessions_per_day:") {
+        FileKind::Archetype
+    } else if trimmed.starts_with("Mix") || code.contains("archetypes:") {
+        FileKind::Mix
+    } else if trimmed.starts_with("Persona") || code.contains("languages:") {
         FileKind::Persona
     } else if code.contains("users:") {
         FileKind::Scenario
@@ -55,7 +64,12 @@ pub fn file_kind(path: &Path, source: &str) -> FileKind {
 
 /// The diagnostics of one file (errors and warnings), or the load error.
 pub fn check_file(path: &Path) -> Result<(FileKind, Vec<Diagnostic>), LoadError> {
-    let source = std::fs::read_to_string(path).map_err(|e| LoadError::io(path, e))?;
+    let source = crate::model::limits::read_text_limited(
+        path,
+        crate::model::limits::MAX_DOCUMENT_BYTES.max(crate::model::limits::MAX_SCENARIO_BYTES),
+    )
+    .map_err(|e| LoadError::io(path, e))?;
+    let source = crate::model::limits::strip_bom(&source).to_owned();
     let kind = file_kind(path, &source);
     let diagnostics = match kind {
         FileKind::Persona => {
@@ -74,6 +88,15 @@ pub fn check_file(path: &Path) -> Result<(FileKind, Vec<Diagnostic>), LoadError>
         }
         FileKind::Policy => {
             Policy::load(path)?;
+            Vec::new()
+        }
+        FileKind::Archetype => {
+            crate::sim::Archetype::from_ron_str(&source, path)?;
+            Vec::new()
+        }
+        FileKind::Mix => {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            crate::sim::Mix::from_ron_str(&source, path, Some(dir))?;
             Vec::new()
         }
     };
@@ -95,19 +118,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     .count();
                 if args.strict && warnings > 0 {
                     failed = true;
-                    println!(
+                    outln!(
                         "{}: invalid ({warnings} warning{} under --strict)",
                         path.display(),
                         if warnings == 1 { "" } else { "s" }
-                    );
+                    )?;
                 } else if warnings > 0 {
-                    println!(
+                    outln!(
                         "{}: valid {kind:?}, {warnings} warning{}",
                         path.display(),
                         if warnings == 1 { "" } else { "s" }
-                    );
+                    )?;
                 } else {
-                    println!("{}: valid {kind:?}", path.display());
+                    outln!("{}: valid {kind:?}", path.display())?;
                 }
             }
             Err(e) => {
@@ -115,7 +138,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 for d in e.diagnostics() {
                     eprintln!("{}", d.display_in(path));
                 }
-                println!("{}: invalid", path.display());
+                outln!("{}: invalid", path.display())?;
             }
         }
     }

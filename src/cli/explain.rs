@@ -32,17 +32,28 @@ pub struct Args {
 
 /// Parses an instant given on the command line.
 pub fn parse_instant(s: &str) -> anyhow::Result<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
+    use chrono::Datelike as _;
+    let years = crate::model::scenario::TIMESTAMP_YEARS;
+    let at = DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"]
+                .iter()
+                .find_map(|format| NaiveDateTime::parse_from_str(s, format).ok())
+                .map(|t| t.and_utc())
+        });
+    match at {
+        Some(at) if years.contains(&at.year()) => Ok(at),
+        Some(_) => anyhow::bail!(
+            "the instant `{s}` is outside the years {} to {}",
+            years.start(),
+            years.end()
+        ),
+        None => anyhow::bail!(
+            "`{s}` is not an instant; write 2026-01-12T09:00:00Z or \"2026-01-12 09:00\" (UTC)"
+        ),
     }
-    for format in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, format) {
-            return Ok(t.and_utc());
-        }
-    }
-    anyhow::bail!(
-        "`{s}` is not an instant; write 2026-01-12T09:00:00Z or \"2026-01-12 09:00\" (UTC)"
-    )
 }
 
 /// Runs `relance explain`.

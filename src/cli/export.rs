@@ -46,12 +46,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.avatar.as_deref(),
         &args.out,
     )?;
-    println!(
+    outln!(
         "{}: persona `{}` written as {} to {}",
         args.file.display(),
         imported.persona.id,
         format.label(),
         args.out.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

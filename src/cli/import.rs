@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::interop::{import_persona, save_imported};
+use crate::interop::{import_persona, imported_avatar_path, save_imported};
 
 /// Arguments of `relance import`.
 #[derive(Debug, clap::Args)]
@@ -14,7 +14,7 @@ pub struct Args {
     /// Where to save the persona (.ron); a PNG card's image is saved beside it as its avatar.
     #[arg(long)]
     pub out: PathBuf,
-    /// Replace `--out` if it exists.
+    /// Replace `--out`, and the avatar written beside it, if they exist.
     #[arg(long)]
     pub force: bool,
 }
@@ -25,6 +25,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("{} exists; pass --force to replace it", args.out.display());
     }
     let imported = import_persona(&args.file)?;
+    let avatar_file = imported_avatar_path(&imported, &args.out);
+    if imported.avatar_png.is_some() && avatar_file.exists() && !args.force {
+        anyhow::bail!(
+            "{} exists (the card's image would be saved there as the avatar); pass --force to replace it",
+            avatar_file.display()
+        );
+    }
     for note in &imported.notes {
         eprintln!("{}: note: {note}", args.file.display());
     }
@@ -33,7 +40,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("{}", d.display_in(&args.out));
     }
     let greetings: usize = persona.greetings.values().map(Vec::len).sum();
-    println!(
+    outln!(
         "{}: {} imported as persona `{}` ({}, {greetings} greeting{}{}) into {}",
         args.file.display(),
         imported.source,
@@ -51,6 +58,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .map(|a| format!(", avatar {a}"))
             .unwrap_or_default(),
         args.out.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

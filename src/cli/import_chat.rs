@@ -109,7 +109,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .filter(|e| e.from == crate::model::Sender::User)
         .count();
-    println!(
+    outln!(
         "{}: {} imported into {}: user `{}` ({}, {}), {} messages ({from_user} from the user), {} line(s) skipped",
         args.file.display(),
         imported.format.label(),
@@ -119,6 +119,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         user.locale,
         user.events.len(),
         imported.skipped.len()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

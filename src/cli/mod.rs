@@ -3,6 +3,17 @@
 //! Exit codes: 0 success, 1 invalid input (a file that does not load, a check that fails),
 //! 2 usage (clap's own errors).
 
+/// `println!` that returns the write's error instead of panicking, so that a command whose
+/// reader has gone (`relance check … | head -1`) ends quietly through [`is_broken_pipe`].
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        std::io::Write::write_fmt(
+            &mut std::io::stdout().lock(),
+            format_args!("{}\n", format_args!($($arg)*)),
+        )
+    };
+}
+
 mod check;
 mod compose;
 mod explain;

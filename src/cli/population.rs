@@ -16,6 +16,9 @@ use crate::report::simulation::{simulation_json_text, simulation_text};
 use crate::sim::report::{comparison_json, comparison_text, population_json, population_text};
 use crate::sim::{Mix, NoSink, Population, PopulationConfig, PopulationReport, Progress};
 
+/// The most worker threads `--threads` may ask for.
+pub const MAX_THREADS: usize = 1024;
+
 /// Arguments of `relance population`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -90,7 +93,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let pool = {
         let mut builder = rayon::ThreadPoolBuilder::new();
         if let Some(n) = args.threads {
-            builder = builder.num_threads(n.max(1));
+            anyhow::ensure!(
+                (1..=MAX_THREADS).contains(&n),
+                "--threads takes 1 to {MAX_THREADS} worker threads, not {n}"
+            );
+            builder = builder.num_threads(n);
         }
         builder.build().context("cannot start the worker threads")?
     };

@@ -50,7 +50,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let policy = super::resolve_policy(&persona, args.policy.as_deref())?;
     let population = match &args.population {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| LoadError::io(path, e))?;
+            let text = crate::model::limits::read_text_limited(
+                path,
+                crate::model::limits::MAX_SCENARIO_BYTES,
+            )
+            .map_err(|e| LoadError::io(path, e))?;
             Some(
                 serde_json::from_str::<serde_json::Value>(&text)
                     .map_err(|e| LoadError::from_json(path, &e))?,
@@ -77,7 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
     super::emit(args.out.as_ref(), &text)?;
     if let Some(out) = &args.out {
-        println!("{} report written to {}", format.name(), out.display());
+        outln!("{} report written to {}", format.name(), out.display())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -104,6 +104,29 @@ pub enum ComposeOutcome {
     Hold(Reason, Vec<TraceStep>),
 }
 
+/// The trace step saying which language a nudge is written in and why, when it is not the
+/// user's own: the persona has no texts in it (a German speaker gets French, and is told so in
+/// the trace, never silently).
+fn language_step(persona: &Persona, locale: &str, lang: Lang) -> Option<TraceStep> {
+    if Lang::from_locale(locale) == Some(lang) {
+        return None;
+    }
+    let speaks = persona
+        .languages
+        .iter()
+        .map(|l| l.code())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(TraceStep::new(
+        "language",
+        true,
+        format!(
+            "The user's locale is `{locale}`, a language the persona has no texts for (it speaks {speaks}): written in {} ({lang}), its first language.",
+            lang.native_name()
+        ),
+    ))
+}
+
 /// The hash behind every choice of a nudge: the same persona, user, decision and seed always give
 /// the same text.
 pub fn choice_hash(persona: &Persona, user: &User, decision: &Decision, seed: u64) -> u64 {
@@ -204,6 +227,9 @@ pub fn compose_with(
                 channel::WHATSAPP_SERVICE_WINDOW_HOURS
             ),
         ));
+    }
+    if let Some(step) = language_step(persona, &user.locale, lang) {
+        steps.push(step);
     }
     let disclosure_due =
         persona.ai_disclosure.enabled && lapse_days >= persona.ai_disclosure.after_days;

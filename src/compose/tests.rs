@@ -187,3 +187,37 @@ fn what_was_read_of_a_user_serves_every_later_nudge_unchanged() {
         "the scenario gives memories to compare ({compared})"
     );
 }
+
+#[test]
+fn a_language_the_persona_lacks_is_named_in_the_trace() {
+    let persona = maestro();
+    let mut scenario = lea();
+    let policy = persona.policy.resolve().expect("preset");
+    let trace_of = |scenario: &Scenario| {
+        let result = replay(&persona, &policy, scenario, ReplayOptions::default());
+        let d = result.users[0]
+            .decisions
+            .iter()
+            .find(|d| d.message.is_some())
+            .expect("a sent nudge")
+            .clone();
+        (d.message.expect("sent").lang, d.compose_trace)
+    };
+    // A French user: no language step.
+    let (lang, trace) = trace_of(&scenario);
+    assert_eq!(lang, Lang::Fr);
+    assert!(trace.iter().all(|s| s.rule != "language"));
+    // A German user: written in French, and the trace says so and why.
+    scenario.users[0].locale = "de".to_owned();
+    let (lang, trace) = trace_of(&scenario);
+    assert_eq!(lang, Lang::Fr);
+    let step = trace
+        .iter()
+        .find(|s| s.rule == "language")
+        .expect("a language step");
+    assert!(
+        step.detail.contains("`de`") && step.detail.contains("written in français (fr)"),
+        "{}",
+        step.detail
+    );
+}

@@ -34,6 +34,7 @@ fn user(tz: Tz, events: Vec<(DateTime<Utc>, Sender, &str)>) -> User {
                 from,
                 channel: Channel::Messenger,
                 text: text.into(),
+                media: false,
             })
             .collect(),
     }

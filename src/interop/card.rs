@@ -99,7 +99,7 @@ impl CardSpec {
 
 /// A problem with a card's content, at a field.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{message} (in {field})")]
+#[error("{message}{}", if field.is_empty() { String::new() } else { format!(" (in {field})") })]
 pub struct CardProblem {
     /// The JSON path of the field (`data.name`).
     pub field: String,
@@ -254,7 +254,10 @@ impl Card {
         let Value::Object(mut root) = root else {
             return Err(CardProblem {
                 field: String::new(),
-                message: format!("a character card is a JSON object, not {}", kind_of(&root)),
+                message: format!(
+                    "a character card is a JSON object with at least a `name`, not {}",
+                    kind_of(&root)
+                ),
             });
         };
         let mut notes = Vec::new();
@@ -419,6 +422,27 @@ fn v1_data(root: &mut Map<String, Value>) -> Map<String, Value> {
     data
 }
 
+/// Whether a JSON file is a SillyTavern World Info (lorebook) file: `entries` holding objects
+/// with a `content` and trigger keys, and no character.
+pub fn looks_like_world_info(root: &Value) -> bool {
+    let Some(obj) = root.as_object() else {
+        return false;
+    };
+    if looks_like_card(root) {
+        return false;
+    }
+    let entry_like = |e: &Value| {
+        e.as_object().is_some_and(|e| {
+            e.contains_key("content") && (e.contains_key("key") || e.contains_key("keys"))
+        })
+    };
+    match obj.get("entries") {
+        Some(Value::Object(entries)) => entries.values().next().is_none_or(entry_like),
+        Some(Value::Array(entries)) => entries.first().is_none_or(entry_like),
+        _ => false,
+    }
+}
+
 /// Whether a JSON value looks like a character card (a `spec` naming one, a `data` object, or the
 /// V1 fields at the root) rather than a Relance persona.
 pub fn looks_like_card(root: &Value) -> bool {
@@ -534,26 +558,38 @@ pub fn guess_language(text: &str) -> Lang {
     if fr > en { Lang::Fr } else { Lang::En }
 }
 
-/// A persona id from a name: ASCII lowercase letters and digits joined by dashes.
+/// A persona id from a name: ASCII lowercase letters and digits joined by dashes. Letters with
+/// no ASCII form (`東方`, `Анна`) leave a short stable hash of the whole name at the end, so that
+/// two different names never share an id (`persona-3f9a1c`, `cafe-8d02b7`).
 pub fn slug(name: &str) -> String {
     use unicode_normalization::UnicodeNormalization as _;
     let mut out = String::new();
+    let mut dropped = false;
     for c in name.nfd() {
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
-        } else if !unicode_normalization::char::is_combining_mark(c)
-            && !out.ends_with('-')
-            && !out.is_empty()
-        {
-            out.push('-');
+        } else if !unicode_normalization::char::is_combining_mark(c) {
+            dropped |= c.is_alphanumeric();
+            if !out.ends_with('-') && !out.is_empty() {
+                out.push('-');
+            }
         }
     }
-    let out = out.trim_end_matches('-').to_owned();
+    let mut out = out.trim_end_matches('-').to_owned();
     if out.is_empty() {
-        "persona".to_owned()
-    } else {
-        out
+        out.push_str("persona");
     }
+    if dropped {
+        out.push_str(&format!("-{:06x}", name_hash(name) & 0xff_ffff));
+    }
+    out
+}
+
+/// FNV-1a of a name's bytes: stable across runs and platforms.
+fn name_hash(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A card turned into a persona, with what was repaired on the way.
@@ -617,7 +653,23 @@ pub fn persona_of(mut card: Card) -> CardPersona {
                 "{} {} {} {}",
                 card.description, card.info.personality, card.first_message, card.info.scenario
             );
-            let lang = guess_language(&sample);
+            let lang = match super::language::detect(&sample) {
+                Some(found) => match found.lang {
+                    Some(lang) => lang,
+                    None => {
+                        let lang = guess_language(&sample);
+                        notes.push(format!(
+                            "the card is written in {} (`{}`), a language Relance has no texts for; its texts are stored as {} ({}): translate them, or change the language in the studio",
+                            found.name,
+                            found.code,
+                            lang.native_name(),
+                            lang.code()
+                        ));
+                        lang
+                    }
+                },
+                None => guess_language(&sample),
+            };
             let mut persona = Persona::new_blank(&slug(&card.name), &card.name);
             persona.languages = vec![lang];
             set_or_remove(&mut persona.description, lang, card.description.clone());
@@ -700,7 +752,15 @@ mod tests {
     fn slugs_and_languages() {
         assert_eq!(slug("Maestro of Movie Magic"), "maestro-of-movie-magic");
         assert_eq!(slug("  Élodie, la Chef ! "), "elodie-la-chef");
-        assert_eq!(slug("東方"), "persona");
+        let east = slug("東方");
+        assert!(
+            east.starts_with("persona-") && east.len() == "persona-".len() + 6,
+            "{east}"
+        );
+        assert_ne!(east, slug("小明"));
+        assert_eq!(east, slug("東方"));
+        assert!(slug("Анна").starts_with("persona-"));
+        assert_ne!(slug("Café 咖啡"), slug("Café 茶"));
         assert_eq!(
             guess_language("Tu es une cheffe qui aime la cuisine et les marchés."),
             Lang::Fr

@@ -18,6 +18,40 @@ use crate::model::Channel;
 use crate::model::diagnostics::LoadError;
 use crate::model::scenario::{Event, Scenario, Sender, User};
 
+/// The user's language, from everything they wrote (media left out), with a note saying how it
+/// was found.
+fn user_language(events: &[Event], notes: &mut Vec<String>) -> String {
+    let sample = events
+        .iter()
+        .filter(|e| e.from == Sender::User && !e.media)
+        .map(|e| e.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    match super::language::detect(&sample) {
+        Some(found) => {
+            notes.push(format!(
+                "the user writes in {} (`{}`, from their messages; pass --locale to change){}",
+                found.name,
+                found.code,
+                if found.lang.is_none() {
+                    "; the persona's texts are in French or English, so its nudges will say which language they use instead"
+                } else {
+                    ""
+                }
+            ));
+            found.code.to_owned()
+        }
+        None => {
+            let lang = guess_language(&sample);
+            notes.push(format!(
+                "the user's messages are too short to tell their language; read as {} (pass --locale to change)",
+                lang.native_name()
+            ));
+            lang.code().to_owned()
+        }
+    }
+}
+
 /// A message read from a chat file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChatMessage {
@@ -29,8 +63,11 @@ pub struct ChatMessage {
     pub sender: String,
     /// Whether the file itself marks the sender as the user (SillyTavern's `is_user`).
     pub is_user: Option<bool>,
-    /// The text, lines joined with `\n`.
+    /// The text, lines joined with `\n`; for a media message, its caption (often empty).
     pub text: String,
+    /// A photo, video, voice note, sticker, document or location: the file says only that one
+    /// was sent ("<Media omitted>", "image omitted").
+    pub media: bool,
 }
 
 /// A line left out of the scenario, and why.
@@ -175,7 +212,7 @@ pub struct ChatImportOptions {
     pub bot: Option<String>,
     /// The time zone the file's times are written in, and the user's zone.
     pub timezone: Tz,
-    /// The user's locale; guessed from their messages (`fr` or `en`) when `None`.
+    /// The user's locale; found from the language of their messages when `None`.
     pub locale: Option<String>,
     /// The channel of every event; WhatsApp for WhatsApp exports, Messenger otherwise.
     pub channel: Option<Channel>,
@@ -266,8 +303,9 @@ impl fmt::Display for Malformed<'_> {
 
 /// Imports a chat file (format detected) as a scenario.
 pub fn import_chat(path: &Path, options: &ChatImportOptions) -> Result<ChatImport, ChatError> {
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError::io(path, e))?;
-    import_chat_str(&text, path, options)
+    let text = crate::model::limits::read_text_limited(path, crate::model::limits::MAX_CHAT_BYTES)
+        .map_err(|e| LoadError::io(path, e))?;
+    import_chat_str(crate::model::limits::strip_bom(&text), path, options)
 }
 
 /// Imports chat text as a scenario; `path` names the file in messages and decides the format.
@@ -425,6 +463,7 @@ fn build(
                 from,
                 channel,
                 text: m.text.clone(),
+                media: m.media,
             },
         ));
     }
@@ -446,14 +485,10 @@ fn build(
             list()
         )));
     }
-    let locale = options.locale.clone().unwrap_or_else(|| {
-        let sample: Vec<&str> = events
-            .iter()
-            .filter(|e| e.from == Sender::User)
-            .map(|e| e.text.as_str())
-            .collect();
-        guess_language(&sample.join(" ")).code().to_owned()
-    });
+    let locale = match options.locale.clone() {
+        Some(locale) => locale,
+        None => user_language(&events, &mut notes),
+    };
     let (user_id, display_name) = if options.pseudonymise {
         let mut names: Vec<(String, String)> = vec![(user_name.clone(), "User A".to_owned())];
         for (i, o) in others.iter().enumerate() {

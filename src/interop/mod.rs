@@ -11,6 +11,7 @@
 
 pub mod card;
 pub mod chat;
+pub mod language;
 pub mod png;
 pub mod sillytavern;
 pub mod whatsapp;
@@ -180,7 +181,8 @@ pub struct ImportedPersona {
 
 /// Imports a persona from a file: RON, Relance JSON, or a character card (JSON or PNG).
 pub fn import_persona(path: &Path) -> Result<ImportedPersona, InteropError> {
-    let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
+    let bytes = crate::model::limits::read_limited(path, crate::model::limits::MAX_IMAGE_BYTES)
+        .map_err(|e| LoadError::io(path, e))?;
     import_persona_bytes(&bytes, path)
 }
 
@@ -222,6 +224,20 @@ pub fn import_persona_bytes(bytes: &[u8], path: &Path) -> Result<ImportedPersona
         });
     }
     let value: Value = serde_json::from_str(text).map_err(|e| LoadError::from_json(path, &e))?;
+    if card::looks_like_world_info(&value) {
+        return Err(InteropError::format(
+            path,
+            None,
+            "this is a World Info (lorebook) file, not a character card: its entries are background a card can embed (`character_book`); import the card itself",
+        ));
+    }
+    if value.is_null() {
+        return Err(InteropError::format(
+            path,
+            None,
+            "the file holds `null`: a character card (a JSON object with at least a `name`) or a Relance persona was expected",
+        ));
+    }
     if card::looks_like_card(&value) {
         let card = Card::from_value(value)
             .map_err(|p| InteropError::format(path, Some(p.field), p.message))?;
@@ -296,7 +312,7 @@ fn import_png(bytes: &[u8], path: &Path) -> Result<ImportedPersona, InteropError
     let png_error = |e: png::PngError| {
         InteropError::format(path, Some(format!("byte {}", e.offset)), e.message)
     };
-    let texts = png::text_chunks(bytes).map_err(png_error)?;
+    let texts = png::text_chunks(bytes, &["ccv3", "chara"]).map_err(png_error)?;
     let find = |keyword: &str| {
         texts
             .iter()
@@ -305,7 +321,11 @@ fn import_png(bytes: &[u8], path: &Path) -> Result<ImportedPersona, InteropError
     let candidates: Vec<&png::TextChunk> =
         ["ccv3", "chara"].iter().filter_map(|k| find(k)).collect();
     if candidates.is_empty() {
-        let found: Vec<String> = texts.iter().map(|t| format!("`{}`", t.keyword)).collect();
+        let found: Vec<String> = png::text_keywords(bytes)
+            .map_err(png_error)?
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect();
         return Err(InteropError::format(
             path,
             None,
@@ -455,7 +475,8 @@ pub fn load_avatar(
     let Some(path) = avatar_path(persona, persona_file) else {
         return Ok(None);
     };
-    let bytes = std::fs::read(&path).map_err(|e| LoadError::io(&path, e))?;
+    let bytes = crate::model::limits::read_limited(&path, crate::model::limits::MAX_IMAGE_BYTES)
+        .map_err(|e| LoadError::io(&path, e))?;
     if !png::is_png(&bytes) {
         return Err(InteropError::format(
             &path,
@@ -466,18 +487,28 @@ pub fn load_avatar(
     Ok(Some(bytes))
 }
 
+/// Where [`save_imported`] writes the avatar of `imported` saved at `out`: `<out's stem>.png`
+/// beside it (whether or not the import has an avatar).
+pub fn imported_avatar_path(imported: &ImportedPersona, out: &Path) -> PathBuf {
+    let stem = out.file_stem().map_or_else(
+        || imported.persona.id.clone(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    out.parent()
+        .unwrap_or(Path::new(""))
+        .join(format!("{stem}.png"))
+}
+
 /// Saves an imported persona as canonical RON at `out`; its avatar, if any, goes beside it as
 /// `<out's stem>.png` and the persona names it. Returns the persona as saved.
 pub fn save_imported(imported: &ImportedPersona, out: &Path) -> Result<Persona, InteropError> {
     let mut persona = imported.persona.clone();
     if let Some(avatar) = &imported.avatar_png {
-        let stem = out
-            .file_stem()
-            .map_or_else(|| persona.id.clone(), |s| s.to_string_lossy().into_owned());
-        let name = format!("{stem}.png");
-        let avatar_file = out.parent().unwrap_or(Path::new("")).join(&name);
+        let avatar_file = imported_avatar_path(imported, out);
         write_atomically(&avatar_file, avatar)?;
-        persona.avatar = Some(name);
+        persona.avatar = avatar_file
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned());
     }
     persona.save(out)?;
     Ok(persona)
@@ -494,7 +525,9 @@ pub fn export_persona_to(
 ) -> Result<(), InteropError> {
     let avatar_png = match (format, avatar) {
         (PersonaFormat::CardPng, Some(path)) => {
-            let bytes = std::fs::read(path).map_err(|e| LoadError::io(path, e))?;
+            let bytes =
+                crate::model::limits::read_limited(path, crate::model::limits::MAX_IMAGE_BYTES)
+                    .map_err(|e| LoadError::io(path, e))?;
             if !png::is_png(&bytes) {
                 return Err(InteropError::format(
                     path,

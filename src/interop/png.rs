@@ -10,8 +10,9 @@ use std::io::{Read as _, Write as _};
 /// The eight bytes every PNG file starts with.
 pub const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n'];
 
-/// The largest text we inflate from one compressed chunk, in bytes (a guard against zip bombs).
-pub const MAX_INFLATED_BYTES: u64 = 64 * 1024 * 1024;
+/// The largest text we inflate from one compressed chunk, in bytes (a guard against zip bombs):
+/// the size limit of a card in JSON.
+pub const MAX_INFLATED_BYTES: u64 = crate::model::limits::MAX_DOCUMENT_BYTES;
 
 /// Which kind of text chunk a text came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -248,12 +249,44 @@ fn text_of(chunk: &RawChunk<'_>) -> Result<Option<TextChunk>, PngError> {
     }))
 }
 
-/// Every text chunk of `png`, in file order, wherever it sits before `IEND`.
-pub fn text_chunks(png: &[u8]) -> Result<Vec<TextChunk>, PngError> {
-    chunks(png)?
-        .iter()
-        .filter_map(|c| text_of(c).transpose())
-        .collect()
+/// The keyword of a text chunk, read without inflating anything.
+fn keyword_of(chunk: &RawChunk<'_>) -> Option<String> {
+    if !matches!(&chunk.kind, b"tEXt" | b"zTXt" | b"iTXt") {
+        return None;
+    }
+    let nul = chunk.data.iter().position(|&b| b == 0)?;
+    Some(latin1(&chunk.data[..nul]))
+}
+
+/// The first text chunk of `png` for each of `keywords` (compared case-insensitively), in file
+/// order, wherever it sits before `IEND`. Only those are decoded and inflated, each within
+/// [`MAX_INFLATED_BYTES`]: a file with many compressed chunks costs no more than one per keyword.
+pub fn text_chunks(png: &[u8], keywords: &[&str]) -> Result<Vec<TextChunk>, PngError> {
+    let mut seen = vec![false; keywords.len()];
+    let mut out = Vec::new();
+    for chunk in chunks(png)? {
+        let Some(keyword) = keyword_of(&chunk) else {
+            continue;
+        };
+        let Some(k) = keywords
+            .iter()
+            .position(|w| w.eq_ignore_ascii_case(&keyword))
+        else {
+            continue;
+        };
+        if std::mem::replace(&mut seen[k], true) {
+            continue;
+        }
+        if let Some(text) = text_of(&chunk)? {
+            out.push(text);
+        }
+    }
+    Ok(out)
+}
+
+/// The keywords of every text chunk of `png`, in file order; nothing is inflated.
+pub fn text_keywords(png: &[u8]) -> Result<Vec<String>, PngError> {
+    Ok(chunks(png)?.iter().filter_map(keyword_of).collect())
 }
 
 fn write_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
@@ -353,17 +386,21 @@ mod tests {
     #[test]
     fn written_chunks_are_read_back_and_replaced() {
         let png = placeholder_png(8, 8, [40, 60, 90]);
-        assert!(text_chunks(&png).expect("valid").is_empty());
+        assert!(
+            text_chunks(&png, &["chara", "ccv3"])
+                .expect("valid")
+                .is_empty()
+        );
         let with = replace_text_chunks(&png, &["chara"], &[("chara", "abc"), ("ccv3", "déf")])
             .expect("written");
-        let texts = text_chunks(&with).expect("valid");
+        let texts = text_chunks(&with, &["chara", "ccv3"]).expect("valid");
         assert_eq!(texts.len(), 2);
         assert_eq!(texts[0].keyword, "chara");
         assert_eq!(texts[1].text, "déf");
         assert!(texts.iter().all(|t| t.crc_ok && t.kind == TextKind::Text));
         let again =
             replace_text_chunks(&with, &["CHARA", "ccv3"], &[("chara", "xyz")]).expect("written");
-        let texts = text_chunks(&again).expect("valid");
+        let texts = text_chunks(&again, &["chara", "ccv3"]).expect("valid");
         assert_eq!(texts.len(), 1);
         assert_eq!(texts[0].text, "xyz");
     }
@@ -383,7 +420,7 @@ mod tests {
         file.extend(text_chunk_bytes(b"zTXt", &ztxt));
         file.extend(text_chunk_bytes(b"iTXt", &itxt));
         file.extend_from_slice(&png[iend..]);
-        let texts = text_chunks(&file).expect("valid");
+        let texts = text_chunks(&file, &["k1", "k2"]).expect("valid");
         assert_eq!(texts.len(), 2);
         assert_eq!(
             (texts[0].kind, texts[0].text.as_str()),
@@ -398,15 +435,50 @@ mod tests {
 
     #[test]
     fn broken_files_are_reported_with_an_offset() {
-        assert_eq!(text_chunks(b"GIF89a").expect_err("not png").offset, 0);
+        assert_eq!(
+            text_chunks(b"GIF89a", &["chara"])
+                .expect_err("not png")
+                .offset,
+            0
+        );
         let png = placeholder_png(4, 4, [1, 2, 3]);
         let cut = &png[..png.len() - 6];
-        let err = text_chunks(cut).expect_err("truncated");
+        let err = text_chunks(cut, &["chara"]).expect_err("truncated");
         assert!(err.offset > 8, "{err}");
         let mut bad_crc = replace_text_chunks(&png, &[], &[("chara", "abc")]).expect("written");
         let n = bad_crc.len();
         bad_crc[n - 13] ^= 0xff; // last CRC byte of the tEXt chunk
-        let texts = text_chunks(&bad_crc).expect("still readable");
+        let texts = text_chunks(&bad_crc, &["chara"]).expect("still readable");
         assert!(!texts[0].crc_ok);
+    }
+
+    #[test]
+    fn only_the_first_chunk_of_each_asked_keyword_is_inflated() {
+        let png = placeholder_png(4, 4, [0, 0, 0]);
+        let iend = png.len() - 12;
+        // A bomb: 17 MiB of zeros, deflated to a few kilobytes.
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(&vec![0u8; 17 * 1024 * 1024]).expect("vec");
+        let bomb = z.finish().expect("vec");
+        let mut file = png[..iend].to_vec();
+        for keyword in ["parameters", "workflow", "prompt"] {
+            let mut data = format!("{keyword}\0\0").into_bytes();
+            data.extend_from_slice(&bomb);
+            file.extend(text_chunk_bytes(b"zTXt", &data));
+        }
+        file.extend_from_slice(&png[iend..]);
+        // Other keywords are never inflated.
+        assert!(
+            text_chunks(&file, &["chara", "ccv3"])
+                .expect("valid")
+                .is_empty()
+        );
+        assert_eq!(
+            text_keywords(&file).expect("valid"),
+            ["parameters", "workflow", "prompt"]
+        );
+        // An asked keyword is inflated within the limit, and refused past it.
+        let err = text_chunks(&file, &["workflow"]).expect_err("too large");
+        assert!(err.message.contains("inflates past"), "{err}");
     }
 }

@@ -184,6 +184,7 @@ pub fn parse(text: &str, tz: Tz) -> ParsedChat {
             sender,
             is_user: Some(is_user),
             text: mes.to_owned(),
+            media: false,
         });
     }
     out

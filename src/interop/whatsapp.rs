@@ -1,4 +1,4 @@
-//! WhatsApp "Export chat" text files, as the Android and iOS apps write them in French and English:
+//! WhatsApp "Export chat" text files as the Android and iOS apps write them, in four languages:
 //!
 //! ```text
 //! 12/31/25, 9:05 PM - Léa: Hello            Android, English (United States)
@@ -8,7 +8,15 @@
 //! [31/12/2025 21:05:12] Léa: Bonjour        iOS, French
 //! ```
 //!
-//! A line that does not start with a date continues the message above it. Lines without a sender
+//! Times may also be written with a dot (`15.03.2024, 14.31 - Ben: Hi`, as Nordic phones do).
+//! Direction and byte-order marks (U+200E, U+200F, U+FEFF…), which the apps scatter through
+//! headers, names and texts, are removed everywhere. Media placeholders (`<Media omitted>`,
+//! `image omitted`, `Bild weggelassen`, `<attached: …>`, `… (file attached)`, `live location
+//! shared`…, in English, French, German and Spanish) become media messages with no text.
+//!
+//! A line that does not start with a date continues the message above it; a line that starts
+//! like a message (a date, then a time) but cannot be read is reported, never glued to the
+//! message above. Lines without a sender
 //! (Android) and notices such as "Messages and calls are end-to-end encrypted" (iOS puts a sender
 //! on them) are system lines: skipped and reported. The day/month order is guessed from the whole
 //! file (a field above 12, then fewer dates going backwards, then the clock: 12-hour means
@@ -43,8 +51,51 @@ fn is_space(c: char) -> bool {
     c.is_whitespace() || matches!(c, '\u{202f}' | '\u{a0}')
 }
 
+/// Byte-order and direction marks: invisible, and never part of what anyone wrote.
+fn is_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{feff}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
 fn strip_marks(s: &str) -> &str {
-    s.trim_start_matches(['\u{feff}', '\u{200e}', '\u{200f}', '\u{202a}', '\u{202c}'])
+    s.trim_start_matches(is_mark)
+}
+
+/// `s` without any mark, wherever it stands.
+fn remove_marks(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains(is_mark) {
+        std::borrow::Cow::Owned(s.chars().filter(|c| !is_mark(*c)).collect())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// Whether a line starts like a message header, a date then a time (`15.03.2024, 14h31`,
+/// `[1/29/18 23:59`), whether or not the rest can be read.
+fn looks_like_header(line: &str) -> bool {
+    let s = strip_marks(line);
+    let s = s.strip_prefix('[').unwrap_or(s);
+    let Some((_, _, s)) = digits(s, 4) else {
+        return false;
+    };
+    let Some(sep) = s.chars().next().filter(|c| matches!(c, '/' | '.' | '-')) else {
+        return false;
+    };
+    let Some((_, _, s)) = digits(&s[1..], 2) else {
+        return false;
+    };
+    let Some(s) = s.strip_prefix(sep) else {
+        return false;
+    };
+    let Some((_, _, s)) = digits(s, 4) else {
+        return false;
+    };
+    let s = s.strip_prefix('.').unwrap_or(s);
+    let s = s.strip_prefix(',').unwrap_or(s);
+    let s = s.trim_start_matches(is_space);
+    digits(s, 2).is_some_and(|(_, _, rest)| rest.starts_with([':', '.', 'h', 'H']))
 }
 
 /// Parses `[date, time] ` (iOS) or `date, time - ` (Android) at the start of a line; returns the
@@ -64,12 +115,12 @@ fn parse_header(line: &str) -> Option<(Stamp, &str)> {
     let s = s.strip_prefix(',').unwrap_or(s);
     let s = s.trim_start_matches(is_space);
     let (hour, _, s) = digits(s, 2)?;
-    let s = s.strip_prefix(':')?;
-    let (minute, mw, s) = digits(s, 2)?;
+    let time_sep = s.chars().next().filter(|c| matches!(c, ':' | '.'))?;
+    let (minute, mw, s) = digits(&s[1..], 2)?;
     if mw != 2 {
         return None;
     }
-    let (second, s) = match s.strip_prefix(':') {
+    let (second, s) = match s.strip_prefix(time_sep) {
         Some(rest) => {
             let (sec, _, rest) = digits(rest, 2)?;
             (sec, rest)
@@ -77,7 +128,6 @@ fn parse_header(line: &str) -> Option<(Stamp, &str)> {
         None => (0, s),
     };
     let trimmed = s.trim_start_matches(is_space);
-    let lower = trimmed.to_ascii_lowercase();
     let mut pm = None;
     let mut s = s;
     for (marker, is_pm) in [
@@ -88,9 +138,9 @@ fn parse_header(line: &str) -> Option<(Stamp, &str)> {
         ("am", false),
         ("pm", true),
     ] {
-        if lower.starts_with(marker) {
+        if let Some(rest) = strip_clock_marker(trimmed, marker) {
             pm = Some(is_pm);
-            s = &trimmed[marker.len()..];
+            s = rest;
             break;
         }
     }
@@ -114,6 +164,25 @@ fn parse_header(line: &str) -> Option<(Stamp, &str)> {
         },
         rest,
     ))
+}
+
+/// `s` after an AM/PM `marker` (lowercase), matched without regard to case and with any kind of
+/// space (`p.\u{a0}m.`) where the marker has one.
+fn strip_clock_marker<'a>(s: &'a str, marker: &str) -> Option<&'a str> {
+    let mut rest = s;
+    for m in marker.chars() {
+        let c = rest.chars().next()?;
+        let same = if m == ' ' {
+            is_space(c)
+        } else {
+            c.to_ascii_lowercase() == m
+        };
+        if !same {
+            return None;
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    Some(rest)
 }
 
 fn date_of(stamp: &Stamp, order: DateOrder) -> Option<NaiveDate> {
@@ -190,8 +259,10 @@ fn choose_order(stamps: &[Stamp], given: Option<DateOrder>, notes: &mut Vec<Stri
 }
 
 /// Notices WhatsApp writes with a sender on iOS (lowercase, compared to the start of the text).
-const SYSTEM_NOTICES: [&str; 24] = [
+const SYSTEM_NOTICES: [&str; 26] = [
     "messages and calls are end-to-end encrypted",
+    "nachrichten und anrufe sind ende-zu-ende-verschlüsselt",
+    "los mensajes y las llamadas están cifrados de extremo a extremo",
     "messages to this group are now secured with end-to-end encryption",
     "les messages et les appels sont chiffrés de bout en bout",
     "your security code with",
@@ -224,22 +295,140 @@ fn is_system_notice(text: &str) -> bool {
 
 /// Splits `Name: text`; `None` for a line without a sender.
 fn split_sender(rest: &str) -> Option<(&str, &str)> {
-    let colon = rest
-        .find(": ")
-        .or_else(|| rest.strip_suffix(':').map(str::len))?;
+    let first_line = rest.split('\n').next().unwrap_or("");
+    let (colon, skip) = match first_line.find(": ") {
+        Some(i) => (i, 2),
+        None => match first_line.strip_suffix(':') {
+            Some(name) => (name.len(), 1),
+            // A message right after the colon (`John Doe:.`), unless the colon is part of a
+            // time or a link in a system line.
+            None => {
+                let i = first_line.find(':')?;
+                let next = first_line[i + 1..].chars().next()?;
+                if next.is_ascii_digit() || next == '/' {
+                    return None;
+                }
+                (i, 1)
+            }
+        },
+    };
     let name = rest[..colon].trim();
     if name.is_empty() || name.chars().count() > 80 {
         return None;
     }
-    let text = rest.get(colon + 2..).unwrap_or("");
+    let text = rest.get(colon + skip..).unwrap_or("");
     Some((name, text))
+}
+
+/// Whole-message placeholders the apps write for media, lowercase (Android and iOS; English,
+/// French, German, Spanish).
+const MEDIA_PLACEHOLDERS: [&str; 44] = [
+    "<media omitted>",
+    "<médias omis>",
+    "<medien ausgeschlossen>",
+    "<multimedia omitido>",
+    "image omitted",
+    "video omitted",
+    "audio omitted",
+    "sticker omitted",
+    "gif omitted",
+    "document omitted",
+    "contact card omitted",
+    "image absente",
+    "vidéo absente",
+    "audio omis",
+    "autocollant omis",
+    "sticker omis",
+    "gif retiré",
+    "document omis",
+    "carte de contact omise",
+    "bild weggelassen",
+    "video weggelassen",
+    "audio weggelassen",
+    "sticker weggelassen",
+    "gif weggelassen",
+    "dokument weggelassen",
+    "kontaktkarte ausgelassen",
+    "imagen omitida",
+    "video omitido",
+    "audio omitido",
+    "sticker omitido",
+    "gif omitido",
+    "documento omitido",
+    "tarjeta de contacto omitida",
+    "live location shared",
+    "position en direct partagée",
+    "live-standort wird geteilt",
+    "ubicación en tiempo real compartida",
+    "this message was deleted",
+    "you deleted this message",
+    "ce message a été supprimé",
+    "vous avez supprimé ce message",
+    "diese nachricht wurde gelöscht",
+    "se eliminó este mensaje",
+    "eliminaste este mensaje",
+];
+
+/// Starts of an attachment written inline (iOS), lowercase: `<attached: 0001-PHOTO….jpg>`.
+const ATTACHED_PREFIXES: [&str; 5] = [
+    "<attached:",
+    "<anhang:",
+    "<pièce jointe :",
+    "<pièce jointe:",
+    "<adjunto:",
+];
+
+/// Ends of a first line naming an attached file (Android), lowercase:
+/// `PTT-20240315-WA0003.opus (file attached)`.
+const ATTACHED_SUFFIXES: [&str; 4] = [
+    "(file attached)",
+    "(datei angehängt)",
+    "(fichier joint)",
+    "(archivo adjunto)",
+];
+
+/// Starts of a shared location (Android), lowercase: `location: https://maps…`.
+const LOCATION_PREFIXES: [&str; 5] = [
+    "location: http",
+    "standort: http",
+    "position : http",
+    "position: http",
+    "ubicación: http",
+];
+
+/// When `text` is a media placeholder, the caption written under it (often empty); `None` for
+/// a text message.
+fn media_caption(text: &str) -> Option<&str> {
+    let (first, caption) = match text.split_once('\n') {
+        Some((first, rest)) => (first.trim(), rest.trim()),
+        None => (text.trim(), ""),
+    };
+    let lower = first.to_lowercase();
+    let placeholder = MEDIA_PLACEHOLDERS.contains(&lower.as_str())
+        // iOS names a document before the placeholder: `report.pdf • 3 pages document omitted`.
+        || (lower.ends_with(" document omitted") || lower.ends_with(" dokument weggelassen"))
+        || (ATTACHED_PREFIXES.iter().any(|p| lower.starts_with(p)) && lower.ends_with('>'))
+        || ATTACHED_SUFFIXES.iter().any(|p| lower.ends_with(p))
+        || LOCATION_PREFIXES.iter().any(|p| lower.starts_with(p));
+    placeholder.then_some(caption)
 }
 
 struct Entry<'a> {
     line: usize,
     stamp: Stamp,
-    rest: &'a str,
-    more: Vec<&'a str>,
+    /// The date and time as written (`1/29/18, 23:59 PM`), quoted in errors.
+    written: String,
+    rest: String,
+    more: Vec<std::borrow::Cow<'a, str>>,
+}
+
+/// A line quoted in a message, cut to 80 characters.
+fn quote(line: &str) -> String {
+    let mut short: String = line.chars().take(80).collect();
+    if short.len() < line.len() {
+        short.push('…');
+    }
+    short
 }
 
 /// Parses a WhatsApp export; times are local to `tz`.
@@ -249,20 +438,39 @@ pub fn parse(text: &str, tz: Tz, order: Option<DateOrder>) -> ParsedChat {
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        match parse_header(raw) {
-            Some((stamp, rest)) => entries.push(Entry {
+        let clean = remove_marks(raw);
+        match parse_header(&clean) {
+            Some((stamp, rest)) => {
+                let head = &clean[..clean.len() - rest.len()];
+                let written = head
+                    .trim_end_matches(|c: char| is_space(c) || matches!(c, '-' | '–'))
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_owned();
+                entries.push(Entry {
+                    line,
+                    stamp,
+                    written,
+                    rest: rest.to_owned(),
+                    more: Vec::new(),
+                });
+            }
+            None if looks_like_header(&clean) => out.problems.push(LineProblem {
                 line,
-                stamp,
-                rest,
-                more: Vec::new(),
+                message: format!(
+                    "this line starts like a message but its date and time cannot be read: `{}`",
+                    quote(raw.trim_start_matches(is_mark))
+                ),
             }),
             None => match entries.last_mut() {
-                Some(entry) => entry.more.push(raw),
-                None if strip_marks(raw).trim().is_empty() => {}
+                Some(entry) => entry.more.push(clean),
+                None if clean.trim().is_empty() => {}
                 None => out.problems.push(LineProblem {
                     line,
-                    message: "this line comes before the first dated message and is not one"
-                        .to_owned(),
+                    message: format!(
+                        "this line comes before the first dated message and is not one: `{}`",
+                        quote(raw)
+                    ),
                 }),
             },
         }
@@ -270,20 +478,18 @@ pub fn parse(text: &str, tz: Tz, order: Option<DateOrder>) -> ParsedChat {
     let stamps: Vec<Stamp> = entries.iter().map(|e| e.stamp).collect();
     let order = choose_order(&stamps, order, &mut out.notes);
     for entry in entries {
-        let mut body = entry.rest.to_owned();
+        let mut body = entry.rest;
         for more in &entry.more {
             body.push('\n');
             body.push_str(more);
         }
         let body = body.trim_end().to_owned();
         let (Some(date), Some(time)) = (date_of(&entry.stamp, order), time_of(&entry.stamp)) else {
-            let [a, b, c] = entry.stamp.fields;
             out.problems.push(LineProblem {
                 line: entry.line,
                 message: format!(
-                    "`{a}/{b}/{c} {}:{:02}` is not a valid date and time (read as {})",
-                    entry.stamp.hour,
-                    entry.stamp.minute,
+                    "`{}` is not a valid date and time (read as {})",
+                    entry.written,
                     order.describe()
                 ),
             });
@@ -291,13 +497,20 @@ pub fn parse(text: &str, tz: Tz, order: Option<DateOrder>) -> ParsedChat {
         };
         let at = local_to_utc(date.and_time(time), tz, entry.line, &mut out.notes);
         match split_sender(&body) {
-            Some((sender, text)) if !is_system_notice(text) => out.messages.push(ChatMessage {
-                line: entry.line,
-                at,
-                sender: sender.to_owned(),
-                is_user: None,
-                text: strip_marks(text).to_owned(),
-            }),
+            Some((sender, text)) if !is_system_notice(text) => {
+                let (text, media) = match media_caption(text) {
+                    Some(caption) => (caption, true),
+                    None => (text, false),
+                };
+                out.messages.push(ChatMessage {
+                    line: entry.line,
+                    at,
+                    sender: sender.to_owned(),
+                    is_user: None,
+                    text: text.to_owned(),
+                    media,
+                });
+            }
             _ => out
                 .skipped
                 .push(Skipped::new(entry.line, "system line", &body)),

@@ -365,8 +365,9 @@ impl Persona {
 
     /// Loads and validates a persona file.
     pub fn load(path: &Path) -> Result<Self, LoadError> {
-        let source = std::fs::read_to_string(path).map_err(|e| LoadError::io(path, e))?;
-        Self::from_ron_str(&source, path)
+        let source = super::limits::read_text_limited(path, super::limits::MAX_DOCUMENT_BYTES)
+            .map_err(|e| LoadError::io(path, e))?;
+        Self::from_ron_str(super::limits::strip_bom(&source), path)
     }
 
     /// The canonical pretty RON text of this persona.

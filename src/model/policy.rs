@@ -14,6 +14,49 @@ use super::diagnostics::Diagnostic;
 /// The smallest crisis cooldown a policy may set, in days.
 pub const MIN_SENSITIVE_COOLDOWN_DAYS: i64 = 14;
 
+/// The documented range of every number a policy holds, checked when it is loaded, so that no
+/// time computed from them (a send time, a repeat, a window's end) can overflow: the longest
+/// silence they describe, 100 nudges a year apart, stays within a few centuries.
+pub mod bounds {
+    use std::ops::RangeInclusive;
+
+    /// `delay_hours`: one hour to one year.
+    pub const DELAY_HOURS: RangeInclusive<i64> = 1..=8_760;
+    /// `repeat_every_hours`: one hour to one year.
+    pub const REPEAT_EVERY_HOURS: RangeInclusive<i64> = 1..=8_760;
+    /// `max_nudges_per_silence`: 1 to 100.
+    pub const MAX_NUDGES_PER_SILENCE: RangeInclusive<i64> = 1..=100;
+    /// Day counts (`window.days`, `min_messages.days`): one day to ten years.
+    pub const DAYS: RangeInclusive<i64> = 1..=3_650;
+    /// `sensitive_cooldown_days`: 14 days to ten years.
+    pub const SENSITIVE_COOLDOWN_DAYS: RangeInclusive<i64> =
+        super::MIN_SENSITIVE_COOLDOWN_DAYS..=3_650;
+    /// `min_messages.count`: 1 to 100,000 messages.
+    pub const MIN_MESSAGES_COUNT: RangeInclusive<i64> = 1..=100_000;
+    /// `wellbeing.max_messages_7d`: 1 to 1,000,000 messages.
+    pub const MAX_MESSAGES_7D: RangeInclusive<i64> = 1..=1_000_000;
+}
+
+/// An error unless `value` is in `range`: "`what` must be between A and B, not V".
+fn check_range(
+    out: &mut Vec<Diagnostic>,
+    field: String,
+    what: &str,
+    value: i64,
+    range: std::ops::RangeInclusive<i64>,
+) {
+    if !range.contains(&value) {
+        out.push(Diagnostic::error(
+            field,
+            format!(
+                "{what} must be between {} and {}, not {value}",
+                range.start(),
+                range.end()
+            ),
+        ));
+    }
+}
+
 /// A persona's policy: a built-in preset by name, or a full custom policy saved with the persona.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[allow(clippy::large_enum_variant)] // A persona holds one; boxing would only obscure the file format.
@@ -393,33 +436,27 @@ impl Policy {
         if self.name.trim().is_empty() {
             out.push(Diagnostic::error(f("name"), "the policy name is empty"));
         }
-        if self.delay_hours <= 0 {
-            out.push(Diagnostic::error(
-                f("delay_hours"),
-                format!(
-                    "the delay must be a positive number of hours, not {}",
-                    self.delay_hours
-                ),
-            ));
-        }
-        if self.max_nudges_per_silence < 1 {
-            out.push(Diagnostic::error(
-                f("max_nudges_per_silence"),
-                format!(
-                    "at least one nudge per silence is needed, not {}",
-                    self.max_nudges_per_silence
-                ),
-            ));
-        }
-        if self.repeat_every_hours <= 0 {
-            out.push(Diagnostic::error(
-                f("repeat_every_hours"),
-                format!(
-                    "the repeat interval must be a positive number of hours, not {}",
-                    self.repeat_every_hours
-                ),
-            ));
-        }
+        check_range(
+            &mut out,
+            f("delay_hours"),
+            "the delay in hours",
+            self.delay_hours,
+            bounds::DELAY_HOURS,
+        );
+        check_range(
+            &mut out,
+            f("max_nudges_per_silence"),
+            "the number of nudges per silence",
+            self.max_nudges_per_silence,
+            bounds::MAX_NUDGES_PER_SILENCE,
+        );
+        check_range(
+            &mut out,
+            f("repeat_every_hours"),
+            "the repeat interval in hours",
+            self.repeat_every_hours,
+            bounds::REPEAT_EVERY_HOURS,
+        );
         if let Some(q) = &self.quiet_hours
             && q.start == q.end
         {
@@ -429,15 +466,13 @@ impl Policy {
             ));
         }
         if let Some(w) = &self.window {
-            if w.days <= 0 {
-                out.push(Diagnostic::error(
-                    f("window.days"),
-                    format!(
-                        "the window must last a positive number of days, not {}",
-                        w.days
-                    ),
-                ));
-            }
+            check_range(
+                &mut out,
+                f("window.days"),
+                "the window in days",
+                w.days,
+                bounds::DAYS,
+            );
             if w.anchor == Anchor::SendTime {
                 out.push(Diagnostic::error(
                     f("window.anchor"),
@@ -446,31 +481,28 @@ impl Policy {
             }
         }
         if let Some(m) = &self.min_messages {
-            if m.count < 1 {
-                out.push(Diagnostic::error(
-                    f("min_messages.count"),
-                    format!("the message count must be at least 1, not {}", m.count),
-                ));
-            }
-            if m.days <= 0 {
-                out.push(Diagnostic::error(
-                    f("min_messages.days"),
-                    format!(
-                        "the count period must be a positive number of days, not {}",
-                        m.days
-                    ),
-                ));
-            }
+            check_range(
+                &mut out,
+                f("min_messages.count"),
+                "the message count",
+                m.count,
+                bounds::MIN_MESSAGES_COUNT,
+            );
+            check_range(
+                &mut out,
+                f("min_messages.days"),
+                "the count period in days",
+                m.days,
+                bounds::DAYS,
+            );
         }
-        if self.sensitive_cooldown_days < MIN_SENSITIVE_COOLDOWN_DAYS {
-            out.push(Diagnostic::error(
-                f("sensitive_cooldown_days"),
-                format!(
-                    "the sensitive-topic cooldown must be at least {MIN_SENSITIVE_COOLDOWN_DAYS} days, not {}",
-                    self.sensitive_cooldown_days
-                ),
-            ));
-        }
+        check_range(
+            &mut out,
+            f("sensitive_cooldown_days"),
+            "the sensitive-topic cooldown in days",
+            self.sensitive_cooldown_days,
+            bounds::SENSITIVE_COOLDOWN_DAYS,
+        );
         if !(1..=120).contains(&self.minor_age) {
             out.push(Diagnostic::error(
                 f("minor_age"),
@@ -495,15 +527,13 @@ impl Policy {
             ));
         }
         if let Some(w) = &self.wellbeing {
-            if w.max_messages_7d < 1 {
-                out.push(Diagnostic::error(
-                    f("wellbeing.max_messages_7d"),
-                    format!(
-                        "the weekly message limit must be at least 1, not {}",
-                        w.max_messages_7d
-                    ),
-                ));
-            }
+            check_range(
+                &mut out,
+                f("wellbeing.max_messages_7d"),
+                "the weekly message limit",
+                w.max_messages_7d,
+                bounds::MAX_MESSAGES_7D,
+            );
             if w.min_nights_7d < 1 || w.min_nights_7d > 7 {
                 out.push(Diagnostic::error(
                     f("wellbeing.min_nights_7d"),
@@ -547,10 +577,12 @@ impl Policy {
     /// Loads a policy file (RON, a `Policy(...)`): `--policy FILE`.
     pub fn load(path: &std::path::Path) -> Result<Self, super::LoadError> {
         use super::locate::Locator;
-        let source = std::fs::read_to_string(path).map_err(|e| super::LoadError::io(path, e))?;
+        let source = super::limits::read_text_limited(path, super::limits::MAX_DOCUMENT_BYTES)
+            .map_err(|e| super::LoadError::io(path, e))?;
+        let source = super::limits::strip_bom(&source);
         let policy: Policy =
-            ron::from_str(&source).map_err(|e| super::LoadError::from_ron(path, &e))?;
-        let locator = Locator::new(&source);
+            ron::from_str(source).map_err(|e| super::LoadError::from_ron(path, &e))?;
+        let locator = Locator::new(source);
         let diagnostics: Vec<_> = policy
             .validate("")
             .into_iter()

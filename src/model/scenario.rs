@@ -36,8 +36,16 @@ pub struct Event {
     pub from: Sender,
     /// Where.
     pub channel: Channel,
-    /// What it said.
+    /// What it said; for a media message, its caption (often empty).
     pub text: String,
+    /// A photo, video, voice note, sticker, document or location whose content the file does
+    /// not hold: an interaction, with no words for memory, echo or the safety check.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub media: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 /// Reads an instant as chrono does (RFC 3339, any offset, converted to UTC), with a fast path
@@ -54,16 +62,59 @@ fn deserialize_instant<'de, D: serde::Deserializer<'de>>(
         }
 
         fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
-            if let Some(at) = utc_seconds(value) {
-                return Ok(at);
-            }
-            value
-                .parse::<DateTime<chrono::FixedOffset>>()
-                .map(|at| at.with_timezone(&Utc))
-                .map_err(E::custom)
+            parse_instant(value).map_err(E::custom)
         }
     }
     deserializer.deserialize_str(Visitor)
+}
+
+/// [`deserialize_instant`] for an optional instant (`until`).
+fn deserialize_optional_instant<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
+    let text: Option<String> = Option::deserialize(deserializer)?;
+    text.map(|t| parse_instant(&t).map_err(serde::de::Error::custom))
+        .transpose()
+}
+
+/// The years a timestamp may fall in: wide enough for any real conversation, narrow enough that
+/// no date computed from one (a horizon, a send time a policy's delays after it) can overflow.
+pub const TIMESTAMP_YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
+/// A timestamp as written in a scenario: RFC 3339, within [`TIMESTAMP_YEARS`]. The error names
+/// the value and says it is a timestamp.
+pub fn parse_instant(value: &str) -> Result<DateTime<Utc>, String> {
+    use chrono::Datelike as _;
+    let at = match utc_seconds(value) {
+        Some(at) => at,
+        None => value
+            .parse::<DateTime<chrono::FixedOffset>>()
+            .map(|at| at.with_timezone(&Utc))
+            .map_err(|e| {
+                format!(
+                    "the timestamp `{}` cannot be read ({e}); write it as 2026-01-12T08:00:00Z",
+                    short(value)
+                )
+            })?,
+    };
+    if !TIMESTAMP_YEARS.contains(&at.year()) {
+        return Err(format!(
+            "the timestamp `{}` is outside the years {} to {}",
+            short(value),
+            TIMESTAMP_YEARS.start(),
+            TIMESTAMP_YEARS.end()
+        ));
+    }
+    Ok(at)
+}
+
+/// A value quoted in an error, cut to 60 characters.
+fn short(value: &str) -> String {
+    if value.chars().count() <= 60 {
+        value.to_owned()
+    } else {
+        format!("{}…", value.chars().take(60).collect::<String>())
+    }
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` exactly, with a valid date and time; anything else is `None` (and
@@ -123,7 +174,11 @@ struct ScenarioFile {
     name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     description: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "deserialize_optional_instant"
+    )]
     until: Option<DateTime<Utc>>,
     users: Vec<UserFile>,
 }
@@ -463,8 +518,12 @@ impl Source {
 
     /// The text of `path`; with `map`, a large regular file is mapped.
     fn read(path: &Path, map: bool) -> std::io::Result<Source> {
+        use super::limits::{MAX_SCENARIO_BYTES, too_large};
         let file = std::fs::File::open(path)?;
         let metadata = file.metadata()?;
+        if metadata.is_file() && metadata.len() > MAX_SCENARIO_BYTES {
+            return Err(too_large(MAX_SCENARIO_BYTES));
+        }
         if map && metadata.is_file() && metadata.len() >= Self::MAP_MIN_BYTES {
             // SAFETY: the map is only read, and only as long as `Source` lives (see above for
             // a file changed meanwhile). A failed map falls back to reading.
@@ -473,7 +532,13 @@ impl Source {
             }
         }
         let mut text = String::new();
-        std::io::Read::read_to_string(&mut &file, &mut text)?;
+        std::io::Read::read_to_string(
+            &mut std::io::Read::take(&file, MAX_SCENARIO_BYTES + 1),
+            &mut text,
+        )?;
+        if text.len() as u64 > MAX_SCENARIO_BYTES {
+            return Err(too_large(MAX_SCENARIO_BYTES));
+        }
         Ok(Source::Read(text))
     }
 
@@ -536,6 +601,11 @@ impl Scenario {
         path: &Path,
         cut: Option<JsonCut>,
     ) -> Result<(Self, Vec<Diagnostic>), LoadError> {
+        // A byte-order mark is dropped; the cut, made on the text with it, is made again.
+        let (source, cut) = match source.strip_prefix('\u{feff}') {
+            Some(rest) => (rest, None),
+            None => (source, cut),
+        };
         let file: ScenarioFile = match format {
             ScenarioFormat::Ron => {
                 ron::from_str(source).map_err(|e| LoadError::from_ron(path, &e))?
@@ -854,6 +924,25 @@ mod tests {
     }
 
     #[test]
+    fn timestamps_outside_the_years_are_refused_with_their_value() {
+        for bad in [
+            "+262142-12-31T00:00:00Z",
+            "0001-01-01T00:00:00Z",
+            "1899-12-31T23:59:59Z",
+        ] {
+            let err = parse_instant(bad).expect_err(bad);
+            assert!(err.contains("timestamp") && err.contains(bad), "{err}");
+        }
+        assert!(parse_instant("9999-12-31T23:59:59Z").is_ok());
+        let far = JSON.replace("2026-01-05T18:03:05Z", "0100-01-05T18:03:05Z");
+        let err = json_error(&far, "demo.json");
+        assert!(
+            err.contains("demo.json:4:") && err.contains("1900"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn instants_read_as_chrono_reads_them() {
         for text in [
             "2026-01-05T18:03:00Z",
@@ -879,7 +968,8 @@ mod tests {
                 .expect_err(bad)
                 .to_string();
             let chrono_err = bad.parse::<DateTime<Utc>>().unwrap_err().to_string();
-            assert_eq!(err, chrono_err, "{bad}");
+            assert!(err.contains(&chrono_err), "{bad}: {err}");
+            assert!(err.contains(&format!("timestamp `{bad}`")), "{err}");
         }
         let bad_day = JSON.replace("2026-01-05T18:03:05Z", "2026-01-32T18:03:05Z");
         let err = json_error(&bad_day, "demo.json");

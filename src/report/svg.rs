@@ -47,7 +47,10 @@ fn span(scenario: &Scenario, replay: &Replay) -> Option<(DateTime<Utc>, DateTime
     let first = *all.iter().min()?;
     let last = *all.iter().max()?;
     let pad = ((last - first) / 40).max(Duration::hours(2));
-    Some((first - pad, last + pad))
+    Some((
+        first.checked_sub_signed(pad)?,
+        last.checked_add_signed(pad)?,
+    ))
 }
 
 /// The SVG of the timeline (an empty drawing with a note when there is nothing to show).
@@ -194,4 +197,43 @@ pub fn timeline_svg(scenario: &Scenario, replay: &Replay) -> String {
     );
     out.push_str("</svg>");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Channel, Event, Policy, User};
+
+    #[test]
+    fn instants_at_the_ends_of_time_draw_without_panicking() {
+        let event = |at| Event {
+            at,
+            from: Sender::User,
+            channel: Channel::Messenger,
+            text: "hi".to_owned(),
+            media: false,
+        };
+        let scenario = Scenario {
+            name: "ends".to_owned(),
+            description: String::new(),
+            until: None,
+            users: vec![User {
+                id: "u".to_owned(),
+                name: "U".to_owned(),
+                age: None,
+                timezone: chrono_tz::Tz::UTC,
+                locale: "en".to_owned(),
+                events: vec![
+                    event(DateTime::<Utc>::MIN_UTC),
+                    event(DateTime::<Utc>::MAX_UTC),
+                ],
+            }],
+        };
+        let replay = Replay {
+            policy: Policy::omni(),
+            users: Vec::new(),
+        };
+        let svg = timeline_svg(&scenario, &replay);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+    }
 }

@@ -247,6 +247,18 @@ const BUILTIN_PHRASEBOOK: (&str, &str) = (
     include_str!("../../assets/archetypes/phrasebook.ron"),
 );
 
+/// The text of an archetype, phrase book or mix file, within the size limit of documents and
+/// without a byte-order mark.
+fn read_document(path: &Path) -> Result<String, LoadError> {
+    use crate::model::limits;
+    let mut text = limits::read_text_limited(path, limits::MAX_DOCUMENT_BYTES)
+        .map_err(|e| LoadError::io(path, e))?;
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
+}
+
 fn parse_ron<T: DeserializeOwned>(source: &str, path: &Path) -> Result<T, LoadError> {
     ron::from_str(source).map_err(|e| LoadError::from_ron(path, &e))
 }
@@ -272,10 +284,39 @@ fn check_probability(out: &mut Vec<Diagnostic>, loc: &Locator<'_>, field: &str, 
         out.push(
             Diagnostic::error(
                 field,
-                format!("{key} is a probability, between 0 and 1, not {value}"),
+                format!(
+                    "{key} is a probability, between 0 and 1, not {}",
+                    short_number(value)
+                ),
             )
             .at(loc.find(&anchors, &format!("{key}:"))),
         );
+    }
+}
+
+/// The documented ranges of an archetype's and a mix's numbers, checked when they are loaded:
+/// a population run's work grows with them, so they stay near what a real user does.
+pub mod bounds {
+    /// `sessions_per_day`: 0 to 100 sessions a day.
+    pub const SESSIONS_PER_DAY: f64 = 100.0;
+    /// The largest `messages_per_session.max`: 1,000 messages.
+    pub const MESSAGES_PER_SESSION: u32 = 1_000;
+    /// The largest `message_gap_secs.max`: one day.
+    pub const MESSAGE_GAP_SECS: u32 = 86_400;
+    /// The largest weight (hours, weekdays, places, channels, categories, a mix's entries).
+    pub const WEIGHT: f64 = 1_000_000.0;
+    /// The largest `answer.delay_median_minutes`: 30 days.
+    pub const DELAY_MEDIAN_MINUTES: f64 = 43_200.0;
+}
+
+/// A number for a message: as written when short, else in scientific notation (`1e308`, not
+/// 309 digits).
+fn short_number(value: f64) -> String {
+    let plain = value.to_string();
+    if plain.len() <= 16 {
+        plain
+    } else {
+        format!("{value:e}")
     }
 }
 
@@ -298,9 +339,19 @@ fn check_weights(
             .at(at),
         );
     }
-    if weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
+    if weights
+        .iter()
+        .any(|w| !w.is_finite() || !(0.0..=bounds::WEIGHT).contains(w))
+    {
         out.push(
-            Diagnostic::error(field, format!("the weights of {field} must be 0 or more")).at(at),
+            Diagnostic::error(
+                field,
+                format!(
+                    "the weights of {field} must be between 0 and {}",
+                    bounds::WEIGHT
+                ),
+            )
+            .at(at),
         );
     } else if weights.iter().sum::<f64>() <= 0.0 {
         out.push(
@@ -323,7 +374,7 @@ impl Archetype {
 
     /// Loads and checks an archetype file.
     pub fn load(path: &Path) -> Result<Self, LoadError> {
-        let source = std::fs::read_to_string(path).map_err(|e| LoadError::io(path, e))?;
+        let source = read_document(path)?;
         Self::from_ron_str(&source, path)
     }
 
@@ -354,13 +405,16 @@ impl Archetype {
                 .at(loc.find(&[], "id:")),
             );
         }
-        if !(self.sessions_per_day.is_finite() && self.sessions_per_day >= 0.0) {
+        if !(self.sessions_per_day.is_finite()
+            && (0.0..=bounds::SESSIONS_PER_DAY).contains(&self.sessions_per_day))
+        {
             out.push(
                 Diagnostic::error(
                     "sessions_per_day",
                     format!(
-                        "sessions_per_day must be 0 or more, not {}",
-                        self.sessions_per_day
+                        "sessions_per_day must be between 0 and {}, not {}",
+                        bounds::SESSIONS_PER_DAY,
+                        short_number(self.sessions_per_day)
                     ),
                 )
                 .at(loc.find(&[], "sessions_per_day:")),
@@ -368,14 +422,30 @@ impl Archetype {
         }
         check_weights(&mut out, &loc, "hours", &self.hours, Some(24));
         check_weights(&mut out, &loc, "weekdays", &self.weekdays, Some(7));
-        for (field, span) in [
-            ("messages_per_session", self.messages_per_session),
-            ("message_gap_secs", self.message_gap_secs),
+        for (field, span, most) in [
+            (
+                "messages_per_session",
+                self.messages_per_session,
+                bounds::MESSAGES_PER_SESSION,
+            ),
+            (
+                "message_gap_secs",
+                self.message_gap_secs,
+                bounds::MESSAGE_GAP_SECS,
+            ),
         ] {
             if span.min > span.max {
                 out.push(
                     Diagnostic::error(field, format!("min {} is above max {}", span.min, span.max))
                         .at(loc.find(&[&format!("{field}:")], "min:")),
+                );
+            } else if span.max > most {
+                out.push(
+                    Diagnostic::error(
+                        format!("{field}.max"),
+                        format!("{field}.max must be at most {most}, not {}", span.max),
+                    )
+                    .at(loc.find(&[&format!("{field}:")], "max:")),
                 );
             }
         }
@@ -434,12 +504,15 @@ impl Archetype {
             );
         }
         if !(self.answer.delay_median_minutes.is_finite()
-            && self.answer.delay_median_minutes >= 1.0)
+            && (1.0..=bounds::DELAY_MEDIAN_MINUTES).contains(&self.answer.delay_median_minutes))
         {
             out.push(
                 Diagnostic::error(
                     "answer.delay_median_minutes",
-                    "the median answer delay must be at least 1 minute",
+                    format!(
+                        "the median answer delay must be between 1 and {} minutes",
+                        bounds::DELAY_MEDIAN_MINUTES
+                    ),
                 )
                 .at(loc.find(&["answer:"], "delay_median_minutes:")),
             );
@@ -452,7 +525,7 @@ impl Archetype {
                     "answer.delay_spread",
                     format!(
                         "the delay spread must be between 0 and 5, not {}",
-                        self.answer.delay_spread
+                        short_number(self.answer.delay_spread)
                     ),
                 )
                 .at(loc.find(&["answer:"], "delay_spread:")),
@@ -554,7 +627,7 @@ impl PhraseBook {
 
     /// Loads and checks a phrase book file.
     pub fn load(path: &Path) -> Result<Self, LoadError> {
-        let source = std::fs::read_to_string(path).map_err(|e| LoadError::io(path, e))?;
+        let source = read_document(path)?;
         Self::from_ron_str(&source, path)
     }
 
@@ -583,7 +656,7 @@ impl Mix {
     /// Loads a mix file; archetype ids resolve to `<id>.ron` beside it, then to the built-in
     /// archetypes.
     pub fn load(path: &Path) -> Result<Self, LoadError> {
-        let source = std::fs::read_to_string(path).map_err(|e| LoadError::io(path, e))?;
+        let source = read_document(path)?;
         let dir = path
             .parent()
             .map(Path::to_owned)
@@ -607,13 +680,15 @@ impl Mix {
         for (i, entry) in file.archetypes.iter().enumerate() {
             let field = format!("archetypes[{i}]");
             let at = loc.find(&["archetypes:"], &format!("\"{}\"", entry.archetype));
-            if !(entry.weight.is_finite() && entry.weight > 0.0) {
+            if !(entry.weight.is_finite() && entry.weight > 0.0 && entry.weight <= bounds::WEIGHT) {
                 out.push(
                     Diagnostic::error(
                         format!("{field}.weight"),
                         format!(
-                            "the weight of `{}` must be positive, not {}",
-                            entry.archetype, entry.weight
+                            "the weight of `{}` must be above 0 and at most {}, not {}",
+                            entry.archetype,
+                            bounds::WEIGHT,
+                            short_number(entry.weight)
                         ),
                     )
                     .at(at),

@@ -423,6 +423,7 @@ impl Population {
                 from: Sender::User,
                 channel: plan.channel,
                 text,
+                media: false,
             });
             let reply_at = m.at_secs + 1;
             let next = run.messages.get(i + 1).map(|n| n.at_secs);
@@ -434,6 +435,7 @@ impl Population {
                     from: Sender::Bot,
                     channel: plan.channel,
                     text: reply,
+                    media: false,
                 });
             }
         }

@@ -22,6 +22,12 @@ pub fn default_start() -> NaiveDate {
 /// Most days a run may cover (ten years).
 pub const MAX_DAYS: u32 = 3650;
 
+/// The most users a population may have: 100 million (a run of that size takes hours already).
+pub const MAX_USERS: u64 = 100_000_000;
+
+/// The years a run may start in (those of a scenario's timestamps).
+pub const START_YEARS: std::ops::RangeInclusive<i32> = crate::model::scenario::TIMESTAMP_YEARS;
+
 /// Everything a population run depends on. Two runs of the same configuration give the same
 /// report, whatever the number of threads.
 #[derive(Clone, Debug, PartialEq)]
@@ -136,6 +142,20 @@ impl Population {
             return Err(SimError::Invalid(
                 "a population needs at least one user".into(),
             ));
+        }
+        if config.users > MAX_USERS {
+            return Err(SimError::Invalid(format!(
+                "a population has at most {MAX_USERS} users, not {}",
+                config.users
+            )));
+        }
+        if !START_YEARS.contains(&chrono::Datelike::year(&config.start)) {
+            return Err(SimError::Invalid(format!(
+                "a run starts in the years {} to {}, not on {}",
+                START_YEARS.start(),
+                START_YEARS.end(),
+                config.start
+            )));
         }
         if config.days == 0 || config.days > MAX_DAYS {
             return Err(SimError::Invalid(format!(

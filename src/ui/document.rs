@@ -265,6 +265,7 @@ impl Document {
                         from,
                         channel,
                         text,
+                        media: false,
                     },
                 );
                 placed = Some(i);

@@ -76,6 +76,7 @@ pub fn sample_user(persona: &Persona, lang: Lang, channel: Channel) -> User {
             from: Sender::User,
             channel,
             text,
+            media: false,
         })
         .collect();
     let (name, timezone, locale) = match lang {
