@@ -30,4 +30,5 @@ pub mod model;
 pub mod report;
 pub mod safety;
 pub mod sim;
+pub mod suite;
 pub mod ui;
