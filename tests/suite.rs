@@ -99,7 +99,7 @@ fn a_longer_delay_fails_the_expected_times_with_the_schedule_sentence() {
         claire.1.contains("no decision in that time; nearest: sent at 2026-03-07"),
         "{claire:?}"
     );
-    assert!(claire.2.contains("72 hours later"), "{claire:?}");
+    assert!(claire.2.contains("3 days later is 7 Mar"), "{claire:?}");
 }
 
 #[test]
@@ -247,10 +247,10 @@ fn usage_errors_exit_with_2() {
     assert_eq!(o.status.code(), Some(2));
 }
 
-/// The chef and a version of it with a longer delay, a stricter engagement rule and reworded
-/// templates.
+/// The cinema maestro and a version of it with a longer delay, a stricter engagement rule and
+/// reworded templates.
 fn crafted_pair(dir: &Path) -> (PathBuf, PathBuf) {
-    let old = shipped("chef.ron");
+    let old = shipped("cinema-maestro.ron");
     let mut new = old.clone();
     let mut policy = new.policy.resolve().expect("preset");
     policy.delay_hours += 12;
@@ -259,10 +259,10 @@ fn crafted_pair(dir: &Path) -> (PathBuf, PathBuf) {
     }
     new.policy = PolicyChoice::Custom(policy);
     for t in &mut new.templates {
-        t.text = format!("{} Bonne semaine !", t.text);
+        t.text = format!("{} Bonne séance !", t.text);
     }
-    let a = dir.join("chef-old.ron");
-    let b = dir.join("chef-new.ron");
+    let a = dir.join("maestro-old.ron");
+    let b = dir.join("maestro-new.ron");
     old.save(&a).expect("saved");
     new.save(&b).expect("saved");
     (a, b)
@@ -272,7 +272,7 @@ fn crafted_pair(dir: &Path) -> (PathBuf, PathBuf) {
 fn diff_shows_a_moved_nudge_a_changed_text_and_a_changed_reason() {
     let dir = scratch("diff");
     let (a, b) = crafted_pair(&dir);
-    let scenario = Scenario::load(&root().join("personas/tests/chef-market.ron")).expect("loads");
+    let scenario = Scenario::load(&root().join("personas/tests/cinema-demo.json")).expect("loads");
     let old = Persona::load(&a).expect("old");
     let new = Persona::load(&b).expect("new");
     let replay = |p: &Persona| {
@@ -287,7 +287,7 @@ fn diff_shows_a_moved_nudge_a_changed_text_and_a_changed_reason() {
     let o = relance(&[
         "diff",
         "--scenario",
-        "personas/tests/chef-market.ron",
+        "personas/tests/cinema-demo.json",
         "--persona",
         b.to_str().expect("utf-8"),
         "--against",
@@ -295,13 +295,13 @@ fn diff_shows_a_moved_nudge_a_changed_text_and_a_changed_reason() {
     ]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    assert!(out.contains("{+Bonne semaine !+}") || out.contains("{+"), "{out}");
+    assert!(out.contains("{+") && out.contains("+}"), "{out}");
     assert!(out.lines().last().is_some_and(|l| l.contains("differ")), "{out}");
 
     let o = relance(&[
         "diff",
         "--scenario",
-        "personas/tests/chef-market.ron",
+        "personas/tests/cinema-demo.json",
         "--persona",
         b.to_str().expect("utf-8"),
         "--against",

@@ -183,7 +183,11 @@ impl DecisionExpect {
             out.push_str(&format!(", text does not contain \"{c}\""));
         }
         if let Some(l) = t.lang {
-            out.push_str(&format!(", in {}", l.native_name()));
+            let name = match l {
+                Lang::Fr => "French",
+                Lang::En => "English",
+            };
+            out.push_str(&format!(", in {name}"));
         }
         if let Some(a) = t.address {
             let word = match a {
