@@ -129,11 +129,19 @@ fn the_tests_tab_runs_again_when_the_persona_is_edited() {
     let persona = chef_in(&dir.0, None);
     let mut harness = studio(persona, "personas/tests/chef-market.ron");
     show_tab(&mut harness, Tab::Tests);
-    assert_eq!(harness.state().tests().counts().1, 0);
-    // Rename through the Persona tab: a new revision, so the suites run again (and still pass).
-    show_tab(&mut harness, Tab::Persona);
+    let (passed, failed) = harness.state().tests().counts();
+    assert_eq!(failed, 0);
+    harness.get_by_label_contains(&format!("{passed} passed, 0 failed"));
+    // A three-day delay in the Policy tab, unsaved: Claire's nudge leaves its expected day.
+    show_tab(&mut harness, Tab::Policy);
+    harness
+        .get_by_label("follow-up delay")
+        .set_value_accesskit(72.0);
+    harness.step();
+    settle(&mut harness);
     show_tab(&mut harness, Tab::Tests);
-    assert!(harness.state().tests().counts().0 >= 6);
+    assert_eq!(harness.state().tests().counts(), (passed - 1, 1));
+    harness.get_by_label_contains(&format!("{} passed, 1 failed", passed - 1));
 }
 
 #[test]
