@@ -96,7 +96,9 @@ fn a_longer_delay_fails_the_expected_times_with_the_schedule_sentence() {
         .find(|(name, _, _)| name.starts_with("claire: sent between"))
         .expect("Claire's nudge fails");
     assert!(
-        claire.1.contains("no decision in that time; nearest: sent at 2026-03-07"),
+        claire
+            .1
+            .contains("no decision in that time; nearest: sent at 2026-03-07"),
         "{claire:?}"
     );
     assert!(claire.2.contains("3 days later is 7 Mar"), "{claire:?}");
@@ -144,7 +146,10 @@ fn impossible_and_unknown_expectations_are_errors_with_their_place() {
     let e = Scenario::from_str_with_expectations(&unknown_reason, ScenarioFormat::Ron, path)
         .expect_err("unknown reason");
     let text = format!("{e:#}");
-    assert!(text.contains("suite.ron:") && text.contains("too_quiet"), "{text}");
+    assert!(
+        text.contains("suite.ron:") && text.contains("too_quiet"),
+        "{text}"
+    );
 
     let unknown_field = base.replace("max_chars: 300", "max_chars: 300, colour: red");
     let e = Scenario::from_str_with_expectations(&unknown_field, ScenarioFormat::Ron, path)
@@ -194,10 +199,7 @@ fn junit_output_is_xml_with_the_counts_of_the_run() {
                     b"failure" => failed += 1,
                     b"testsuites" => {
                         let attr = |n: &[u8]| -> usize {
-                            let a = e
-                                .try_get_attribute(n)
-                                .expect("attribute")
-                                .expect("present");
+                            let a = e.try_get_attribute(n).expect("attribute").expect("present");
                             String::from_utf8_lossy(&a.value).parse().expect("number")
                         };
                         declared = Some((attr(b"tests"), attr(b"failures")));
@@ -216,8 +218,11 @@ fn junit_output_is_xml_with_the_counts_of_the_run() {
 fn record_then_test_passes() {
     let dir = scratch("record");
     let scenario = dir.join("quiet-hours.ron");
-    std::fs::copy(root().join("assets/scenarios/quiet-hours-shift.ron"), &scenario)
-        .expect("copied");
+    std::fs::copy(
+        root().join("assets/scenarios/quiet-hours-shift.ron"),
+        &scenario,
+    )
+    .expect("copied");
     let mut persona = shipped("cinema-maestro.ron");
     persona.tests = vec!["quiet-hours.ron".to_owned()];
     let path = dir.join("maestro.ron");
@@ -235,7 +240,10 @@ fn record_then_test_passes() {
 
 #[test]
 fn usage_errors_exit_with_2() {
-    assert_eq!(relance(&["test", "no/such/persona.ron"]).status.code(), Some(2));
+    assert_eq!(
+        relance(&["test", "no/such/persona.ron"]).status.code(),
+        Some(2)
+    );
     assert_eq!(relance(&["test", "--junit"]).status.code(), Some(2));
     let o = relance(&[
         "diff",
@@ -296,7 +304,10 @@ fn diff_shows_a_moved_nudge_a_changed_text_and_a_changed_reason() {
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(out.contains("{+") && out.contains("+}"), "{out}");
-    assert!(out.lines().last().is_some_and(|l| l.contains("differ")), "{out}");
+    assert!(
+        out.lines().last().is_some_and(|l| l.contains("differ")),
+        "{out}"
+    );
 
     let o = relance(&[
         "diff",

@@ -102,19 +102,30 @@ fn the_tests_tab_shows_pass_and_fail_and_opens_the_failing_decision() {
     assert_eq!(harness.get_all_by_label("pass").count(), passed);
     harness.get_by_label_contains(&format!("{passed} passed, 1 failed"));
 
-    harness.get_by_label_contains("claire: sent between").click();
+    harness
+        .get_by_label_contains("claire: sent between")
+        .click();
     harness.step();
     settle(&mut harness);
     let app = harness.state();
     assert_eq!(app.tab(), Tab::Timeline);
     let scenario = app.document().scenario_path().expect("a scenario file");
-    assert!(scenario.ends_with("chef-market.ron"), "{}", scenario.display());
+    assert!(
+        scenario.ends_with("chef-market.ron"),
+        "{}",
+        scenario.display()
+    );
     let Selection::Decision { user, index } = app.timeline().selection else {
         panic!("no decision selected: {:?}", app.timeline().selection);
     };
     assert_eq!(user, 0, "Claire is the first user");
     assert_eq!(index, 0);
-    let expected = app.timeline().ghosts.expected.as_ref().expect("expected marker");
+    let expected = app
+        .timeline()
+        .ghosts
+        .expected
+        .as_ref()
+        .expect("expected marker");
     assert_eq!(expected.user, 0);
     assert!(expected.sent);
     // The expected time is the range's start, a day before the real (72-hour) nudge.

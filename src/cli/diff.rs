@@ -59,8 +59,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => super::resolve_policy(&old_persona, None)?,
     };
     let (before, after) = rayon::join(
-        || replay(&old_persona, &old_policy, &scenario, ReplayOptions::default()),
-        || replay(&new_persona, &new_policy, &scenario, ReplayOptions::default()),
+        || {
+            replay(
+                &old_persona,
+                &old_policy,
+                &scenario,
+                ReplayOptions::default(),
+            )
+        },
+        || {
+            replay(
+                &new_persona,
+                &new_policy,
+                &scenario,
+                ReplayOptions::default(),
+            )
+        },
     );
     let diff = diff_replays(&scenario, &before, &after);
     if args.json {

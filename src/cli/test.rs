@@ -24,7 +24,11 @@ pub struct Args {
 /// their subfolders, which hold suite scenarios), in name order.
 pub fn persona_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let defaults = [PathBuf::from("personas")];
-    let paths = if paths.is_empty() { &defaults[..] } else { paths };
+    let paths = if paths.is_empty() {
+        &defaults[..]
+    } else {
+        paths
+    };
     let mut out = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -113,7 +117,10 @@ pub fn runs_text(runs: &[PersonaRun]) -> String {
             }
         };
         if suites.is_empty() {
-            let _ = writeln!(out, "  no test scenario (add `tests: [\"…\"]` to the persona)");
+            let _ = writeln!(
+                out,
+                "  no test scenario (add `tests: [\"…\"]` to the persona)"
+            );
         }
         for suite in suites {
             let (p, f) = suite.counts();

@@ -328,7 +328,9 @@ pub fn check_user_expectations(
             out.push(
                 Diagnostic::error(
                     field("text.max_chars"),
-                    format!("an expectation of user `{user_id}` allows a text of at most 0 characters"),
+                    format!(
+                        "an expectation of user `{user_id}` allows a text of at most 0 characters"
+                    ),
                 )
                 .at(place("max_chars")),
             );
@@ -386,7 +388,8 @@ mod tests {
 
     #[test]
     fn bare_optional_fields_read_in_ron_and_json() {
-        let ron_text = r#"(outcome: held, reason: minor, after: "2026-01-05T00:00:00Z", channel: messenger)"#;
+        let ron_text =
+            r#"(outcome: held, reason: minor, after: "2026-01-05T00:00:00Z", channel: messenger)"#;
         let e: DecisionExpect = ron::from_str(ron_text).expect("ron");
         assert_eq!(e.reason, Some(ExpectedReason::Minor));
         assert_eq!(e.channel, Some(Channel::Messenger));

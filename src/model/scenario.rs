@@ -12,8 +12,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::Channel;
-use super::expect::{DecisionExpect, Expectations, ScenarioExpect};
 use super::diagnostics::{Diagnostic, LoadError, Severity, write_atomically};
+use super::expect::{DecisionExpect, Expectations, ScenarioExpect};
 use super::locate::Locator;
 
 /// Who sent a message.
@@ -657,7 +657,9 @@ impl Scenario {
         path: &Path,
     ) -> Result<(Self, Expectations, Vec<Diagnostic>), LoadError> {
         let mut file: ScenarioFile = match format {
-            ScenarioFormat::Ron => ron::from_str(source).map_err(|e| LoadError::from_ron(path, &e))?,
+            ScenarioFormat::Ron => {
+                ron::from_str(source).map_err(|e| LoadError::from_ron(path, &e))?
+            }
             ScenarioFormat::Json => {
                 serde_json::from_str(source).map_err(|e| LoadError::from_json(path, &e))?
             }
@@ -669,9 +671,13 @@ impl Scenario {
             users: Vec::new(),
         };
         for (i, u) in file.users.iter_mut().enumerate() {
-            diagnostics.extend(super::expect::check_user_expectations(i, &u.id, &u.expect, &loc));
+            diagnostics.extend(super::expect::check_user_expectations(
+                i, &u.id, &u.expect, &loc,
+            ));
             if !u.expect.is_empty() {
-                expectations.users.push((u.id.clone(), std::mem::take(&mut u.expect)));
+                expectations
+                    .users
+                    .push((u.id.clone(), std::mem::take(&mut u.expect)));
             }
         }
         let (scenario, more) = Self::check(file, source);

@@ -128,16 +128,16 @@ pub struct ReplayDiff {
 impl ReplayDiff {
     /// How many changes are of `kind`.
     pub fn count(&self, kind: ChangeKind) -> usize {
-        self.changes.iter().filter(|c| c.kinds.contains(&kind)).count()
+        self.changes
+            .iter()
+            .filter(|c| c.kinds.contains(&kind))
+            .count()
     }
 
     /// One line: how many decisions differ and how.
     pub fn summary(&self) -> String {
         if self.changes.is_empty() {
-            return format!(
-                "no difference ({} decisions)",
-                self.decisions_after
-            );
+            return format!("no difference ({} decisions)", self.decisions_after);
         }
         let kinds = [
             ChangeKind::Appeared,
@@ -170,7 +170,12 @@ impl ReplayDiff {
             if s.outcome == Outcome::Sent {
                 format!("sent at {} on {}", short(s.at), s.channel)
             } else {
-                format!("held back ({}) at {} on {}", s.reason, short(s.at), s.channel)
+                format!(
+                    "held back ({}) at {} on {}",
+                    s.reason,
+                    short(s.at),
+                    s.channel
+                )
             }
         };
         for c in &self.changes {
@@ -275,8 +280,7 @@ fn key(d: &Decision) -> (u32, u32) {
 pub fn diff_replays(scenario: &Scenario, before: &Replay, after: &Replay) -> ReplayDiff {
     let mut changes = Vec::new();
     for (ui, user) in scenario.users.iter().enumerate() {
-        let mut pairs: BTreeMap<(u32, u32), (Option<&Decision>, Option<&Decision>)> =
-            BTreeMap::new();
+        let mut pairs: BTreeMap<(u32, u32), Pair<'_>> = BTreeMap::new();
         for d in before.of_user(ui) {
             pairs.entry(key(d)).or_default().0 = Some(d);
         }
@@ -295,12 +299,7 @@ pub fn diff_replays(scenario: &Scenario, before: &Replay, after: &Replay) -> Rep
                 words,
             })
             .collect();
-        user_changes.sort_by_key(|c| {
-            c.after
-                .as_ref()
-                .or(c.before.as_ref())
-                .map(|s| s.at)
-        });
+        user_changes.sort_by_key(|c| c.after.as_ref().or(c.before.as_ref()).map(|s| s.at));
         changes.extend(user_changes);
     }
     let count = |r: &Replay| r.users.iter().map(|u| u.decisions.len()).sum();
@@ -310,6 +309,9 @@ pub fn diff_replays(scenario: &Scenario, before: &Replay, after: &Replay) -> Rep
         changes,
     }
 }
+
+/// The decision at one key in the old and the new replay.
+type Pair<'a> = (Option<&'a Decision>, Option<&'a Decision>);
 
 type Change<'a> = (
     Vec<ChangeKind>,
@@ -348,7 +350,10 @@ mod tests {
 
     #[test]
     fn word_diff_keeps_common_words_and_marks_the_rest() {
-        let d = word_diff("Salut Léa, tu as vu Dune ?", "Salut Léa, tu as revu Interstellar ?");
+        let d = word_diff(
+            "Salut Léa, tu as vu Dune ?",
+            "Salut Léa, tu as revu Interstellar ?",
+        );
         assert_eq!(
             render_words(&d),
             "Salut Léa, tu as [-vu Dune-] {+revu Interstellar+} ?"

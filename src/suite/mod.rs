@@ -18,7 +18,7 @@ use crate::compose::text::fold_key;
 use crate::engine::trace::decision_trace;
 use crate::engine::{Decision, Outcome, Reason, Replay, ReplayOptions, replay};
 use crate::model::expect::{
-    DecisionExpect, ExpectedOutcome, ExpectedReason, Expectations, TextExpect,
+    DecisionExpect, Expectations, ExpectedOutcome, ExpectedReason, TextExpect,
 };
 use crate::model::persona::Formality;
 use crate::model::scenario::ScenarioFormat;
@@ -82,7 +82,10 @@ impl PersonaRun {
     /// How many expectations passed and failed over every suite.
     pub fn counts(&self) -> (usize, usize) {
         match &self.suites {
-            Ok(s) => s.iter().map(SuiteRun::counts).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)),
+            Ok(s) => s
+                .iter()
+                .map(SuiteRun::counts)
+                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)),
             Err(_) => (0, 1),
         }
     }
@@ -227,10 +230,9 @@ pub fn unmet(e: &DecisionExpect, d: &Decision) -> Vec<String> {
     let mut failed = Vec::new();
     let sent = d.outcome == Outcome::Sent;
     match e.outcome {
-        ExpectedOutcome::Sent if !sent => failed.push(format!(
-            "held back ({}) instead of sent",
-            d.reason.as_str()
-        )),
+        ExpectedOutcome::Sent if !sent => {
+            failed.push(format!("held back ({}) instead of sent", d.reason.as_str()))
+        }
         ExpectedOutcome::Held if sent => failed.push("sent instead of held back".to_owned()),
         _ => {}
     }
@@ -256,12 +258,7 @@ pub fn unmet(e: &DecisionExpect, d: &Decision) -> Vec<String> {
 }
 
 /// What a sent text does not meet of `t`.
-fn unmet_text(
-    t: &TextExpect,
-    text: &str,
-    lang: crate::model::Lang,
-    echoes: bool,
-) -> Vec<String> {
+fn unmet_text(t: &TextExpect, text: &str, lang: crate::model::Lang, echoes: bool) -> Vec<String> {
     let mut failed = Vec::new();
     let key = fold_key(text);
     for c in &t.contains {
@@ -277,7 +274,11 @@ fn unmet_text(
     if let Some(l) = t.lang
         && l != lang
     {
-        failed.push(format!("the text is in {} instead of {}", lang.native_name(), l.native_name()));
+        failed.push(format!(
+            "the text is in {} instead of {}",
+            lang.native_name(),
+            l.native_name()
+        ));
     }
     if let Some(a) = t.address {
         let (wrong, word) = match a {
@@ -307,7 +308,8 @@ const VOUS_WORDS: &[&str] = &["vous", "votre", "vos"];
 
 /// The words of a folded text.
 fn words(key: &str) -> impl Iterator<Item = &str> {
-    key.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
+    key.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
 }
 
 fn check_decision(
@@ -450,11 +452,17 @@ fn scenario_checks(
                 let user = &scenario.users[u];
                 let d = decision((u, k));
                 minor_or_opted_out(policy, user, d.at).map(|why| {
-                    ((u, k), format!("{} ({why}) {}", user.id, describe_decision(d)))
+                    (
+                        (u, k),
+                        format!("{} ({why}) {}", user.id, describe_decision(d)),
+                    )
                 })
             })
             .collect();
-        push("no nudge to a minor or opted-out user".to_owned(), offenders);
+        push(
+            "no nudge to a minor or opted-out user".to_owned(),
+            offenders,
+        );
     }
     if let Some(n) = s.max_sent {
         let offenders = if sent.len() > n {
@@ -472,11 +480,14 @@ fn scenario_checks(
                 let d = decision((u, k));
                 let local = d.at.with_timezone(&user.timezone);
                 q.contains(local.time()).then(|| {
-                    ((u, k), format!(
-                        "{} gets a nudge at {} local",
-                        user.id,
-                        local.format("%H:%M")
-                    ))
+                    (
+                        (u, k),
+                        format!(
+                            "{} gets a nudge at {} local",
+                            user.id,
+                            local.format("%H:%M")
+                        ),
+                    )
                 })
             })
             .collect();

@@ -516,7 +516,9 @@ impl StudioApp {
             Tab::Policy => policy_ui(ui, self.doc.persona(), &self.diagnostics, commands),
             Tab::Timeline => {
                 let output = self.simulator.latest().cloned();
-                self.timeline.ghosts.refresh(output.as_deref(), self.doc.persona_path());
+                self.timeline
+                    .ghosts
+                    .refresh(output.as_deref(), self.doc.persona_path());
                 let inputs = TimelineInputs {
                     output: output.as_deref(),
                     busy: self.simulator.is_busy(),
@@ -1411,9 +1413,8 @@ impl StudioApp {
     /// Opens the Timeline on a test expectation's decision, its scenario opened first, with the
     /// expected outcome drawn beside it.
     fn open_test_result(&mut self, ctx: &egui::Context, target: super::tests_panel::TestTarget) {
-        let opened = |app: &Self| {
-            (app.doc.scenario_path()).is_some_and(|p| same_file(p, &target.scenario))
-        };
+        let opened =
+            |app: &Self| (app.doc.scenario_path()).is_some_and(|p| same_file(p, &target.scenario));
         if !opened(self) {
             self.open(ctx, &target.scenario);
         }
@@ -1421,7 +1422,11 @@ impl StudioApp {
             return;
         }
         self.tab = Tab::Timeline;
-        if let Some(user) = target.decision.map(|d| d.0).or(target.expected.as_ref().map(|e| e.user)) {
+        if let Some(user) = target
+            .decision
+            .map(|d| d.0)
+            .or(target.expected.as_ref().map(|e| e.user))
+        {
             self.timeline.user = user;
         }
         if let Some((user, index)) = target.decision {

@@ -172,12 +172,15 @@ pub fn ghosts_plot_ui(plot_ui: &mut PlotUi<'_>, points: GhostPoints) {
     }
     if !points.saved_held.is_empty() {
         plot_ui.points(
-            Points::new("saved version: held back", PlotPoints::Owned(points.saved_held))
-                .shape(MarkerShape::Cross)
-                .radius(sent.radius())
-                .color(theme::COMPARED)
-                .filled(false)
-                .allow_hover(false),
+            Points::new(
+                "saved version: held back",
+                PlotPoints::Owned(points.saved_held),
+            )
+            .shape(MarkerShape::Cross)
+            .radius(sent.radius())
+            .color(theme::COMPARED)
+            .filled(false)
+            .allow_hover(false),
         );
     }
     if let Some((p, was_sent)) = points.expected {

@@ -42,7 +42,9 @@ impl TestsView {
         self.runs.clear();
         self.problem = None;
         let Some(path) = persona_path else {
-            self.problem = Some("save the persona first: its test scenarios are found next to its file".to_owned());
+            self.problem = Some(
+                "save the persona first: its test scenarios are found next to its file".to_owned(),
+            );
             return;
         };
         if persona.tests.is_empty() {
@@ -116,7 +118,11 @@ pub fn tests_ui(
             passed + failed,
             if passed + failed == 1 { "" } else { "s" }
         );
-        let color = if failed == 0 { theme::PASS } else { theme::FAIL };
+        let color = if failed == 0 {
+            theme::PASS
+        } else {
+            theme::FAIL
+        };
         ui.label(RichText::new(summary).strong().color(color));
         if ui
             .button("run again")
@@ -139,10 +145,10 @@ pub fn tests_ui(
 
 fn suite_ui(ui: &mut Ui, suite: &SuiteRun, commands: &mut Vec<Command>) {
     let (p, f) = suite.counts();
-    let name = suite
-        .path
-        .file_name()
-        .map_or_else(|| suite.path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = suite.path.file_name().map_or_else(
+        || suite.path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     ui.horizontal(|ui| {
         let color = if f == 0 { theme::PASS } else { theme::FAIL };
         ui.label(RichText::new(&name).heading());
