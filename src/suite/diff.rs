@@ -153,9 +153,13 @@ impl ReplayDiff {
             .map(|(k, n)| format!("{n} {}", k.as_str()))
             .collect();
         format!(
-            "{} decision{} differ: {} ({} before, {} after)",
+            "{} {}: {} ({} before, {} after)",
             self.changes.len(),
-            if self.changes.len() == 1 { "" } else { "s" },
+            if self.changes.len() == 1 {
+                "decision differs"
+            } else {
+                "decisions differ"
+            },
             parts.join(", "),
             self.decisions_before,
             self.decisions_after
