@@ -16,8 +16,9 @@ use super::timeline_data::lane_y;
 use crate::engine::{Outcome, Reason, ReplayOptions, replay};
 use crate::model::Persona;
 
-/// How far under its lane a ghost is drawn, so that it stands beside the real marker.
-const GHOST_OFFSET: f64 = -0.22;
+/// How far under its lane a ghost is drawn: under the real decision markers (at -0.2), so
+/// that the two stand one above the other.
+const GHOST_OFFSET: f64 = -0.38;
 
 /// One decision of the saved persona.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
