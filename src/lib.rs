@@ -30,5 +30,6 @@ pub mod model;
 pub mod report;
 pub mod safety;
 pub mod sim;
+pub mod suite;
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -59,6 +59,7 @@ fn shipped(dir: &str) -> Vec<PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(root().join(dir))
         .expect("shipped folder")
         .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_file())
         .collect();
     files.sort();
     files
@@ -69,6 +70,7 @@ fn every_shipped_file_checks_valid() {
     let mut args = vec!["check".to_owned()];
     for f in shipped("personas")
         .into_iter()
+        .chain(shipped("personas/tests"))
         .chain(shipped("assets/scenarios"))
     {
         args.push(f.to_string_lossy().into_owned());

@@ -16,6 +16,7 @@ macro_rules! outln {
 
 mod check;
 mod compose;
+mod diff;
 mod explain;
 mod export;
 mod import;
@@ -23,6 +24,7 @@ mod import_chat;
 mod population;
 mod report;
 mod simulate;
+mod test;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -70,6 +72,10 @@ pub enum Command {
     Report(report::Args),
     /// Simulate a population of synthetic users: how many nudges, to whom, held back why.
     Population(population::Args),
+    /// Run the personas' test suites: every expectation of their test scenarios.
+    Test(test::Args),
+    /// What changed, decision by decision, between two versions of a persona or policy.
+    Diff(diff::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -123,6 +129,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::ImportChat(args)) => import_chat::run(args),
         Some(Command::Report(args)) => report::run(args),
         Some(Command::Population(args)) => population::run(args),
+        Some(Command::Test(args)) => test::run(args),
+        Some(Command::Diff(args)) => diff::run(args),
         None => open_studio(cli.persona, cli.scenario),
     }
 }

@@ -5,6 +5,7 @@
 //! never re-checks them.
 
 pub mod diagnostics;
+pub mod expect;
 pub mod limits;
 pub mod locate;
 pub mod persona;

@@ -105,6 +105,10 @@ pub struct Persona {
     /// The nudge policy: a preset name or a full custom policy.
     #[serde(default)]
     pub policy: PolicyChoice,
+    /// The scenarios of this persona's test suite (with expectations, see
+    /// [`super::expect`]), paths relative to the persona file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<String>,
 }
 
 /// How the persona addresses users in French.
@@ -332,6 +336,7 @@ impl Persona {
             safety: SafetyAdditions::default(),
             ai_disclosure: AiDisclosure::default(),
             policy: PolicyChoice::default(),
+            tests: Vec::new(),
         }
     }
 

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Channel;
 use super::diagnostics::{Diagnostic, LoadError, Severity, write_atomically};
+use super::expect::{DecisionExpect, Expectations, ScenarioExpect};
 use super::locate::Locator;
 
 /// Who sent a message.
@@ -181,6 +182,8 @@ struct ScenarioFile {
     )]
     until: Option<DateTime<Utc>>,
     users: Vec<UserFile>,
+    #[serde(default, skip_serializing_if = "ScenarioExpect::is_empty")]
+    expect: ScenarioExpect,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -195,6 +198,8 @@ struct UserFile {
     locale: String,
     #[serde(default)]
     events: Vec<Event>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    expect: Vec<DecisionExpect>,
 }
 
 /// Below this size a JSON scenario is parsed on the calling thread alone.
@@ -702,23 +707,84 @@ impl Scenario {
                     timezone: u.timezone.name().to_owned(),
                     locale: u.locale.clone(),
                     events: u.events.clone(),
+                    expect: Vec::new(),
                 })
                 .collect(),
+            expect: ScenarioExpect::default(),
         }
     }
 
     /// The scenario as text in `format` (pretty RON, or pretty JSON).
     pub fn to_string(&self, format: ScenarioFormat) -> String {
-        let file = self.to_file();
+        Self::file_to_string(&self.to_file(), format)
+    }
+
+    /// Parses scenario text with the expectations it carries (see [`super::expect`]): an
+    /// impossible expectation is an error placed in `source`.
+    pub fn from_str_with_expectations(
+        source: &str,
+        format: ScenarioFormat,
+        path: &Path,
+    ) -> Result<(Self, Expectations, Vec<Diagnostic>), LoadError> {
+        let mut file: ScenarioFile = match format {
+            ScenarioFormat::Ron => {
+                ron::from_str(source).map_err(|e| LoadError::from_ron(path, &e))?
+            }
+            ScenarioFormat::Json => {
+                serde_json::from_str(source).map_err(|e| LoadError::from_json(path, &e))?
+            }
+        };
+        let loc = Locator::new(source);
+        let mut diagnostics = super::expect::check_scenario_expectations(&file.expect, &loc);
+        let mut expectations = Expectations {
+            scenario: std::mem::take(&mut file.expect),
+            users: Vec::new(),
+        };
+        for (i, u) in file.users.iter_mut().enumerate() {
+            diagnostics.extend(super::expect::check_user_expectations(
+                i, &u.id, &u.expect, &loc,
+            ));
+            if !u.expect.is_empty() {
+                expectations
+                    .users
+                    .push((u.id.clone(), std::mem::take(&mut u.expect)));
+            }
+        }
+        let (scenario, more) = Self::check(file, source);
+        diagnostics.extend(more);
+        if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+            return Err(LoadError::Invalid {
+                path: path.to_owned(),
+                diagnostics,
+            });
+        }
+        Ok((scenario, expectations, diagnostics))
+    }
+
+    /// The scenario as text in `format` with `expectations` written in.
+    pub fn to_string_with_expectations(
+        &self,
+        format: ScenarioFormat,
+        expectations: &Expectations,
+    ) -> String {
+        let mut file = self.to_file();
+        file.expect = expectations.scenario.clone();
+        for u in &mut file.users {
+            u.expect = expectations.of_user(&u.id).to_vec();
+        }
+        Self::file_to_string(&file, format)
+    }
+
+    fn file_to_string(file: &ScenarioFile, format: ScenarioFormat) -> String {
         let mut text = match format {
             ScenarioFormat::Ron => {
                 let config = ron::ser::PrettyConfig::new()
                     .struct_names(false)
                     .escape_strings(false);
-                ron::ser::to_string_pretty(&file, config)
+                ron::ser::to_string_pretty(file, config)
                     .unwrap_or_else(|e| format!("// serialisation failed: {e}"))
             }
-            ScenarioFormat::Json => serde_json::to_string_pretty(&file)
+            ScenarioFormat::Json => serde_json::to_string_pretty(file)
                 .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
         };
         text.push('\n');

@@ -153,6 +153,7 @@ pub struct StudioApp {
     avatars: AvatarCache,
     presentation: Option<Presentation>,
     screenshot: Option<ScreenshotJob>,
+    tests: super::tests_panel::TestsView,
 }
 
 impl std::fmt::Debug for StudioApp {
@@ -251,6 +252,7 @@ impl StudioApp {
             avatars: AvatarCache::default(),
             presentation: None,
             screenshot: None,
+            tests: super::tests_panel::TestsView::default(),
         };
         app.refresh_derived();
         app
@@ -302,6 +304,11 @@ impl StudioApp {
     /// The Timeline tab's state.
     pub fn timeline(&self) -> &TimelineView {
         &self.timeline
+    }
+
+    /// The Tests tab's state (its last run).
+    pub fn tests(&self) -> &super::tests_panel::TestsView {
+        &self.tests
     }
 
     /// The Population tab's state.
@@ -509,6 +516,9 @@ impl StudioApp {
             Tab::Policy => policy_ui(ui, self.doc.persona(), &self.diagnostics, commands),
             Tab::Timeline => {
                 let output = self.simulator.latest().cloned();
+                self.timeline
+                    .ghosts
+                    .refresh(output.as_deref(), self.doc.persona_path());
                 let inputs = TimelineInputs {
                     output: output.as_deref(),
                     busy: self.simulator.is_busy(),
@@ -525,6 +535,14 @@ impl StudioApp {
             Tab::Population => {
                 population_ui(ui, &mut self.population, self.doc.persona(), commands);
             }
+            Tab::Tests => super::tests_panel::tests_ui(
+                ui,
+                &mut self.tests,
+                self.doc.persona(),
+                self.doc.persona_path(),
+                self.doc.revision(),
+                commands,
+            ),
         }
     }
 
@@ -1101,6 +1119,9 @@ impl StudioApp {
                 self.timeline.selection = Selection::None;
             }
             Command::FitTimeline => self.timeline.fit = true,
+            Command::OpenTestResult(target) => self.open_test_result(ctx, *target),
+            Command::RerunTests => self.tests.invalidate(),
+            Command::RecordSuite(path) => self.record_suite(&path),
             Command::DismissError => self.error = None,
             Command::ResolveUnsaved(choice) => {
                 let Some(Dialog::Unsaved(action, _)) = self.dialog.take() else {
@@ -1387,6 +1408,55 @@ impl StudioApp {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
         }
+    }
+
+    /// Opens the Timeline on a test expectation's decision, its scenario opened first, with the
+    /// expected outcome drawn beside it.
+    fn open_test_result(&mut self, ctx: &egui::Context, target: super::tests_panel::TestTarget) {
+        let opened =
+            |app: &Self| (app.doc.scenario_path()).is_some_and(|p| same_file(p, &target.scenario));
+        if !opened(self) {
+            self.open(ctx, &target.scenario);
+        }
+        if !opened(self) {
+            return;
+        }
+        self.tab = Tab::Timeline;
+        if let Some(user) = target
+            .decision
+            .map(|d| d.0)
+            .or(target.expected.as_ref().map(|e| e.user))
+        {
+            self.timeline.user = user;
+        }
+        if let Some((user, index)) = target.decision {
+            self.timeline.selection = Selection::Decision { user, index };
+        }
+        self.timeline.ghosts.expected = target.expected;
+    }
+
+    /// Writes a suite scenario's current decisions (under the edited persona) as its
+    /// expectations, then runs the suites again.
+    fn record_suite(&mut self, path: &Path) {
+        let persona = self.doc.persona();
+        let Some(policy) = persona.policy.resolve() else {
+            return;
+        };
+        match crate::suite::record_file(persona, &policy, path) {
+            Ok(n) => {
+                self.status = Some(format!(
+                    "recorded {n} expectations in {}: review them before committing",
+                    path.display()
+                ));
+            }
+            Err(e) => {
+                self.error = Some(ErrorReport {
+                    title: format!("cannot record {}", path.display()),
+                    lines: vec![format!("{e:#}")],
+                });
+            }
+        }
+        self.tests.invalidate();
     }
 
     /// Opens a persona or a scenario; a file that does not load is reported and changes nothing.

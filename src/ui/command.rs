@@ -24,11 +24,19 @@ pub enum Tab {
     Timeline,
     /// Simulating a population of synthetic users.
     Population,
+    /// The persona's test suites.
+    Tests,
 }
 
 impl Tab {
     /// Every tab, in display order.
-    pub const ALL: [Tab; 4] = [Tab::Persona, Tab::Policy, Tab::Timeline, Tab::Population];
+    pub const ALL: [Tab; 5] = [
+        Tab::Persona,
+        Tab::Policy,
+        Tab::Timeline,
+        Tab::Population,
+        Tab::Tests,
+    ];
 
     /// The tab's label.
     pub fn label(self) -> &'static str {
@@ -37,6 +45,7 @@ impl Tab {
             Tab::Policy => "Policy",
             Tab::Timeline => "Timeline",
             Tab::Population => "Population",
+            Tab::Tests => "Tests",
         }
     }
 }
@@ -118,6 +127,12 @@ pub enum Command {
     Cursor(CursorCommand),
     /// Select a timeline item (and its user).
     Select(Selection),
+    /// Open the Timeline on the decision of a test expectation (Tests tab).
+    OpenTestResult(Box<super::tests_panel::TestTarget>),
+    /// Run the persona's test suites again.
+    RerunTests,
+    /// Write a suite scenario's current decisions as its expectations.
+    RecordSuite(PathBuf),
     /// Select a user's lane.
     SelectUser(usize),
     /// Fit the timeline to the whole scenario.

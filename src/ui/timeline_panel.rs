@@ -110,6 +110,8 @@ pub struct TimelineView {
     pub move_to: String,
     /// Where the plot and its axes were drawn last frame (for "Export timeline as PNG…").
     pub plot_rect: Option<egui::Rect>,
+    /// Ghost markers: the saved version's decisions, a failing test's expected outcome.
+    pub ghosts: super::ghosts::Ghosts,
     spans: Option<UserSpans>,
     explanation: Option<(u64, usize, i64, Explanation)>,
     range: Option<(i64, i64)>,
@@ -126,6 +128,7 @@ impl Default for TimelineView {
             new_text: String::new(),
             move_to: String::new(),
             plot_rect: None,
+            ghosts: super::ghosts::Ghosts::default(),
             spans: None,
             explanation: None,
             range: None,
@@ -485,6 +488,7 @@ fn legend_ui(ui: &mut Ui, view: &mut TimelineView, data: &TimelineData) {
             ui.label(RichText::new(name).small());
         }
         ui.label(RichText::new("(selected user)").small().weak());
+        super::ghosts::compare_toggle_ui(ui, &mut view.ghosts);
     });
 }
 
@@ -536,6 +540,7 @@ fn plot_ui(ui: &mut Ui, view: &mut TimelineView, output: &SimOutput, commands: &
         )
     });
     let shown = view.shown;
+    let ghost_points = view.ghosts.points();
     let selected_marker = view.selection.marker();
     let instant_selected = match view.selection {
         Selection::Instant { at_secs, .. } => Some(at_secs),
@@ -682,6 +687,7 @@ fn plot_ui(ui: &mut Ui, view: &mut TimelineView, output: &SimOutput, commands: &
                 .allow_hover(false),
             );
         }
+        super::ghosts::ghosts_plot_ui(plot_ui, ghost_points);
         plot_ui.vline(
             VLine::new("replay cursor", cursor_t)
                 .color(theme::CURSOR)
