@@ -146,7 +146,7 @@ pub fn chips_ui(ui: &mut Ui, label: &str, items: &mut Vec<String>) -> bool {
         ui.label(label);
         for (i, item) in items.iter().enumerate() {
             // A chip is placed whole: when it would not fit on this row, the row ends first.
-            if ui.available_width() < chip_width(ui, item) {
+            if ui.available_size_before_wrap().x < chip_width(ui, item) {
                 ui.end_row();
             }
             egui::Frame::new()
