@@ -641,7 +641,8 @@ fn narrated_decision_ui(ui: &mut Ui, output: &SimOutput, user: usize, d: &Decisi
                 .corner_radius(12.0)
                 .inner_margin(12.0)
                 .show(ui, |ui| {
-                    ui.add(egui::Label::new(RichText::new(text).size(22.0)).wrap());
+                    let strong = ui.visuals().strong_text_color();
+                    ui.add(egui::Label::new(RichText::new(text).size(22.0).color(strong)).wrap());
                 });
         }
         None => {
