@@ -99,6 +99,16 @@ fn every_shipped_scenario_gives_the_outcome_its_name_promises() {
         ("whatsapp.ron", &[("ines", "sent")]),
         ("pushy-contrast.ron", &[("nina", "sent")]),
         (
+            "demo-chef.json",
+            &[
+                ("louise", "sent"),
+                ("jack", "too_few_messages"),
+                ("maya", "sent"),
+                ("hugo", "opted_out"),
+                ("ines", "minor"),
+            ],
+        ),
+        (
             "demo-cinema.json",
             &[
                 ("lea", "sent"),

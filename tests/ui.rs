@@ -191,7 +191,8 @@ fn selecting_a_decision_shows_its_trace_text_and_channel() {
     harness.step();
     harness.step();
     harness.get_by_label("FAIL too_few_messages");
-    harness.get_by_label_contains("5 needed");
+    // In the deciding-reason box at the top, and on the failing rule's row.
+    assert_eq!(harness.query_all_by_label_contains("5 needed").count(), 2);
 }
 
 #[test]
@@ -375,6 +376,8 @@ fn space_plays_and_pauses_the_replay() {
     let mut harness = studio(Vec::new());
     show_tab(&mut harness, Tab::Timeline);
     assert!(!harness.state().timeline().cursor.is_playing());
+    harness.get_by_label("end").click();
+    harness.step();
     let end = harness.state().timeline().cursor.time_secs();
     harness.key_press(Key::Space);
     harness.step();

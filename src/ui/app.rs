@@ -11,7 +11,7 @@ use super::dialogs::{Dialog, PendingAction, dialog_ui};
 use super::document::{Document, Edit};
 use super::files::{
     DEFAULT_PERSONA, DEFAULT_SCENARIO, DialogKind, FileDialogs, FileKind, NativeDialogs,
-    PERSONAS_DIR, SCENARIOS_DIR, list_files, resource,
+    PERSONAS_DIR, SCENARIOS_DIR, list_files, own_scenario, resource,
 };
 use super::interop_dialogs::{self as interop, ChatForm, InteropDialog, ScreenshotJob};
 use super::library_panel::{Library, copy_path, library_ui};
@@ -182,6 +182,12 @@ impl StudioApp {
         let mut error = None;
         let mut doc = Document::new(Persona::new_blank("new-persona", "New persona"));
 
+        // A persona named on the command line opens on its own scenario when it ships one.
+        let own = persona
+            .as_deref()
+            .filter(|_| scenario.is_none())
+            .and_then(|p| own_scenario(p, &scenarios_dir));
+        let scenario = scenario.or(own);
         let persona_path = persona
             .or_else(|| prefs.last_persona.clone().filter(|p| p.is_file()))
             .unwrap_or_else(|| resource(DEFAULT_PERSONA));
@@ -436,6 +442,15 @@ impl StudioApp {
         if !presentation.is_playing() {
             presentation.sync(self.timeline.cursor.time_secs());
         }
+        // The narrated decision is the selected one: its marker ringed, its user's lane and
+        // spans shaded.
+        if let Some(stop) = presentation.current_stop() {
+            self.timeline.user = stop.user;
+            self.timeline.selection = Selection::Decision {
+                user: stop.user,
+                index: stop.index,
+            };
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             presentation_ui(
                 ui,
@@ -529,6 +544,7 @@ impl StudioApp {
                     shipped: &self.shipped_scenarios,
                     session_scenario: self.session_scenario.as_deref(),
                     side_width: self.prefs.inspector_width,
+                    show_hint: !self.prefs.hint_dismissed,
                 };
                 self.prefs.inspector_width = timeline_ui(ui, &mut self.timeline, &inputs, commands);
             }
@@ -1113,6 +1129,15 @@ impl StudioApp {
                 }
                 self.timeline.selection = selection;
                 self.timeline.move_to.clear();
+                // A marker after the cursor: the replay jumps to it, so that the conversation
+                // shows what the inspector explains.
+                if let Some(at_secs) = self.selection_secs(selection)
+                    && at_secs > self.timeline.cursor.time_secs()
+                {
+                    self.timeline
+                        .cursor
+                        .apply(super::cursor::CursorCommand::Scrub(at_secs), &[]);
+                }
             }
             Command::SelectUser(user) => {
                 self.timeline.user = user;
@@ -1123,6 +1148,7 @@ impl StudioApp {
             Command::RerunTests => self.tests.invalidate(),
             Command::RecordSuite(path) => self.record_suite(&path),
             Command::DismissError => self.error = None,
+            Command::DismissHint => self.prefs.hint_dismissed = true,
             Command::ResolveUnsaved(choice) => {
                 let Some(Dialog::Unsaved(action, _)) = self.dialog.take() else {
                     return;
@@ -1291,6 +1317,20 @@ impl StudioApp {
         }
     }
 
+    /// When a selected marker happened (unix seconds); `None` for other selections.
+    fn selection_secs(&self, selection: Selection) -> Option<f64> {
+        let at = match selection {
+            Selection::Event { user, event } => {
+                self.doc.scenario().users.get(user)?.events.get(event)?.at
+            }
+            Selection::Decision { user, index } => {
+                self.simulator.latest()?.replay.of_user(user).get(index)?.at
+            }
+            Selection::None | Selection::Instant { .. } => return None,
+        };
+        Some(at.timestamp() as f64)
+    }
+
     fn enter_presentation(&mut self, ctx: &egui::Context) {
         let restore = Restore {
             fullscreen: ctx.input(|i| i.viewport().fullscreen).unwrap_or(false),
@@ -1396,6 +1436,7 @@ impl StudioApp {
                 self.doc.set_persona(*persona, Some(path.clone()));
                 self.prefs.last_persona = Some(absolute(&path));
                 self.status = Some(format!("opened {}", path.display()));
+                self.open_own_scenario(&path);
             }
             PendingAction::ReplaceScenario(scenario, path) => {
                 self.doc.set_scenario(*scenario, Some(path.clone()));
@@ -1526,6 +1567,31 @@ impl StudioApp {
                     }
                 }
             }
+        }
+    }
+
+    /// Opens the scenario shipped for the persona at `persona_path`, when it has one, it is not
+    /// already open, and the open scenario has no unsaved edits.
+    fn open_own_scenario(&mut self, persona_path: &Path) {
+        let Some(own) = own_scenario(persona_path, &self.scenarios_dir) else {
+            return;
+        };
+        if self.doc.scenario_dirty() || self.doc.scenario_path().is_some_and(|p| same_file(p, &own))
+        {
+            return;
+        }
+        match Scenario::load(&own) {
+            Ok(s) => {
+                self.doc.set_scenario(s, Some(own.clone()));
+                self.prefs.last_scenario = Some(absolute(&own));
+                self.timeline.reset_for_new_scenario();
+                self.status = Some(format!(
+                    "opened {} with its scenario {}",
+                    persona_path.display(),
+                    own.display()
+                ));
+            }
+            Err(e) => self.error = Some(ErrorReport::load("cannot open", &e)),
         }
     }
 

@@ -53,6 +53,8 @@ impl Tab {
 /// A request from the UI, applied at the end of the frame.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
+    /// Hide the newcomer's hint on the Timeline tab, for good.
+    DismissHint,
     /// File ▸ New persona (asks about unsaved changes first).
     NewPersona,
     /// File ▸ Open…: a native dialog, then [`Command::Open`].

@@ -100,7 +100,7 @@ pub fn conversation_ui(
                                             RichText::new(
                                                 e.at.format("%-d %b %H:%M UTC").to_string(),
                                             )
-                                            .small()
+                                            .size(theme::SMALL_TEXT_PX)
                                             .weak(),
                                         );
                                         ui.add(egui::Label::new(&e.text).wrap());
@@ -134,8 +134,8 @@ pub fn conversation_ui(
                                                     "nudge · {}",
                                                     d.at.format("%-d %b %H:%M UTC")
                                                 ))
-                                                .small()
-                                                .color(theme::SENT)
+                                                .size(theme::SMALL_TEXT_PX)
+                                                .color(theme::readable(ui.visuals(), theme::SENT))
                                                 .strong(),
                                             );
                                             ui.add(egui::Label::new(d.text().unwrap_or("")).wrap());
@@ -151,15 +151,28 @@ pub fn conversation_ui(
                                 });
                             }
                             Outcome::Suppressed => {
+                                // A card in the text colour, edged with the reason's colour:
+                                // coloured text on a coloured fill was unreadable.
                                 ui.vertical_centered(|ui| {
-                                    let text = RichText::new(format!(
-                                        "follow-up held back ({}) · {}",
-                                        theme::reason_words(d.reason),
-                                        d.at.format("%-d %b %H:%M UTC")
-                                    ))
-                                    .small()
-                                    .color(theme::reason_color(d.reason));
-                                    if ui.selectable_label(selected, text).clicked() {
+                                    let color = theme::reason_color(d.reason);
+                                    let r = egui::Frame::new()
+                                        .fill(theme::tint(color))
+                                        .stroke(egui::Stroke::new(
+                                            if selected { 2.5 } else { 1.0 },
+                                            if selected { theme::CURSOR } else { color },
+                                        ))
+                                        .corner_radius(4.0)
+                                        .inner_margin(egui::Margin::symmetric(8, 3))
+                                        .show(ui, |ui| {
+                                            ui.label(RichText::new(format!(
+                                                "follow-up held back ({}) · {}",
+                                                theme::reason_words(d.reason),
+                                                d.at.format("%-d %b %H:%M UTC")
+                                            )));
+                                        })
+                                        .response
+                                        .interact(egui::Sense::click());
+                                    if r.clicked() {
                                         commands.push(Command::Select(Selection::Decision {
                                             user,
                                             index: k,

@@ -97,11 +97,12 @@ impl Default for ReplayCursor {
 }
 
 impl ReplayCursor {
-    /// A paused cursor at the end of `[start_secs, end_secs]`, so that nothing is dimmed.
+    /// A paused cursor at the start of `[start_secs, end_secs]`, ready to play the scenario
+    /// from its first message.
     pub fn new(start_secs: f64, end_secs: f64) -> Self {
         let end_secs = end_secs.max(start_secs);
         Self {
-            time_secs: end_secs,
+            time_secs: start_secs,
             start_secs,
             end_secs,
             ..Self::default()
@@ -220,15 +221,16 @@ mod tests {
     }
 
     #[test]
-    fn starts_paused_at_the_end() {
+    fn starts_paused_at_the_start() {
         let c = cursor();
         assert!(!c.is_playing());
-        assert_eq!(c.time_secs(), 10.0 * DAY);
+        assert_eq!(c.time_secs(), 0.0);
     }
 
     #[test]
     fn play_from_the_end_restarts_and_runs_at_speed() {
         let mut c = cursor();
+        c.apply(CursorCommand::ToEnd, &EVENTS);
         c.apply(CursorCommand::Play, &EVENTS);
         assert!(c.is_playing());
         assert_eq!(c.time_secs(), 0.0);
@@ -259,6 +261,7 @@ mod tests {
         let mut c = cursor();
         c.apply(CursorCommand::TogglePlay, &EVENTS);
         assert!(c.is_playing());
+        assert_eq!(c.time_secs(), 0.0, "play from the start stays at the start");
         c.tick(0.5);
         let t = c.time_secs();
         c.apply(CursorCommand::TogglePlay, &EVENTS);
@@ -317,6 +320,7 @@ mod tests {
     #[test]
     fn range_changes_keep_the_cursor_inside() {
         let mut c = cursor();
+        c.apply(CursorCommand::ToEnd, &EVENTS);
         c.set_range(0.0, 20.0 * DAY);
         assert_eq!(
             c.time_secs(),

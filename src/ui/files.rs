@@ -29,6 +29,19 @@ pub fn resource(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
+/// The scenario shipped for a persona, when there is one: `demo-<stem>.json` in `scenarios_dir`
+/// for the persona file `<stem>.ron`, else `demo-<first word of stem>.json` (so that
+/// `cinema-maestro.ron` finds `demo-cinema.json`).
+pub fn own_scenario(persona_path: &Path, scenarios_dir: &Path) -> Option<PathBuf> {
+    let stem = persona_path.file_stem()?.to_str()?;
+    let first_word = stem.split(['-', '_']).next().unwrap_or(stem);
+    [stem, first_word]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| scenarios_dir.join(format!("demo-{s}.json")))
+        .find(|p| p.is_file())
+}
+
 /// The `.ron` and `.json` files of a folder, sorted by name; empty when it cannot be read.
 pub fn list_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {

@@ -166,7 +166,7 @@ pub fn ghosts_plot_ui(plot_ui: &mut PlotUi<'_>, points: GhostPoints) {
             Points::new("saved version: sent", PlotPoints::Owned(points.saved_sent))
                 .shape(sent.shape())
                 .radius(sent.radius())
-                .color(theme::COMPARED)
+                .color(theme::RUN_BASE)
                 .filled(false)
                 .allow_hover(false),
         );
@@ -179,7 +179,7 @@ pub fn ghosts_plot_ui(plot_ui: &mut PlotUi<'_>, points: GhostPoints) {
             )
             .shape(MarkerShape::Cross)
             .radius(sent.radius())
-            .color(theme::COMPARED)
+            .color(theme::RUN_BASE)
             .filled(false)
             .allow_hover(false),
         );

@@ -28,9 +28,9 @@ pub fn inspector_ui(
     move_to: &mut String,
     commands: &mut Vec<Command>,
 ) {
-    ui.heading("inspector");
     match selection {
         Selection::None => {
+            ui.heading("inspector");
             ui.label(
                 "Click a marker to see its details, or an empty spot of a lane to see why the \
                  bot stays silent there.",
@@ -57,7 +57,7 @@ pub fn inspector_ui(
         },
         Selection::Instant { user, at_secs } => {
             if let (Some(u), Some(e)) = (output.scenario.users.get(user), explanation) {
-                instant_ui(ui, output, u, at_secs, e);
+                instant_ui(ui, output, user, u, at_secs, e);
             }
         }
     }
@@ -65,8 +65,28 @@ pub fn inspector_ui(
     decision_list_ui(ui, output, selected_user, selection, commands);
 }
 
+/// The rule trace, failing rules first; passed rules are folded away when one failed.
 fn steps_ui(ui: &mut Ui, steps: &[TraceStep]) {
-    egui::Grid::new(ui.scope_id().with("steps"))
+    let (failed, passed): (Vec<&TraceStep>, Vec<&TraceStep>) =
+        steps.iter().partition(|s| !s.passed);
+    if !failed.is_empty() {
+        steps_grid_ui(ui, "failed steps", &failed);
+    }
+    if passed.is_empty() {
+        return;
+    }
+    egui::CollapsingHeader::new(format!(
+        "{} rule{} passed",
+        passed.len(),
+        if passed.len() == 1 { "" } else { "s" }
+    ))
+    .id_salt(ui.scope_id().with("passed steps"))
+    .default_open(failed.is_empty())
+    .show(ui, |ui| steps_grid_ui(ui, "passed steps", &passed));
+}
+
+fn steps_grid_ui(ui: &mut Ui, salt: &str, steps: &[&TraceStep]) {
+    egui::Grid::new(ui.scope_id().with(salt))
         .num_columns(2)
         .striped(true)
         .show(ui, |ui| {
@@ -76,15 +96,47 @@ fn steps_ui(ui: &mut Ui, steps: &[TraceStep]) {
                 } else {
                     ("FAIL", theme::FAIL)
                 };
-                ui.label(
-                    RichText::new(format!("{mark} {}", step.rule))
-                        .color(color)
-                        .monospace(),
+                let color = theme::readable(ui.visuals(), color);
+                // The rule's name never wraps, so a failing row keeps its label.
+                ui.add(
+                    egui::Label::new(
+                        RichText::new(format!("{mark} {}", step.rule))
+                            .color(color)
+                            .monospace(),
+                    )
+                    .extend(),
                 );
                 ui.add(egui::Label::new(&step.detail).wrap());
                 ui.end_row();
             }
         });
+}
+
+/// The box the inspector opens with: what decided, in one sentence, before any detail.
+pub fn deciding_reason_ui(ui: &mut Ui, title: &str, sentence: &str, color: egui::Color32) {
+    egui::Frame::new()
+        .fill(theme::tint(color))
+        .stroke(egui::Stroke::new(1.5, color))
+        .corner_radius(6.0)
+        .inner_margin(10.0)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.label(
+                RichText::new("deciding reason")
+                    .size(theme::SMALL_TEXT_PX)
+                    .strong(),
+            );
+            ui.label(
+                RichText::new(title)
+                    .heading()
+                    .strong()
+                    .color(theme::readable(ui.visuals(), color)),
+            );
+            if !sentence.is_empty() {
+                ui.add(egui::Label::new(RichText::new(sentence).size(14.0)).wrap());
+            }
+        });
+    ui.add_space(4.0);
 }
 
 fn bubble_ui(ui: &mut Ui, text: &str, stroke: egui::Color32) {
@@ -105,14 +157,24 @@ fn decision_ui(
     d: &Decision,
     facts: Option<&UserFacts>,
 ) {
-    let (title, color) = match d.outcome {
-        Outcome::Sent => ("nudge sent".to_owned(), theme::SENT),
+    let trace = decision_trace(d, &output.replay.policy, user, facts);
+    let (title, sentence, color) = match d.outcome {
+        Outcome::Sent => (
+            "sent".to_owned(),
+            "Every rule allowed this follow-up.".to_owned(),
+            theme::SENT,
+        ),
         Outcome::Suppressed => (
             format!("held back: {}", theme::reason_words(d.reason)),
+            trace
+                .iter()
+                .find(|s| !s.passed)
+                .map(|s| s.detail.clone())
+                .unwrap_or_default(),
             theme::reason_color(d.reason),
         ),
     };
-    ui.label(RichText::new(title).heading().color(color));
+    deciding_reason_ui(ui, &title, &sentence, color);
     ui.label(format!("to {} ({})", user.name, user.id));
     ui.label(both_times(d.at, user.timezone));
     ui.label(format!("channel: {}", d.channel));
@@ -143,7 +205,7 @@ fn decision_ui(
     }
     ui.add_space(4.0);
     ui.label(RichText::new("rule trace").strong());
-    steps_ui(ui, &decision_trace(d, &output.replay.policy, user, facts));
+    steps_ui(ui, &trace);
 }
 
 fn event_ui(
@@ -264,22 +326,100 @@ fn event_ui(
     }
 }
 
-fn instant_ui(ui: &mut Ui, output: &SimOutput, user: &User, at_secs: i64, e: &Explanation) {
-    ui.label(RichText::new(format!("{} at this instant", user.name)).heading());
+/// The decisions of `user` in the silence that started at `silence_start` and that were sent
+/// at or before `at_secs`.
+fn sent_before(
+    output: &SimOutput,
+    user: usize,
+    silence_start: chrono::DateTime<chrono::Utc>,
+    at_secs: i64,
+) -> Vec<&Decision> {
+    output
+        .replay
+        .of_user(user)
+        .iter()
+        .filter(|d| {
+            d.silence_start == silence_start
+                && d.outcome == Outcome::Sent
+                && d.at.timestamp() <= at_secs
+        })
+        .collect()
+}
+
+/// What decides at an inspected instant: (title, sentence, colour).
+fn instant_verdict(
+    output: &SimOutput,
+    user_index: usize,
+    user: &User,
+    at_secs: i64,
+    e: &Explanation,
+) -> (String, String, egui::Color32) {
+    let Some(last) = e.last_message else {
+        return (
+            "nothing to follow up".to_owned(),
+            format!("{} has not written yet at this instant.", user.name),
+            theme::NEUTRAL,
+        );
+    };
+    let sent = sent_before(output, user_index, last, at_secs);
+    let max = output.replay.policy.max_nudges_per_silence.max(1) as usize;
+    if sent.len() >= max {
+        let when = sent
+            .last()
+            .map(|d| both_times(d.at, user.timezone))
+            .unwrap_or_default();
+        let sentence = if max == 1 {
+            format!("This silence's one follow-up was already sent ({when}).")
+        } else {
+            format!("This silence's {max} follow-ups were already sent, the last {when}.")
+        };
+        return (
+            "already followed up in this silence".to_owned(),
+            sentence,
+            theme::NEUTRAL,
+        );
+    }
+    if e.in_quiet_hours {
+        return (
+            "quiet hours".to_owned(),
+            "It would wait for the end of the quiet hours.".to_owned(),
+            theme::NEUTRAL,
+        );
+    }
+    match &e.evaluation {
+        Some(ev) if ev.reason == crate::engine::Reason::Sent => (
+            "allowed".to_owned(),
+            "Every rule would allow a follow-up here.".to_owned(),
+            theme::SENT,
+        ),
+        Some(ev) => (
+            format!("held back: {}", theme::reason_words(ev.reason)),
+            e.trace
+                .iter()
+                .find(|s| !s.passed)
+                .map(|s| s.detail.clone())
+                .unwrap_or_default(),
+            theme::reason_color(ev.reason),
+        ),
+        None => ("no decision".to_owned(), String::new(), theme::NEUTRAL),
+    }
+}
+
+fn instant_ui(
+    ui: &mut Ui,
+    output: &SimOutput,
+    user_index: usize,
+    user: &User,
+    at_secs: i64,
+    e: &Explanation,
+) {
+    let (title, sentence, color) = instant_verdict(output, user_index, user, at_secs, e);
+    deciding_reason_ui(ui, &title, &sentence, color);
+    ui.label(RichText::new(format!("{} at this instant", user.name)).strong());
     ui.label(both_times(instant(at_secs), user.timezone));
     ui.add_space(4.0);
     ui.label(RichText::new("if a follow-up were considered here").strong());
     steps_ui(ui, &e.trace);
-    if let Some(ev) = &e.evaluation {
-        let verdict = if e.in_quiet_hours {
-            "It would wait for the end of the quiet hours.".to_owned()
-        } else if ev.reason == crate::engine::Reason::Sent {
-            "Every rule would allow it.".to_owned()
-        } else {
-            format!("It would be held back: {}.", theme::reason_words(ev.reason))
-        };
-        ui.label(RichText::new(verdict).strong());
-    }
     ui.add_space(4.0);
     match &e.decision_of_silence {
         Some(d) => {
@@ -301,7 +441,6 @@ fn instant_ui(ui: &mut Ui, output: &SimOutput, user: &User, at_secs: i64, e: &Ex
         }
         None => {}
     }
-    let _ = output;
 }
 
 fn decision_list_ui(
@@ -323,7 +462,7 @@ fn decision_list_ui(
     for (i, d) in decisions.iter().enumerate() {
         let label = decision_label(d);
         let selected = selection == Selection::Decision { user, index: i };
-        let color = theme::reason_color(d.reason);
+        let color = theme::readable(ui.visuals(), theme::reason_color(d.reason));
         if ui
             .selectable_label(selected, RichText::new(label).color(color))
             .clicked()

@@ -192,10 +192,7 @@ fn identity_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
         localized_text(ui, form, &mut p.description, lang, "description", 3);
     }
     form.chips(ui, "traits", "traits", &mut p.traits);
-    ui.horizontal_wrapped(|ui| {
-        ui.label("forbidden topics");
-        ui.weak("(never raised, beyond the built-in sensitive categories)");
-    });
+    ui.weak("Forbidden topics are never raised, beyond the built-in sensitive categories.");
     form.chips(
         ui,
         "forbidden_topics",
@@ -614,7 +611,7 @@ fn preview_ui(ui: &mut Ui, previews: &[Preview]) {
                             if step.passed { "pass" } else { "FAIL" },
                             step.detail
                         ))
-                        .small()
+                        .size(theme::SMALL_TEXT_PX)
                         .color(if step.passed {
                             theme::PASS
                         } else {

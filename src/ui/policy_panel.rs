@@ -109,23 +109,45 @@ fn choice_ui(ui: &mut Ui, choice: &mut PolicyChoice, form: &mut Form<'_>) {
     form.problems_ui(ui, "policy.name");
 }
 
-/// A section: controls on the left, the rule's plain sentence on the right.
+/// A section: controls on the left, the rule's plain sentence on the right, a separator between
+/// them exactly as tall as the taller of the two (never the rest of the view).
 fn rule_row(ui: &mut Ui, title: &str, sentence: &str, controls: impl FnOnce(&mut Ui)) {
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.horizontal_top(|ui| {
-            ui.allocate_ui_with_layout(
-                egui::vec2(430.0, 0.0),
-                Layout::top_down(Align::Min),
-                |ui| {
-                    ui.set_min_width(430.0);
-                    ui.strong(title);
-                    controls(ui);
-                },
+            let left = ui
+                .allocate_ui_with_layout(
+                    egui::vec2(430.0, 0.0),
+                    Layout::top_down(Align::Min),
+                    |ui| {
+                        ui.set_min_width(430.0);
+                        ui.strong(title);
+                        controls(ui);
+                    },
+                )
+                .response
+                .rect;
+            let (gap, _) = ui.allocate_exact_size(egui::vec2(8.0, 0.0), egui::Sense::hover());
+            let right = ui
+                .add(egui::Label::new(RichText::new(sentence).italics()).wrap())
+                .rect;
+            let stroke = ui.visuals().widgets.noninteractive.bg_stroke;
+            ui.painter().vline(
+                gap.center().x,
+                left.top().min(right.top())..=left.bottom().max(right.bottom()),
+                stroke,
             );
-            ui.separator();
-            ui.add(egui::Label::new(RichText::new(sentence).italics()).wrap());
         });
+    });
+}
+
+/// A section whose controls need the whole width: title, sentence, then the controls.
+fn wide_rule_block(ui: &mut Ui, title: &str, sentence: &str, controls: impl FnOnce(&mut Ui)) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.strong(title);
+        ui.add(egui::Label::new(RichText::new(sentence).italics()).wrap());
+        controls(ui);
     });
 }
 
@@ -257,7 +279,7 @@ fn parameters_ui(ui: &mut Ui, p: &mut Policy, choice: &PolicyChoice, form: &mut 
     }
 
     ui.add_space(4.0);
-    rule_row(
+    wide_rule_block(
         ui,
         "crisis referrals",
         "When a self-harm message holds a follow-up back, the studio shows the referral for the \
@@ -410,40 +432,40 @@ fn rule_controls_ui(
 fn referrals_ui(ui: &mut Ui, p: &mut Policy, form: &mut Form<'_>, f: &dyn Fn(&str) -> String) {
     let mut remove = None;
     let mut rename: Option<(String, String)> = None;
-    egui::Grid::new("referrals")
-        .num_columns(3)
-        .striped(true)
-        .show(ui, |ui| {
-            for (locale, text) in p.crisis_referrals.iter_mut() {
-                let mut key = locale.clone();
-                let changed = ui
-                    .add(
-                        egui::TextEdit::singleline(&mut key)
-                            .hint_text("locale")
-                            .desired_width(60.0),
-                    )
-                    .changed();
-                if changed {
-                    rename = Some((locale.clone(), key));
-                }
-                let c = ui
-                    .add(
-                        egui::TextEdit::singleline(text)
-                            .hint_text(format!("referral for {locale}"))
-                            .desired_width(300.0),
-                    )
-                    .changed();
-                form.note(&f("crisis_referrals"), c);
-                if ui
-                    .small_button("×")
-                    .on_hover_text(format!("remove the referral for {locale}"))
-                    .clicked()
-                {
-                    remove = Some(locale.clone());
-                }
-                ui.end_row();
+    // Rows of their own rather than a grid: a grid sizes its columns from the previous frame
+    // and squeezed these fields to a few letters.
+    let referral_width = (ui.available_width() - 130.0).max(200.0);
+    for (locale, text) in p.crisis_referrals.iter_mut() {
+        ui.horizontal(|ui| {
+            let mut key = locale.clone();
+            let changed = ui
+                .add(
+                    egui::TextEdit::singleline(&mut key)
+                        .hint_text("locale")
+                        .desired_width(80.0),
+                )
+                .on_hover_text("locale (fr-FR, fr, en…)")
+                .changed();
+            if changed {
+                rename = Some((locale.clone(), key));
+            }
+            let c = ui
+                .add(
+                    egui::TextEdit::singleline(text)
+                        .hint_text(format!("referral for {locale}"))
+                        .desired_width(referral_width),
+                )
+                .changed();
+            form.note(&f("crisis_referrals"), c);
+            if ui
+                .small_button("×")
+                .on_hover_text(format!("remove the referral for {locale}"))
+                .clicked()
+            {
+                remove = Some(locale.clone());
             }
         });
+    }
     if let Some((old, new)) = rename
         && !new.is_empty()
         && !p.crisis_referrals.contains_key(&new)

@@ -538,9 +538,9 @@ fn results_ui(ui: &mut Ui, view: &ResultView, commands: &mut Vec<Command>) {
         base.mix,
         out.elapsed.as_secs_f64()
     ));
-    ui.label(RichText::new(summary_line(base, &view.base_total)).color(theme::SENT));
+    run_line_ui(ui, theme::RUN_BASE, summary_line(base, &view.base_total));
     if let (Some(other), Some(total)) = (&out.compared, &view.compared_total) {
-        ui.label(RichText::new(summary_line(other, total)).color(theme::COMPARED));
+        run_line_ui(ui, theme::RUN_COMPARED, summary_line(other, total));
     }
     if !base.warnings.is_empty() {
         egui::CollapsingHeader::new(
@@ -559,12 +559,12 @@ fn results_ui(ui: &mut Ui, view: &ResultView, commands: &mut Vec<Command>) {
         });
     }
     let runs: Vec<(&PopulationReport, &Metrics, Color32)> =
-        std::iter::once((base, &view.base_total, theme::SENT))
+        std::iter::once((base, &view.base_total, theme::RUN_BASE))
             .chain(
                 out.compared
                     .as_ref()
                     .zip(view.compared_total.as_ref())
-                    .map(|(r, t)| (r, t, theme::COMPARED)),
+                    .map(|(r, t)| (r, t, theme::RUN_COMPARED)),
             )
             .collect();
 
@@ -572,8 +572,9 @@ fn results_ui(ui: &mut Ui, view: &ResultView, commands: &mut Vec<Command>) {
         // The charts have no legend (it would hide bars): this line is their key.
         ui.horizontal(|ui| {
             ui.label("in the charts");
-            for ((report, _, color), word) in runs.iter().zip(["green", "blue"]) {
-                ui.colored_label(*color, format!("{} in {word}", report.policy));
+            for (report, _, color) in &runs {
+                swatch_ui(ui, *color);
+                ui.label(report.policy.as_str());
             }
         });
     }
@@ -600,6 +601,20 @@ fn results_ui(ui: &mut Ui, view: &ResultView, commands: &mut Vec<Command>) {
     samples_ui(ui, base, commands);
 }
 
+/// A coloured square, the key of a run's colour in the charts.
+fn swatch_ui(ui: &mut Ui, color: Color32) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+    ui.painter().rect_filled(rect, 2.0, color);
+}
+
+/// A run's summary line, keyed by its colour (the text itself stays in the text colour).
+fn run_line_ui(ui: &mut Ui, color: Color32, text: String) {
+    ui.horizontal_wrapped(|ui| {
+        swatch_ui(ui, color);
+        ui.label(text);
+    });
+}
+
 fn chart(id: &str) -> Plot<'static> {
     Plot::new(id.to_owned())
         .height(PLOT_HEIGHT)
@@ -608,13 +623,67 @@ fn chart(id: &str) -> Plot<'static> {
         .allow_scroll(false)
         .allow_boxed_zoom(false)
         .allow_double_click_reset(false)
+        .show_x(false)
+        .show_y(false)
         .include_y(0.0)
+}
+
+/// Shows `text` beside the pointer while it is over the chart: the values under it, in words.
+fn hover_values_ui<R>(
+    response: &egui_plot::PlotResponse<R>,
+    text: impl FnOnce(egui_plot::PlotPoint) -> Option<String>,
+) {
+    let r = &response.response;
+    let Some(pos) = r.hover_pos() else {
+        return;
+    };
+    if let Some(text) = text(response.transform.value_from_position(pos)) {
+        r.clone().on_hover_text_at_pointer(text);
+    }
+}
+
+/// Integer marks about `target` apart at most ten times across the bounds, for a count axis.
+fn integer_marks(input: egui_plot::GridInput, first: f64) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    let span = (hi - lo).max(1.0);
+    let step = [1.0, 2.0, 5.0, 7.0, 10.0, 14.0, 30.0, 60.0, 90.0, 180.0]
+        .into_iter()
+        .find(|s| span / s <= 10.0)
+        .unwrap_or(365.0);
+    let mut marks = Vec::new();
+    let mut v = first;
+    while v <= hi {
+        if v >= lo {
+            marks.push(GridMark {
+                value: v,
+                step_size: step,
+            });
+        }
+        v += step;
+    }
+    marks
 }
 
 fn per_day_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
     ui.label(RichText::new("nudges per day").strong());
-    chart("population per day")
-        .x_axis_label("day of the run")
+    let days = runs
+        .iter()
+        .map(|(_, t, _)| t.per_day.len())
+        .max()
+        .unwrap_or(0);
+    let response = chart("population per day")
+        .x_axis_label("day of the run (day 1 = start date)")
+        .y_axis_label("nudges sent")
+        .include_x(1.0)
+        .include_x(days.max(2) as f64)
+        .x_grid_spacer(|input| integer_marks(input, 1.0))
+        .x_axis_formatter(|mark, _| {
+            if mark.value.fract().abs() > 1e-6 {
+                String::new()
+            } else {
+                format!("{:.0}", mark.value)
+            }
+        })
         .show(ui, |plot| {
             for (report, total, color) in runs {
                 let points: Vec<[f64; 2]> = total
@@ -630,6 +699,21 @@ fn per_day_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
                 );
             }
         });
+    hover_values_ui(&response, |p| {
+        let day = p.x.round();
+        if day < 1.0 || day as usize > days {
+            return None;
+        }
+        let i = day as usize - 1;
+        let lines: Vec<String> = runs
+            .iter()
+            .map(|(report, total, _)| {
+                let n = total.per_day.get(i).copied().unwrap_or(0);
+                format!("{}: {} nudges", report.policy, thousands(n))
+            })
+            .collect();
+        Some(format!("day {day:.0}\n{}", lines.join("\n")))
+    });
 }
 
 /// The reasons a nudge is held back, in display order (top to bottom).
@@ -645,7 +729,8 @@ fn held_back_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
     let y_of = move |i: usize| (count - 1 - i) as f64;
     let width = 0.8 / runs.len() as f64;
     let names = reasons.clone();
-    chart("population held back")
+    let response = chart("population held back")
+        .x_axis_label("follow-ups held back")
         .y_axis_min_width(130.0)
         .y_grid_spacer(move |_| {
             (0..count)
@@ -685,13 +770,36 @@ fn held_back_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
                 plot.add(BarChart::new(report.policy.clone(), bars).horizontal());
             }
         });
+    hover_values_ui(&response, |p| {
+        let i = count as f64 - 1.0 - p.y.round();
+        if i < 0.0 {
+            return None;
+        }
+        let reason = *reasons.get(i as usize)?;
+        let lines: Vec<String> = runs
+            .iter()
+            .map(|(report, total, _)| {
+                format!(
+                    "{}: {} held back",
+                    report.policy,
+                    thousands(total.held(reason))
+                )
+            })
+            .collect();
+        Some(format!(
+            "{}\n{}",
+            theme::reason_words(reason),
+            lines.join("\n")
+        ))
+    });
 }
 
 fn by_hour_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
     ui.label(RichText::new("sends by the user's local hour").strong());
     let width = 0.8 / runs.len() as f64;
-    chart("population by hour")
-        .x_axis_label("local hour")
+    let response = chart("population by hour")
+        .x_axis_label("user's local hour (0–23 h)")
+        .y_axis_label("nudges sent")
         .include_x(-0.5)
         .include_x(23.5)
         .show(ui, |plot| {
@@ -711,14 +819,29 @@ fn by_hour_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
                 plot.add(BarChart::new(report.policy.clone(), bars));
             }
         });
+    hover_values_ui(&response, |p| {
+        let h = p.x.round();
+        if !(0.0..24.0).contains(&h) {
+            return None;
+        }
+        let lines: Vec<String> = runs
+            .iter()
+            .map(|(report, total, _)| {
+                let n = total.by_local_hour.get(h as usize).copied().unwrap_or(0);
+                format!("{}: {} nudges", report.policy, thousands(n))
+            })
+            .collect();
+        Some(format!("{h:02.0}:00–{h:02.0}:59\n{}", lines.join("\n")))
+    });
 }
 
 fn per_user_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
     ui.label(RichText::new("nudges per nudged user").strong());
     let width = 0.8 / runs.len() as f64;
     let last = NUDGES_PER_USER_BUCKETS - 1;
-    chart("population per user")
-        .x_axis_label("nudges received")
+    let response = chart("population per user")
+        .x_axis_label("nudges received by one user")
+        .y_axis_label("users")
         .x_axis_formatter(move |mark, _| {
             let n = mark.value;
             if n.fract().abs() > 1e-6 || n < 1.0 {
@@ -751,6 +874,26 @@ fn per_user_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
                 plot.add(BarChart::new(report.policy.clone(), bars));
             }
         });
+    hover_values_ui(&response, |p| {
+        let n = p.x.round();
+        if n < 1.0 || n as usize > last {
+            return None;
+        }
+        let n = n as usize;
+        let what = if n == last {
+            format!("{n} nudges or more")
+        } else {
+            format!("{n} nudge{}", if n == 1 { "" } else { "s" })
+        };
+        let lines: Vec<String> = runs
+            .iter()
+            .map(|(report, total, _)| {
+                let users = total.nudges_per_user.get(n).copied().unwrap_or(0);
+                format!("{}: {} users", report.policy, thousands(users))
+            })
+            .collect();
+        Some(format!("{what}\n{}", lines.join("\n")))
+    });
     for (report, total, _) in runs {
         ui.label(
             RichText::new(format!(

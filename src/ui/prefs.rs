@@ -39,6 +39,8 @@ pub struct Prefs {
     pub speed: Speed,
     /// The Population tab's inputs.
     pub population: PopulationSettings,
+    /// Whether the newcomer's hint on the Timeline tab was dismissed.
+    pub hint_dismissed: bool,
 }
 
 impl Default for Prefs {
@@ -55,6 +57,7 @@ impl Default for Prefs {
             tab: Tab::Timeline,
             speed: Speed::DayPerSec,
             population: PopulationSettings::default(),
+            hint_dismissed: false,
         }
     }
 }

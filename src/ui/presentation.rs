@@ -1,7 +1,8 @@
 //! Presentation mode (View ▸ Presentation, F11): full screen, larger type, no editor, the
-//! timeline replaying on its own and a caption narrating each decision in plain language, in
-//! French for French-speaking users. Space plays or pauses, Left and Right step between
-//! decisions, Esc (or F11) leaves and restores the window mode and zoom.
+//! timeline replaying on its own and a caption narrating each decision in plain language, beside
+//! the nudge itself (or the held-back card and its reason). Captions are in one language, the
+//! persona's first, switchable. Space plays or pauses, Left and Right step between decisions,
+//! Esc (or F11) leaves and restores the window mode and zoom.
 //!
 //! The captions ([`caption`]) and the stepping state machine ([`Presentation`]) know nothing of
 //! egui and are tested without UI; [`presentation_ui`] lays them out over the timeline plot of
@@ -13,6 +14,7 @@ use egui::{RichText, Ui};
 use super::command::Command;
 use super::cursor::{CursorCommand, ReplayCursor};
 use super::simulation::SimOutput;
+use super::theme;
 use super::timeline_panel::{TimelineView, presentation_plot_ui};
 use crate::engine::{Decision, Evidence, Reason};
 use crate::model::{Lang, Persona, Scenario, User};
@@ -33,6 +35,8 @@ pub enum PresentationCommand {
     Next,
     /// Go to the previous decision.
     Previous,
+    /// Write the captions in this language.
+    SetLang(Lang),
 }
 
 /// The window as it was before presenting, restored when leaving.
@@ -67,6 +71,8 @@ pub struct Presentation {
     current: Option<usize>,
     playing: bool,
     hold_secs: f64,
+    lang: Option<Lang>,
+    built_lang: Option<Lang>,
 }
 
 impl Presentation {
@@ -79,19 +85,39 @@ impl Presentation {
             current: None,
             playing: true,
             hold_secs: 0.0,
+            lang: None,
+            built_lang: None,
         }
+    }
+
+    /// The language of the captions: the one chosen, else the persona's first.
+    pub fn lang(&self, persona: &Persona) -> Lang {
+        self.lang.unwrap_or_else(|| persona.first_language())
     }
 
     /// Follows a simulation result: the captions of every decision, rebuilt when it is new.
     /// Returns whether they were rebuilt.
     pub fn follow(&mut self, output: &SimOutput) -> bool {
-        if self.generation == Some(output.generation) {
+        let lang = self.lang(&output.persona);
+        if self.generation == Some(output.generation) && self.built_lang == Some(lang) {
             return false;
         }
+        let same_result = self.generation == Some(output.generation);
         self.generation = Some(output.generation);
+        self.built_lang = Some(lang);
+        if same_result {
+            // Only the language changed: the captions are rewritten, the place is kept.
+            for stop in &mut self.stops {
+                if let Some(d) = output.replay.of_user(stop.user).get(stop.index) {
+                    stop.caption = caption(&output.scenario, stop.user, d, &output.persona, lang);
+                }
+            }
+            return true;
+        }
         self.set_stops(stops(
             &output.scenario,
             &output.persona,
+            lang,
             output.replay.users.iter().flat_map(|u| {
                 u.decisions
                     .iter()
@@ -164,6 +190,7 @@ impl Presentation {
                     cursor.apply(CursorCommand::Pause, &[]);
                 }
             }
+            PresentationCommand::SetLang(lang) => self.lang = Some(lang),
             PresentationCommand::Next | PresentationCommand::Previous => {
                 self.sync(cursor.time_secs());
                 self.playing = false;
@@ -242,7 +269,7 @@ impl Presentation {
     pub fn caption(&self, scenario: &Scenario, persona: &Persona) -> String {
         match self.current_stop() {
             Some(stop) => stop.caption.clone(),
-            None => introduction(scenario, persona, self.stops.len()),
+            None => introduction(scenario, persona, self.stops.len(), self.lang(persona)),
         }
     }
 }
@@ -251,6 +278,7 @@ impl Presentation {
 pub fn stops<'a>(
     scenario: &Scenario,
     persona: &Persona,
+    lang: Lang,
     decisions: impl Iterator<Item = (usize, usize, &'a Decision)>,
 ) -> Vec<Stop> {
     decisions
@@ -258,19 +286,9 @@ pub fn stops<'a>(
             at_secs: d.at.timestamp(),
             user,
             index,
-            caption: caption(scenario, user, d, persona),
+            caption: caption(scenario, user, d, persona, lang),
         })
         .collect()
-}
-
-/// The language captions about `user` are written in: French when the user writes in French
-/// and the persona speaks it, else English.
-pub fn caption_lang(user: &User, persona: &Persona) -> Lang {
-    if user.locale.to_ascii_lowercase().starts_with("fr") && persona.languages.contains(&Lang::Fr) {
-        Lang::Fr
-    } else {
-        Lang::En
-    }
 }
 
 /// The first instant of the scenario (its earliest message).
@@ -349,12 +367,18 @@ fn de(label: &str) -> String {
 
 /// The caption of one decision, in plain language: when, what the user did, what the persona
 /// does and why ("Day 3, 09:00 — Léa has written 6 times in two weeks: Maestro of Movie Magic
-/// follows up about Hans Zimmer"). French when [`caption_lang`] says so.
-pub fn caption(scenario: &Scenario, user: usize, decision: &Decision, persona: &Persona) -> String {
+/// follows up about Hans Zimmer"), in `lang` whatever the user's own language. A follow-up the
+/// quiet hours moved says so ("moved from 22:30 to 09:00 by the quiet hours").
+pub fn caption(
+    scenario: &Scenario,
+    user: usize,
+    decision: &Decision,
+    persona: &Persona,
+    lang: Lang,
+) -> String {
     let Some(u) = scenario.users.get(user) else {
         return String::new();
     };
-    let lang = caption_lang(u, persona);
     let when = day_and_time(scenario, u, decision.at, lang);
     let name = &u.name;
     let bot = &persona.name;
@@ -398,7 +422,18 @@ pub fn caption(scenario: &Scenario, user: usize, decision: &Decision, persona: &
     } else {
         ""
     };
-    format!("{when} — {what}{crisis}")
+    let moved = if decision.at != decision.base {
+        let from = decision.base.with_timezone(&u.timezone).format("%H:%M");
+        let to = decision.at.with_timezone(&u.timezone).format("%H:%M");
+        if fr {
+            format!(" (décalé de {from} à {to} par les heures calmes)")
+        } else {
+            format!(" (moved from {from} to {to} by the quiet hours)")
+        }
+    } else {
+        String::new()
+    };
+    format!("{when} — {what}{crisis}{moved}")
 }
 
 fn held_back_why(
@@ -506,13 +541,18 @@ fn held_back_why(
 }
 
 /// The caption before the first decision.
-fn introduction(scenario: &Scenario, persona: &Persona, decisions: usize) -> String {
-    format!(
-        "{} — {}: {decisions} decision{} to replay",
-        persona.name,
-        scenario.name,
-        if decisions == 1 { "" } else { "s" }
-    )
+fn introduction(scenario: &Scenario, persona: &Persona, decisions: usize, lang: Lang) -> String {
+    let s = if decisions == 1 { "" } else { "s" };
+    match lang {
+        Lang::Fr => format!(
+            "{} — {} : {decisions} décision{s} à rejouer",
+            persona.name, scenario.name
+        ),
+        Lang::En => format!(
+            "{} — {}: {decisions} decision{s} to replay",
+            persona.name, scenario.name
+        ),
+    }
 }
 
 /// The presentation layout: the caption large at the top, the key hints under it, the
@@ -533,7 +573,15 @@ pub fn presentation_ui(
     };
     let caption = presentation.caption(&output.scenario, &output.persona);
     ui.add_space(12.0);
-    ui.add(egui::Label::new(RichText::new(caption).size(30.0).strong()).wrap());
+    let decision = presentation
+        .current_stop()
+        .and_then(|stop| Some((stop, output.replay.of_user(stop.user).get(stop.index)?)));
+    ui.columns(2, |columns| {
+        columns[0].add(egui::Label::new(RichText::new(caption).size(30.0).strong()).wrap());
+        if let Some((stop, d)) = decision {
+            narrated_decision_ui(&mut columns[1], output, stop.user, d);
+        }
+    });
     ui.add_space(6.0);
     ui.horizontal_wrapped(|ui| {
         let position = match presentation.current() {
@@ -549,6 +597,22 @@ pub fn presentation_ui(
         };
         ui.label(RichText::new(state).weak());
         ui.separator();
+        let l = ui.label(RichText::new("captions in").weak());
+        let current = presentation.lang(&output.persona);
+        let mut picked = current;
+        egui::ComboBox::from_id_salt("caption language")
+            .selected_text(current.native_name())
+            .show_ui(ui, |ui| {
+                for lang in Lang::ALL {
+                    ui.selectable_value(&mut picked, lang, lang.native_name());
+                }
+            })
+            .response
+            .labelled_by(l.id);
+        if picked != current {
+            commands.push(Command::Presentation(PresentationCommand::SetLang(picked)));
+        }
+        ui.separator();
         ui.label(
             RichText::new(
                 "Space play or pause · Left / Right previous or next decision · Esc leave",
@@ -558,6 +622,50 @@ pub fn presentation_ui(
     });
     ui.separator();
     presentation_plot_ui(ui, view, output, commands);
+}
+
+/// What the narrated decision did: the nudge as the user would read it, or the held-back card
+/// with its reason.
+fn narrated_decision_ui(ui: &mut Ui, output: &SimOutput, user: usize, d: &Decision) {
+    let name = output
+        .scenario
+        .users
+        .get(user)
+        .map_or("", |u| u.name.as_str());
+    match d.text() {
+        Some(text) => {
+            ui.label(RichText::new(format!("{} to {name}", output.persona.name)).weak());
+            egui::Frame::new()
+                .fill(theme::tint(theme::SENT))
+                .stroke(egui::Stroke::new(2.0, theme::SENT))
+                .corner_radius(12.0)
+                .inner_margin(12.0)
+                .show(ui, |ui| {
+                    let strong = ui.visuals().strong_text_color();
+                    ui.add(egui::Label::new(RichText::new(text).size(22.0).color(strong)).wrap());
+                });
+        }
+        None => {
+            let color = theme::reason_color(d.reason);
+            egui::Frame::new()
+                .fill(theme::tint(color))
+                .stroke(egui::Stroke::new(2.0, color))
+                .corner_radius(6.0)
+                .inner_margin(12.0)
+                .show(ui, |ui| {
+                    ui.label(
+                        RichText::new(format!("held back: {}", theme::reason_words(d.reason)))
+                            .size(22.0)
+                            .strong(),
+                    );
+                    ui.label(
+                        RichText::new(format!("nothing is sent to {name}"))
+                            .size(16.0)
+                            .weak(),
+                    );
+                });
+        }
+    }
 }
 
 #[cfg(test)]
@@ -588,7 +696,7 @@ mod tests {
         result
             .of_user(user)
             .iter()
-            .map(|d| caption(&scenario, user, d, &persona))
+            .map(|d| caption(&scenario, user, d, &persona, Lang::Fr))
             .collect()
     }
 
@@ -622,7 +730,7 @@ mod tests {
             .label;
         assert!(sent.ends_with(&de(label)), "{sent}");
         assert!(d.text().is_some_and(|t| t.contains(label.as_str())));
-        assert_eq!(caption(&scenario, user, d, &persona), *sent);
+        assert_eq!(caption(&scenario, user, d, &persona, Lang::Fr), *sent);
         assert_eq!(de("Interstellar"), "d'Interstellar");
         assert_eq!(de("Hans Zimmer"), "de Hans Zimmer");
     }
@@ -633,7 +741,7 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for (i, u) in scenario.users.iter().enumerate() {
             for d in result.of_user(i) {
-                let c = caption(&scenario, i, d, &persona);
+                let c = caption(&scenario, i, d, &persona, persona.first_language());
                 assert!(c.contains(&u.name), "{c}");
                 assert!(c.contains(" — "), "{c}");
                 if d.reason != Reason::Sent {
@@ -652,16 +760,15 @@ mod tests {
     }
 
     #[test]
-    fn english_users_get_english_captions_and_days_count_from_the_first_message() {
-        let (persona, mut scenario, result) = demo();
+    fn english_captions_whatever_the_users_language_and_days_count_from_the_first_message() {
+        let (persona, scenario, result) = demo();
         let user = user_index(&scenario, "lea");
-        scenario.users[user].locale = "en-GB".to_owned();
         let d = result
             .of_user(user)
             .iter()
             .find(|d| d.reason == Reason::Sent)
             .expect("sent");
-        let c = caption(&scenario, user, d, &persona);
+        let c = caption(&scenario, user, d, &persona, Lang::En);
         assert!(c.starts_with("Day "), "{c}");
         assert!(c.contains("Léa has written "), "{c}");
         assert!(
@@ -692,15 +799,36 @@ mod tests {
         }) else {
             panic!("the demo has an opt-out");
         };
-        scenario.users[user].locale = "en".to_owned();
         scenario.users[user].name = "Tom".to_owned();
-        let c = caption(&scenario, user, &d, &persona);
+        let c = caption(&scenario, user, &d, &persona, Lang::En);
         assert!(
             c.ends_with(
                 "Tom has been quiet, but asked to stop: Maestro of Movie Magic stays silent"
             ),
             "{c}"
         );
+    }
+
+    #[test]
+    fn one_language_for_every_caption_and_the_quiet_hours_move_is_told() {
+        let (persona, scenario, result) = demo();
+        let noor = user_index(&scenario, "noor");
+        let d = result
+            .of_user(noor)
+            .iter()
+            .find(|d| d.at != d.base)
+            .expect("Noor's follow-up is moved by the quiet hours");
+        let en = caption(&scenario, noor, d, &persona, Lang::En);
+        assert!(en.contains("to 09:00 by the quiet hours"), "{en}");
+        let fr = caption(&scenario, noor, d, &persona, Lang::Fr);
+        assert!(fr.contains("à 09:00 par les heures calmes"), "{fr}");
+        // Every caption of a French presentation starts with "Jour", English users included.
+        for (i, _) in scenario.users.iter().enumerate() {
+            for d in result.of_user(i) {
+                let c = caption(&scenario, i, d, &persona, Lang::Fr);
+                assert!(c.starts_with("Jour "), "{c}");
+            }
+        }
     }
 
     fn stop(at_secs: i64, user: usize) -> Stop {

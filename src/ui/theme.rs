@@ -176,8 +176,12 @@ pub const WARNING: Color32 = Color32::from_rgb(210, 140, 20);
 /// The replay cursor's colour.
 pub const CURSOR: Color32 = Color32::from_rgb(230, 90, 30);
 
-/// The second policy of a population comparison (the first is drawn in [`SENT`]).
-pub const COMPARED: Color32 = Color32::from_rgb(70, 110, 210);
+/// The population run under the persona's policy, in the charts (not the green of "sent": a run
+/// is a policy, not an outcome).
+pub const RUN_BASE: Color32 = Color32::from_rgb(70, 110, 210);
+
+/// The compared population run, in the charts.
+pub const RUN_COMPARED: Color32 = Color32::from_rgb(205, 80, 160);
 
 /// Shading of the selected user's quiet hours (premultiplied: a faint indigo).
 pub const QUIET_HOURS: Color32 = Color32::from_rgba_premultiplied(14, 16, 40, 45);
@@ -190,6 +194,27 @@ pub const COUNT_MET: Color32 = Color32::from_rgba_premultiplied(120, 90, 0, 140)
 
 /// Shading of the selected user's lane.
 pub const SELECTED_LANE: Color32 = Color32::from_rgba_premultiplied(8, 8, 8, 16);
+
+/// The smallest text size the studio uses, in points: captions, legends, trace notes.
+pub const SMALL_TEXT_PX: f32 = 12.0;
+
+/// `color` as text on the panel background of the current theme: darker in the light theme,
+/// lighter in the dark one, so that yellows and greens stay readable on light fills.
+pub fn readable(visuals: &egui::Visuals, color: Color32) -> Color32 {
+    if visuals.dark_mode {
+        color.lerp_to_gamma(Color32::WHITE, 0.2)
+    } else {
+        color.lerp_to_gamma(Color32::BLACK, 0.45)
+    }
+}
+
+/// Neutral accent for verdicts that are neither a rule passing nor one failing.
+pub const NEUTRAL: Color32 = Color32::from_rgb(90, 120, 170);
+
+/// A translucent fill of `color`, for a box highlighted with that colour in either theme.
+pub fn tint(color: Color32) -> Color32 {
+    color.gamma_multiply(0.16)
+}
 
 /// The colour of a held-back decision with this reason.
 pub fn reason_color(reason: Reason) -> Color32 {

@@ -247,6 +247,8 @@ pub struct TimelineInputs<'a> {
     pub session_scenario: Option<&'a Path>,
     /// The side panel's width.
     pub side_width: f32,
+    /// Whether to show the newcomer's hint.
+    pub show_hint: bool,
 }
 
 /// Shows the Timeline tab; returns the side panel's width (saved in the preferences).
@@ -269,6 +271,9 @@ pub fn timeline_ui(
     };
     playback_ui(ui, view, output, inputs.busy, commands);
     legend_ui(ui, view, &output.timeline);
+    if inputs.show_hint {
+        hint_ui(ui, commands);
+    }
     let side = egui::Panel::right("timeline side")
         .resizable(true)
         .default_size(inputs.side_width)
@@ -281,6 +286,32 @@ pub fn timeline_ui(
         .show(ui, |ui| add_message_ui(ui, view, inputs.scenario, commands));
     egui::CentralPanel::default().show(ui, |ui| plot_ui(ui, view, output, commands));
     side.response.rect.width()
+}
+
+/// The newcomer's hint, where they land: what to click to see why.
+fn hint_ui(ui: &mut Ui, commands: &mut Vec<Command>) {
+    egui::Frame::new()
+        .fill(theme::tint(theme::NEUTRAL))
+        .stroke(egui::Stroke::new(1.0, theme::NEUTRAL))
+        .corner_radius(4.0)
+        .inner_margin(egui::Margin::symmetric(8, 4))
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new("new here?").strong());
+                ui.label("click a follow-up");
+                MarkerKind::NudgeSent.icon_ui(ui, theme::SENT);
+                ui.label("sent or");
+                let text_color = ui.visuals().text_color();
+                MarkerKind::HeldBack(crate::engine::Reason::TooFewMessages).icon_ui(ui, text_color);
+                ui.label(
+                    "held back on a lane to see why; an empty spot of a lane tells why the bot \
+                     stays silent there. Play replays the scenario.",
+                );
+                if ui.button("got it").clicked() {
+                    commands.push(Command::DismissHint);
+                }
+            });
+        });
 }
 
 fn file_label(path: &Path) -> String {
@@ -436,19 +467,23 @@ fn playback_ui(
         let l = ui.label("cursor");
         let width = (ui.available_width() - 230.0).max(120.0);
         ui.spacing_mut().slider_width = width;
+        // No step: a slider with a step rounds the value it is given, which reads as a change
+        // and would pause a playing cursor at every frame.
         let r = ui
-            .add(
-                egui::Slider::new(&mut t, start..=end.max(start + 1.0))
-                    .show_value(false)
-                    .step_by(60.0),
-            )
+            .add(egui::Slider::new(&mut t, start..=end.max(start + 1.0)).show_value(false))
             .labelled_by(l.id);
-        if r.changed() {
+        if scrubbed(&r, c.time_secs(), t) {
             commands.push(Command::Cursor(CursorCommand::Scrub(t)));
         }
         ui.monospace(time_axis::instant_label(c.time_secs()));
         let _ = output;
     });
+}
+
+/// Whether the cursor slider was moved by the user (a drag, a click, the keyboard or a screen
+/// reader), not merely redrawn at a cursor the program moved.
+fn scrubbed(r: &egui::Response, before_secs: f64, after_secs: f64) -> bool {
+    r.changed() && after_secs != before_secs
 }
 
 fn legend_ui(ui: &mut Ui, view: &mut TimelineView, data: &TimelineData) {
@@ -465,8 +500,9 @@ fn legend_ui(ui: &mut Ui, view: &mut TimelineView, data: &TimelineData) {
             } else {
                 ui.visuals().weak_text_color()
             };
+            // A neutral chip with a coloured icon: the colour never carries the text.
             kind.icon_ui(ui, color);
-            let text = RichText::new(format!("{} ({count})", kind.name())).color(color);
+            let text = RichText::new(format!("{} ({count})", kind.name()));
             if ui
                 .selectable_label(*shown, text)
                 .on_hover_text("show or hide these markers")
@@ -485,9 +521,13 @@ fn legend_ui(ui: &mut Ui, view: &mut TimelineView, data: &TimelineData) {
         ] {
             let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 10.0), egui::Sense::hover());
             ui.painter().rect_filled(rect, 2.0, color);
-            ui.label(RichText::new(name).small());
+            ui.label(RichText::new(name).size(theme::SMALL_TEXT_PX));
         }
-        ui.label(RichText::new("(selected user)").small().weak());
+        ui.label(
+            RichText::new("(selected user)")
+                .size(theme::SMALL_TEXT_PX)
+                .weak(),
+        );
         super::ghosts::compare_toggle_ui(ui, &mut view.ghosts);
     });
 }
@@ -582,7 +622,19 @@ fn plot_ui(ui: &mut Ui, view: &mut TimelineView, output: &SimOutput, commands: &
         plot = plot.reset();
         view.fit = false;
     }
+    let (x_min, x_max) = (data.start_secs as f64 - pad, data.end_secs as f64 + pad);
+    let (y_min, y_max) = (lane_y(lanes - 1) - 0.6, 0.6);
     let response = plot.show(ui, |plot_ui| {
+        // The wheel and drags pan, but never past the scenario's lanes and time range.
+        let b = plot_ui.plot_bounds();
+        let x = bounded_range(b.min()[0], b.max()[0], x_min, x_max);
+        let y_range = bounded_range(b.min()[1], b.max()[1], y_min, y_max);
+        if x != (b.min()[0], b.max()[0]) {
+            plot_ui.set_plot_bounds_x(x.0..=x.1);
+        }
+        if y_range != (b.min()[1], b.max()[1]) {
+            plot_ui.set_plot_bounds_y(y_range.0..=y_range.1);
+        }
         let y = lane_y(selected_lane);
         // The selected lane, faintly, and its spans.
         let bounds = plot_ui.plot_bounds();
@@ -737,6 +789,28 @@ fn plot_ui(ui: &mut Ui, view: &mut TimelineView, output: &SimOutput, commands: &
     }
 }
 
+/// `[lo, hi]` moved (not resized) to lie inside `[min, max]`; centred on it when wider.
+pub fn bounded_range(lo: f64, hi: f64, min: f64, max: f64) -> (f64, f64) {
+    let width = hi - lo;
+    if !(width.is_finite() && min.is_finite() && max.is_finite()) {
+        return (lo, hi);
+    }
+    if width >= max - min {
+        let centre = (min + max) / 2.0;
+        if ((lo + hi) / 2.0 - centre).abs() < 1e-9 {
+            return (lo, hi);
+        }
+        return (centre - width / 2.0, centre + width / 2.0);
+    }
+    if lo < min {
+        (min, min + width)
+    } else if hi > max {
+        (max - width, max)
+    } else {
+        (lo, hi)
+    }
+}
+
 /// "Thu 8 Jan 13:00 UTC · 14:00 in Europe/Paris".
 pub fn both_times(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
     format!(
@@ -819,7 +893,7 @@ fn side_ui(
     let available = ui.available_height();
     egui::Panel::bottom("conversation panel")
         .resizable(true)
-        .default_size(available * 0.45)
+        .default_size(available * 0.35)
         .show(ui, |ui| {
             conversation_ui(
                 ui,
@@ -906,4 +980,21 @@ fn add_message_ui(
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bounded_range;
+
+    #[test]
+    fn panning_stops_at_the_lanes_and_the_time_range() {
+        // Inside: unchanged.
+        assert_eq!(bounded_range(2.0, 4.0, 0.0, 10.0), (2.0, 4.0));
+        // Scrolled past either end: moved back, same width.
+        assert_eq!(bounded_range(-3.0, 1.0, 0.0, 10.0), (0.0, 4.0));
+        assert_eq!(bounded_range(9.0, 13.0, 0.0, 10.0), (6.0, 10.0));
+        // Wider than the range (zoomed out): centred on it.
+        assert_eq!(bounded_range(-20.0, 0.0, 0.0, 10.0), (-5.0, 15.0));
+        assert_eq!(bounded_range(-5.0, 15.0, 0.0, 10.0), (-5.0, 15.0));
+    }
 }

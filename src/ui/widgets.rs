@@ -145,6 +145,10 @@ pub fn chips_ui(ui: &mut Ui, label: &str, items: &mut Vec<String>) -> bool {
     ui.horizontal_wrapped(|ui| {
         ui.label(label);
         for (i, item) in items.iter().enumerate() {
+            // A chip is placed whole: when it would not fit on this row, the row ends first.
+            if ui.available_size_before_wrap().x < chip_width(ui, item) {
+                ui.end_row();
+            }
             egui::Frame::new()
                 .fill(ui.visuals().faint_bg_color)
                 .stroke(ui.visuals().widgets.noninteractive.bg_stroke)
@@ -184,6 +188,18 @@ pub fn chips_ui(ui: &mut Ui, label: &str, items: &mut Vec<String>) -> bool {
         changed = true;
     }
     changed
+}
+
+/// The width a chip for `item` takes: its text, its remove button and the frame around them.
+fn chip_width(ui: &Ui, item: &str) -> f32 {
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let text = ui.fonts_mut(|f| {
+        f.layout_no_wrap(item.to_owned(), font, egui::Color32::PLACEHOLDER)
+            .size()
+            .x
+    });
+    let spacing = ui.spacing();
+    text + spacing.item_spacing.x * 2.0 + spacing.interact_size.y + 12.0 + 2.0
 }
 
 /// A list of lines, each editable with a remove button, and an add button.
