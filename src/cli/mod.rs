@@ -11,6 +11,7 @@ mod import;
 mod import_chat;
 mod population;
 mod report;
+mod safety_eval;
 mod simulate;
 
 use std::io::Write as _;
@@ -59,6 +60,8 @@ pub enum Command {
     Report(report::Args),
     /// Simulate a population of synthetic users: how many nudges, to whom, held back why.
     Population(population::Args),
+    /// Measure the crisis check on labelled messages (JSON Lines): recall and false positives.
+    SafetyEval(safety_eval::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -112,6 +115,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::ImportChat(args)) => import_chat::run(args),
         Some(Command::Report(args)) => report::run(args),
         Some(Command::Population(args)) => population::run(args),
+        Some(Command::SafetyEval(args)) => safety_eval::run(args),
         None => {
             crate::ui::run(cli.persona, cli.scenario)?;
             Ok(ExitCode::SUCCESS)
@@ -130,7 +134,12 @@ fn warm_up_safety_checker() {
 
 /// Loads a persona file (the error names the file and place).
 pub fn load_persona(path: &Path) -> anyhow::Result<Persona> {
-    Ok(Persona::load(path)?)
+    let persona = Persona::load(path)?;
+    // The replay leaves invalid safety additions out: say which.
+    for problem in persona.safety.problems() {
+        eprintln!("warning: {}: {problem}", path.display());
+    }
+    Ok(persona)
 }
 
 /// Loads a scenario file (RON or JSON).

@@ -23,6 +23,8 @@
 mod age;
 mod category;
 mod checker;
+pub mod classifier;
+pub mod eval;
 mod error;
 mod fold;
 pub mod lexicon;
@@ -34,6 +36,7 @@ mod tests;
 
 pub use age::{stated_age, states_minor};
 pub use category::Category;
+pub use classifier::{Classifier, Evidence, Explanation};
 pub use checker::{Flag, MessageReading, SafetyAdditions, SafetyChecker};
 pub use error::{PhraseProblem, SafetyError};
 pub(crate) use fold::Latin1Table;
