@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use relance::engine::{ReplayOptions, UserFacts, checker_for, decide_user, decision_trace};
+use relance::engine::trace::decision_trace;
+use relance::engine::{ReplayOptions, UserFacts, checker_for, decide_user};
 use relance::model::{Channel, Event, Persona, Policy, Sender, Severity, User};
 use relance::safety::{Category, SafetyAdditions, SafetyChecker, SafetyError};
 
@@ -46,7 +47,7 @@ fn facts(texts: &[&str], gap_mins: i64, checker: &SafetyChecker) -> UserFacts {
 }
 
 /// A crisis message the lexicons miss and the shipped classifier catches alone.
-const CLASSIFIER_ONLY: &str = "bought some rope today, don't know when I will finally take the plunge";
+const CLASSIFIER_ONLY: &str = "I counted the pills, after tonight nothing matters";
 
 #[test]
 fn the_classifier_adds_a_crisis_catch_the_lexicons_miss() {
@@ -55,7 +56,11 @@ fn the_classifier_adds_a_crisis_catch_the_lexicons_miss() {
         checker.first_blocking(CLASSIFIER_ONLY).is_none(),
         "precondition: the lexicons miss it"
     );
-    let f = facts(&["hi! seen any good film lately?", CLASSIFIER_ONLY], 10, checker);
+    let f = facts(
+        &["hi! seen any good film lately?", CLASSIFIER_ONLY],
+        10,
+        checker,
+    );
     assert_eq!(f.messages[0].blocking, None);
     assert_eq!(f.messages[1].blocking, Some(Category::SelfHarm));
     let caught = f.crisis_of(1).expect("a classifier catch");
@@ -67,14 +72,21 @@ fn the_classifier_adds_a_crisis_catch_the_lexicons_miss() {
 fn the_classifier_never_removes_a_lexicon_catch() {
     let checker = SafetyChecker::builtin();
     // Lexicon catches, whatever the classifier thinks of them.
-    for text in ["je veux en finir", "I want to kill myself", "ce film m'a donné envie de mourir"] {
+    for text in [
+        "je veux en finir",
+        "I want to kill myself",
+        "ce film m'a donné envie de mourir",
+    ] {
         let lexicon = checker.first_blocking(text).map(|f| f.category);
         let f = facts(&[text], 10, checker);
         if lexicon.is_some() {
             assert!(f.messages[0].blocking.is_some(), "{text:?} lost its flag");
         }
         if lexicon == Some(Category::SelfHarm) {
-            assert!(f.crisis_of(0).is_none(), "the lexicon explains it, not the classifier");
+            assert!(
+                f.crisis_of(0).is_none(),
+                "the lexicon explains it, not the classifier"
+            );
         }
     }
 }
@@ -115,7 +127,7 @@ fn a_persona_may_lower_the_threshold_but_not_raise_it() {
 }
 
 /// Two messages that are not flagged alone but are together.
-const SITTING: (&str, &str) = ("I bought rope today", "tonight is the night");
+const SITTING: (&str, &str) = ("I've made up my mind", "the bridge at midnight");
 
 #[test]
 fn a_sitting_is_scored_whole() {
@@ -190,7 +202,11 @@ fn invalid_additions_are_reported_by_name_and_the_rest_kept() {
     );
     let problems = persona.safety.problems();
     assert_eq!(problems.len(), 1);
-    assert!(problems[0].to_string().contains("\"ab*\""), "{}", problems[0]);
+    assert!(
+        problems[0].to_string().contains("\"ab*\""),
+        "{}",
+        problems[0]
+    );
     // The valid phrase still applies.
     let checker = checker_for(&persona);
     let flag = checker

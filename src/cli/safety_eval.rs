@@ -68,7 +68,10 @@ fn report_text(
         }
     }
     for (lang, t) in &report.by_lang {
-        for (what, lines) in [("missed", &t.misses), ("false positive", &t.false_positives)] {
+        for (what, lines) in [
+            ("missed", &t.misses),
+            ("false positive", &t.false_positives),
+        ] {
             if lines.is_empty() || list == 0 {
                 continue;
             }

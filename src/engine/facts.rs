@@ -14,6 +14,11 @@ use crate::safety::{Category, Evidence, Flag, SafetyChecker};
 /// each message joined with the earlier messages of its sitting.
 pub const SITTING_GAP_SECS: i64 = 3600;
 
+/// How many messages of a sitting are read together at most: a message and the ones just
+/// before it. A longer span would let a word repeated all evening ("encore") add up to a
+/// crisis, since the evidence of a sitting is the sum of its messages'.
+pub const SITTING_MESSAGES: usize = 3;
+
 /// A message the crisis classifier flagged (and the lexicons did not flag `self_harm`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CrisisCatch {
@@ -130,9 +135,9 @@ impl UserFacts {
             .collect();
         let longest = longest_chars(&words);
         let mut facts = UserFacts::default();
-        // The running evidence of the current sitting, its first event and last message time.
-        let mut sitting = Evidence::default();
-        let mut sitting_from = 0u32;
+        // The earlier messages of the current sitting that are read with each message (at most
+        // `SITTING_MESSAGES - 1`, newest last): their evidence and event index.
+        let mut earlier: Vec<(Evidence, u32)> = Vec::with_capacity(SITTING_MESSAGES);
         let mut last_at = i64::MIN;
         for (i, event) in user.events.iter().enumerate() {
             if event.from != Sender::User {
@@ -146,16 +151,18 @@ impl UserFacts {
             }
             let at_secs = event.at.timestamp();
             if last_at == i64::MIN || at_secs - last_at > SITTING_GAP_SECS {
-                sitting = Evidence::default();
-                sitting_from = i as u32;
+                earlier.clear();
             }
             last_at = at_secs;
-            sitting = sitting.plus(reading.crisis);
+            let sitting = earlier
+                .iter()
+                .fold(reading.crisis, |sum, (e, _)| sum.plus(*e));
+            let sitting_from = earlier.first().map_or(i as u32, |&(_, from)| from);
             // The classifier adds catches, never removes one; a crisis outranks any other
             // blocking category (it brings the referral).
             if blocking != Some(Category::SelfHarm) {
                 let alone = checker.is_crisis(reading.crisis);
-                if alone || (sitting_from != i as u32 && checker.is_crisis(sitting)) {
+                if alone || (!earlier.is_empty() && checker.is_crisis(sitting)) {
                     let (evidence, from_event) = if alone {
                         (reading.crisis, i as u32)
                     } else {
@@ -173,6 +180,12 @@ impl UserFacts {
                 }
             }
             let stated_age = reading.stated_age.map(|a| a.min(u8::MAX as u32) as u8);
+            if earlier.len() + 1 == SITTING_MESSAGES {
+                earlier.remove(0);
+            }
+            if SITTING_MESSAGES > 1 {
+                earlier.push((reading.crisis, i as u32));
+            }
             facts.messages.push(MessageFacts {
                 at_secs,
                 event: i as u32,
@@ -289,7 +302,10 @@ impl UserFacts {
 
     /// The crisis classifier's catch of the message at event index `event`.
     pub fn crisis_of(&self, event: u32) -> Option<&CrisisCatch> {
-        self.crisis.iter().find(|(e, _)| *e == event).map(|(_, c)| c)
+        self.crisis
+            .iter()
+            .find(|(e, _)| *e == event)
+            .map(|(_, c)| c)
     }
 
     /// The flag of the message at event index `event`.

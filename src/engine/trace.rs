@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::facts::{CrisisCatch, UserFacts, instant};
 use super::{Check, Decision, Evaluation, Evidence};
+use crate::model::policy::{Anchor, Policy};
 use crate::model::{Sender, User};
 use crate::safety::Classifier;
-use crate::model::policy::{Anchor, Policy};
 
 /// One line of a decision's trace.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -282,7 +282,8 @@ impl SafetyChecker {
     /// Whether the classifier's `evidence` (of a message or a sitting) passes this checker's
     /// threshold.
     pub fn is_crisis(&self, evidence: Evidence) -> bool {
-        evidence.features > 0 && Classifier::builtin().probability(evidence) >= self.crisis_threshold
+        evidence.features > 0
+            && Classifier::builtin().probability(evidence) >= self.crisis_threshold
     }
 
     /// A designer-extended lexicon folder (laid out like `assets/lexicons`:

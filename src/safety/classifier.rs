@@ -5,7 +5,8 @@
 //! bigrams and byte 3-, 4- and 5-grams (across word boundaries, so `" rope "` and `"kill my"`
 //! are features too). Each feature is hashed on the fly into one of [`BUCKETS`] weights;
 //! nothing is allocated per feature. The weight sum is divided by the square root of the
-//! number of features, so long and short texts are on one scale, and the probability is the
+//! number of features (at least `MIN_FEATURES`, so that two n-grams of a very short text do not
+//! decide alone), so long and short texts are on one scale, and the probability is the
 //! logistic of that plus a bias.
 //!
 //! Written here rather than taken from a crate: no lean, well-kept Rust crate does hashed
@@ -252,7 +253,7 @@ impl Classifier {
         let z = if evidence.features == 0 {
             self.bias
         } else {
-            self.bias + evidence.sum as f32 * self.scale / (evidence.features as f32).sqrt()
+            self.bias + evidence.sum as f32 * self.scale * norm(evidence.features as usize)
         };
         sigmoid(z)
     }
@@ -358,6 +359,15 @@ pub struct Explanation {
     pub phrases: Vec<String>,
 }
 
+/// Fewer features than this count as this many: a very short text ("ok", "merci") holds
+/// little evidence, and its score stays near the prior rather than swing on two n-grams.
+const MIN_FEATURES: usize = 48;
+
+/// The factor of the weight sum of a text of `features` features.
+fn norm(features: usize) -> f32 {
+    1.0 / (features.max(MIN_FEATURES) as f32).sqrt()
+}
+
 fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + (-z).exp())
 }
@@ -389,9 +399,9 @@ pub struct TrainParams {
 impl Default for TrainParams {
     fn default() -> Self {
         TrainParams {
-            epochs: 12,
-            learning_rate: 0.5,
-            l2: 1e-5,
+            epochs: 30,
+            learning_rate: 5.0,
+            l2: 1e-4,
             positive_weight: 1.5,
             seed: 13,
         }
@@ -426,11 +436,7 @@ pub fn train(examples: &[Example], params: &TrainParams) -> Model {
         let lr = params.learning_rate / (1.0 + epoch as f32);
         for &k in &order {
             let f = &features[k];
-            let x = if f.is_empty() {
-                0.0
-            } else {
-                1.0 / (f.len() as f32).sqrt()
-            };
+            let x = norm(f.len());
             let z = model.bias + x * f.iter().map(|&b| model.weights[b as usize]).sum::<f32>();
             let y = if examples[k].crisis { 1.0 } else { 0.0 };
             let weight = if examples[k].crisis {
@@ -479,13 +485,7 @@ mod tests {
         let b = train(&examples(), &params);
         assert_eq!(a, b);
         assert!(a.weights.iter().any(|&w| w != 0.0));
-        let other = train(
-            &examples(),
-            &TrainParams {
-                seed: 14,
-                ..params
-            },
-        );
+        let other = train(&examples(), &TrainParams { seed: 14, ..params });
         assert_ne!(a, other, "the seed drives the shuffle");
     }
 

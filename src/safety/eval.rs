@@ -223,7 +223,10 @@ mod tests {
         let src = "{\"text\":\"hi\",\"label\":\"ok\"}\n\n{\"text\":\"x\",\"label\":\"maybe\"}\n";
         let err = parse_labelled(src, "a.jsonl").expect_err("bad label");
         assert_eq!(err.line, 3);
-        assert!(err.to_string().starts_with("a.jsonl:3: label \"maybe\""), "{err}");
+        assert!(
+            err.to_string().starts_with("a.jsonl:3: label \"maybe\""),
+            "{err}"
+        );
         let err = parse_labelled("{\"label\":\"ok\"}", "b.jsonl").expect_err("no text");
         assert!(err.to_string().starts_with("b.jsonl:1:"), "{err}");
         let err = parse_labelled("not json", "c.jsonl").expect_err("not json");
@@ -241,6 +244,9 @@ mod tests {
         let fr = &report.by_lang["fr"];
         assert_eq!((fr.crisis, fr.caught, fr.ok, fr.false_crisis), (1, 1, 1, 0));
         assert_eq!(fr.recall(), 1.0);
-        assert_eq!(report.by_kind[&("fr".to_owned(), "chat".to_owned())].crisis, 1);
+        assert_eq!(
+            report.by_kind[&("fr".to_owned(), "chat".to_owned())].crisis,
+            1
+        );
     }
 }
