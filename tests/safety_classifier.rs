@@ -222,3 +222,40 @@ fn invalid_additions_are_reported_by_name_and_the_rest_kept() {
     assert_eq!(d.severity, Severity::Error);
     assert!(d.message.contains("ab*"), "{}", d.message);
 }
+
+#[test]
+fn safety_eval_prints_rates_and_names_bad_lines() {
+    let dir = std::env::temp_dir().join(format!("relance-safety-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let good = dir.join("good.jsonl");
+    std::fs::write(
+        &good,
+        concat!(
+            "{\"text\":\"je veux mourir\",\"label\":\"crisis\",\"lang\":\"fr\",\"kind\":\"chat\"}\n",
+            "{\"text\":\"on a vu un film hier\",\"label\":\"ok\",\"lang\":\"fr\",\"kind\":\"chat\"}\n",
+        ),
+    )
+    .expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relance"))
+        .args(["safety-eval"])
+        .arg(&good)
+        .output()
+        .expect("run relance");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("recall 100.0 % (1/1)"), "{text}");
+    assert!(text.contains("false positives  0.0 % (0/1)"), "{text}");
+
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(&bad, "{\"text\":\"hi\",\"label\":\"ok\"}\n{\"text\":\"x\",\"label\":\"maybe\"}\n")
+        .expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relance"))
+        .args(["safety-eval"])
+        .arg(&bad)
+        .output()
+        .expect("run relance");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.jsonl:2: label \"maybe\""), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

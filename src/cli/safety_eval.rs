@@ -38,16 +38,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn tally_line(name: &str, t: &Tally) -> String {
-    format!(
-        "{name:<18} recall {:>5.1} % ({}/{})   false positives {:>4.1} % ({}/{})   held back by any flag {:>4.1} %\n",
-        t.recall() * 100.0,
-        t.caught,
-        t.crisis,
-        t.false_positive_rate() * 100.0,
-        t.false_crisis,
-        t.ok,
-        t.held_back_rate() * 100.0,
-    )
+    let mut line = format!("{name:<20}");
+    if t.crisis > 0 {
+        line.push_str(&format!(
+            " recall {:>5.1} % ({}/{})",
+            t.recall() * 100.0,
+            t.caught,
+            t.crisis
+        ));
+    }
+    if t.ok > 0 {
+        line.push_str(&format!(
+            " false positives {:>4.1} % ({}/{}), held back by any flag {:>4.1} %",
+            t.false_positive_rate() * 100.0,
+            t.false_crisis,
+            t.ok,
+            t.held_back_rate() * 100.0,
+        ));
+    }
+    line.push('\n');
+    line
 }
 
 /// The printed report: a line per language and per kind, then the misses and false positives.
