@@ -247,8 +247,11 @@ fn safety_eval_prints_rates_and_names_bad_lines() {
     assert!(text.contains("false positives  0.0 % (0/1)"), "{text}");
 
     let bad = dir.join("bad.jsonl");
-    std::fs::write(&bad, "{\"text\":\"hi\",\"label\":\"ok\"}\n{\"text\":\"x\",\"label\":\"maybe\"}\n")
-        .expect("write");
+    std::fs::write(
+        &bad,
+        "{\"text\":\"hi\",\"label\":\"ok\"}\n{\"text\":\"x\",\"label\":\"maybe\"}\n",
+    )
+    .expect("write");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_relance"))
         .args(["safety-eval"])
         .arg(&bad)
@@ -257,5 +260,32 @@ fn safety_eval_prints_rates_and_names_bad_lines() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.jsonl:2: label \"maybe\""), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn relance_check_names_an_invalid_safety_addition() {
+    let mut persona = Persona::new_blank("t", "T");
+    persona.safety.phrases.insert(
+        Category::SelfHarm,
+        vec!["tout plaquer".into(), "ab*".into()],
+    );
+    let dir = std::env::temp_dir().join(format!("relance-check-safety-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("t.ron");
+    std::fs::write(&path, persona.to_ron()).expect("write persona");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relance"))
+        .arg("check")
+        .arg(&path)
+        .output()
+        .expect("run relance");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{all}");
+    assert!(all.contains("\"ab*\""), "{all}");
+    assert!(all.contains("safety addition for `self_harm`"), "{all}");
     let _ = std::fs::remove_dir_all(&dir);
 }
