@@ -172,7 +172,7 @@ fn run() -> anyhow::Result<()> {
             .iter()
             .copied()
             .filter(|&t| chat_ok(t))
-            .last()
+            .next_back()
             .context("no threshold keeps ordinary chat under its bound")?;
         println!(
             "the {:.0} % dev recall needs {highest:.2}, which flags more than {:.0} % of ordinary chat: threshold raised",
