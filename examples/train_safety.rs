@@ -171,8 +171,7 @@ fn run() -> anyhow::Result<()> {
         threshold = grid
             .iter()
             .copied()
-            .filter(|&t| chat_ok(t))
-            .next_back()
+            .rfind(|&t| chat_ok(t))
             .context("no threshold keeps ordinary chat under its bound")?;
         println!(
             "the {:.0} % dev recall needs {highest:.2}, which flags more than {:.0} % of ordinary chat: threshold raised",
