@@ -116,7 +116,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     .iter()
                     .filter(|d| d.severity == Severity::Warning)
                     .count();
-                if args.strict && warnings > 0 {
+                // Errors in a file that loads: invalid persona safety additions.
+                let errors = diagnostics.len() - warnings;
+                if errors > 0 {
+                    failed = true;
+                    println!(
+                        "{}: invalid ({errors} error{})",
+                        path.display(),
+                        if errors == 1 { "" } else { "s" }
+                    );
+                } else if args.strict && warnings > 0 {
                     failed = true;
                     outln!(
                         "{}: invalid ({warnings} warning{} under --strict)",

@@ -23,6 +23,7 @@ mod import;
 mod import_chat;
 mod population;
 mod report;
+mod safety_eval;
 mod simulate;
 mod test;
 
@@ -76,6 +77,8 @@ pub enum Command {
     Test(test::Args),
     /// What changed, decision by decision, between two versions of a persona or policy.
     Diff(diff::Args),
+    /// Measure the crisis check on labelled messages (JSON Lines): recall and false positives.
+    SafetyEval(safety_eval::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -131,6 +134,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Population(args)) => population::run(args),
         Some(Command::Test(args)) => test::run(args),
         Some(Command::Diff(args)) => diff::run(args),
+        Some(Command::SafetyEval(args)) => safety_eval::run(args),
         None => open_studio(cli.persona, cli.scenario),
     }
 }
@@ -163,7 +167,12 @@ fn warm_up_safety_checker() {
 
 /// Loads a persona file (the error names the file and place).
 pub fn load_persona(path: &Path) -> anyhow::Result<Persona> {
-    Ok(Persona::load(path)?)
+    let persona = Persona::load(path)?;
+    // The replay leaves invalid safety additions out: say which.
+    for problem in persona.safety.problems() {
+        eprintln!("warning: {}: {problem}", path.display());
+    }
+    Ok(persona)
 }
 
 /// Loads a scenario file (RON or JSON).

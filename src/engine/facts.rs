@@ -8,7 +8,28 @@ use chrono_tz::Tz;
 
 use crate::model::policy::Policy;
 use crate::model::{Channel, Sender, User};
-use crate::safety::{Category, Flag, SafetyChecker};
+use crate::safety::{Category, Evidence, Flag, SafetyChecker};
+
+/// The most time between two user messages of one sitting: the crisis classifier also scores
+/// each message joined with the earlier messages of its sitting.
+pub const SITTING_GAP_SECS: i64 = 3600;
+
+/// How many messages of a sitting are read together at most: a message and the ones just
+/// before it. A longer span would let a word repeated all evening ("encore") add up to a
+/// crisis, since the evidence of a sitting is the sum of its messages'.
+pub const SITTING_MESSAGES: usize = 3;
+
+/// A message the crisis classifier flagged (and the lexicons did not flag `self_harm`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CrisisCatch {
+    /// The probability that passed the threshold (of the message alone, or of its sitting).
+    pub probability: f32,
+    /// The threshold it passed.
+    pub threshold: f32,
+    /// Event index of the first message scored with it: the message itself when it passed
+    /// alone, the first message of its sitting when only the sitting passed.
+    pub from_event: u32,
+}
 
 /// One user message, reduced to what the rules look at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +57,9 @@ pub struct UserFacts {
     pub messages: Vec<MessageFacts>,
     /// Flags of blocking messages, by event index, for traces.
     pub flags: Vec<(u32, Flag)>,
+    /// Messages the crisis classifier flagged `self_harm` where the lexicons did not, by
+    /// event index, for traces.
+    pub crisis: Vec<(u32, CrisisCatch)>,
     /// For each of `messages`, the category of its first flag of any category, blocking or
     /// not (what the composer's memory leaves out); empty when the facts were not read from
     /// texts (synthetic users).
@@ -111,19 +135,59 @@ impl UserFacts {
             .collect();
         let longest = longest_chars(&words);
         let mut facts = UserFacts::default();
+        // The earlier messages of the current sitting that are read with each message (at most
+        // `SITTING_MESSAGES - 1`, newest last): their evidence and event index.
+        let mut earlier: Vec<(Evidence, u32)> = Vec::with_capacity(SITTING_MESSAGES);
+        let mut last_at = i64::MIN;
         for (i, event) in user.events.iter().enumerate() {
             if event.from != Sender::User {
                 continue;
             }
             let reading = checker.read_message(&event.text);
             facts.first_flags.push(reading.first_flag);
-            let blocking = reading.blocking.as_ref().map(|f| f.category);
+            let mut blocking = reading.blocking.as_ref().map(|f| f.category);
             if let Some(flag) = reading.blocking {
                 facts.flags.push((i as u32, flag));
             }
+            let at_secs = event.at.timestamp();
+            if last_at == i64::MIN || at_secs - last_at > SITTING_GAP_SECS {
+                earlier.clear();
+            }
+            last_at = at_secs;
+            let sitting = earlier
+                .iter()
+                .fold(reading.crisis, |sum, (e, _)| sum.plus(*e));
+            let sitting_from = earlier.first().map_or(i as u32, |&(_, from)| from);
+            // The classifier adds catches, never removes one; a crisis outranks any other
+            // blocking category (it brings the referral).
+            if blocking != Some(Category::SelfHarm) {
+                let alone = checker.is_crisis(reading.crisis);
+                if alone || (!earlier.is_empty() && checker.is_crisis(sitting)) {
+                    let (evidence, from_event) = if alone {
+                        (reading.crisis, i as u32)
+                    } else {
+                        (sitting, sitting_from)
+                    };
+                    blocking = Some(Category::SelfHarm);
+                    facts.crisis.push((
+                        i as u32,
+                        CrisisCatch {
+                            probability: checker.classifier().probability(evidence),
+                            threshold: checker.crisis_threshold(),
+                            from_event,
+                        },
+                    ));
+                }
+            }
             let stated_age = reading.stated_age.map(|a| a.min(u8::MAX as u32) as u8);
+            if earlier.len() + 1 == SITTING_MESSAGES {
+                earlier.remove(0);
+            }
+            if SITTING_MESSAGES > 1 {
+                earlier.push((reading.crisis, i as u32));
+            }
             facts.messages.push(MessageFacts {
-                at_secs: event.at.timestamp(),
+                at_secs,
                 event: i as u32,
                 channel: event.channel,
                 opt_out: is_opt_out_within(&event.text, &words, longest),
@@ -176,6 +240,7 @@ impl UserFacts {
     pub fn clear(&mut self) {
         self.messages.clear();
         self.flags.clear();
+        self.crisis.clear();
         self.conversation_start_secs.clear();
         self.first_opt_out = None;
         self.blocking.clear();
@@ -233,6 +298,14 @@ impl UserFacts {
     /// How many messages were sent strictly before `t_secs`.
     pub fn count_before(&self, t_secs: i64) -> usize {
         self.messages.partition_point(|m| m.at_secs < t_secs)
+    }
+
+    /// The crisis classifier's catch of the message at event index `event`.
+    pub fn crisis_of(&self, event: u32) -> Option<&CrisisCatch> {
+        self.crisis
+            .iter()
+            .find(|(e, _)| *e == event)
+            .map(|(_, c)| c)
     }
 
     /// The flag of the message at event index `event`.

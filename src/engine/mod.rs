@@ -541,12 +541,17 @@ impl Default for ReplayOptions {
 }
 
 /// The checker for a persona: the built-in lexicons plus the persona's additions.
+///
+/// Invalid additions are left out one by one (the valid ones still apply), and a crisis
+/// threshold above the shipped floor is replaced by the floor: the checker is never weaker
+/// than the built-in one. [`SafetyAdditions::problems`](crate::safety::SafetyAdditions::problems)
+/// names what was left out; `relance check`, the studio's validation and the CLI's persona
+/// loading report it.
 pub fn checker_for(persona: &Persona) -> SafetyChecker {
-    if persona.safety == crate::safety::SafetyAdditions::default() {
+    if persona.safety.is_empty() {
         SafetyChecker::builtin().clone()
     } else {
-        SafetyChecker::with_additions(&persona.safety)
-            .unwrap_or_else(|_| SafetyChecker::builtin().clone())
+        SafetyChecker::with_valid_additions(&persona.safety).0
     }
 }
 

@@ -6,10 +6,11 @@ use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::facts::{UserFacts, instant};
+use super::facts::{CrisisCatch, UserFacts, instant};
 use super::{Check, Decision, Evaluation, Evidence};
-use crate::model::User;
 use crate::model::policy::{Anchor, Policy};
+use crate::model::{Sender, User};
+use crate::safety::Classifier;
 
 /// One line of a decision's trace.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +155,43 @@ fn event_time(user: &User, event: u32) -> String {
         .map_or_else(String::new, |e| local_short(e.at, user.timezone))
 }
 
+/// " by the crisis classifier (score 0.91, threshold 0.40, …; weighed most "rope", …)": why
+/// the classifier held a message back, recomputed from the texts it scored.
+fn classifier_sentence(user: &User, event: u32, caught: &CrisisCatch) -> String {
+    let texts: Vec<&str> = user
+        .events
+        .get(caught.from_event as usize..=event as usize)
+        .unwrap_or_default()
+        .iter()
+        .filter(|e| e.from == Sender::User)
+        .map(|e| e.text.as_str())
+        .collect();
+    let explanation = Classifier::builtin().explain(&texts, 5);
+    let mut s = format!(
+        " by the crisis classifier (score {:.2}, threshold {:.2}",
+        caught.probability, caught.threshold
+    );
+    if texts.len() > 1 {
+        let _ = write!(
+            s,
+            ", read with the {} earlier message{} of its sitting",
+            texts.len() - 1,
+            if texts.len() == 2 { "" } else { "s" }
+        );
+    }
+    if !explanation.phrases.is_empty() {
+        s.push_str("; weighed most ");
+        for (i, p) in explanation.phrases.iter().enumerate() {
+            if i > 0 {
+                s.push_str(", ");
+            }
+            let _ = write!(s, "\"{p}\"");
+        }
+    }
+    s.push(')');
+    s
+}
+
 /// The sentence for one check of a decision at `at`.
 pub fn check_sentence(
     check: &Check,
@@ -197,10 +235,14 @@ pub fn check_sentence(
         },
         Evidence::Sensitive { flagged } => match flagged {
             Some((e, category)) => {
-                let phrase = facts
-                    .and_then(|f| f.flag_of(e))
-                    .map(|f| format!(" (matched \"{}\")", f.matched))
-                    .unwrap_or_default();
+                let caught = facts.and_then(|f| f.crisis_of(e));
+                let phrase = match caught {
+                    Some(c) => classifier_sentence(user, e, c),
+                    None => facts
+                        .and_then(|f| f.flag_of(e))
+                        .map(|f| format!(" (matched \"{}\")", f.matched))
+                        .unwrap_or_default(),
+                };
                 let mut s = format!(
                     "The message of {} {} was flagged {}{phrase}, within the {}-day cooldown.",
                     event_time(user, e),

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::age::{stated_age_folded, states_minor};
 use super::category::Category;
+use super::classifier::{Classifier, Evidence};
 use super::error::SafetyError;
 use super::fold::Folded;
 use super::lexicon::{Builder, Compiled, Target};
@@ -38,6 +39,8 @@ pub struct MessageReading {
     pub blocking: Option<Flag>,
     /// The age its author states.
     pub stated_age: Option<u32>,
+    /// What the crisis classifier reads in it (see [`Classifier::probability`]).
+    pub crisis: Evidence,
 }
 
 /// Per-persona additions to the built-in lexicons, stored in persona files
@@ -45,7 +48,7 @@ pub struct MessageReading {
 ///
 /// Phrases use the lexicon syntax (see [`crate::safety`]): `{a|b}` groups and a
 /// trailing `*`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SafetyAdditions {
     /// Extra phrases per category.
@@ -54,36 +57,72 @@ pub struct SafetyAdditions {
     /// Extra allow-list phrases: they cancel any match they overlap.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// A stricter crisis-classifier threshold (a probability): a lower one catches more.
+    /// It may not be above the shipped one ([`Classifier::threshold`]); a higher one is
+    /// reported and the shipped one is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crisis_threshold: Option<f32>,
 }
 
 impl SafetyAdditions {
     /// Whether there is nothing to add.
     pub fn is_empty(&self) -> bool {
-        self.allow.is_empty() && self.phrases.values().all(Vec::is_empty)
+        self.allow.is_empty()
+            && self.phrases.values().all(Vec::is_empty)
+            && self.crisis_threshold.is_none()
     }
 
     fn add_to(&self, builder: &mut Builder) -> Result<(), SafetyError> {
+        match self.add_valid_to(builder).into_iter().next() {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
+    }
+
+    /// Adds every valid phrase to `builder` and returns the problems of the others.
+    fn add_valid_to(&self, builder: &mut Builder) -> Vec<SafetyError> {
+        let mut problems = Vec::new();
         for (&category, phrases) in &self.phrases {
             for phrase in phrases {
-                builder
-                    .add(Target::Category(category), phrase)
-                    .map_err(|problem| SafetyError::Addition {
+                if let Err(problem) = builder.add(Target::Category(category), phrase) {
+                    problems.push(SafetyError::Addition {
                         list: category.as_str().to_owned(),
                         phrase: phrase.clone(),
                         problem,
-                    })?;
+                    });
+                }
             }
         }
         for phrase in &self.allow {
-            builder
-                .add(Target::Allow, phrase)
-                .map_err(|problem| SafetyError::Addition {
+            if let Err(problem) = builder.add(Target::Allow, phrase) {
+                problems.push(SafetyError::Addition {
                     list: "allow".to_owned(),
                     phrase: phrase.clone(),
                     problem,
-                })?;
+                });
+            }
         }
-        Ok(())
+        problems
+    }
+
+    /// The crisis threshold these additions ask for, and the problem if it is weaker than
+    /// (above) the shipped floor or not a probability: the floor is used then.
+    fn crisis_threshold(&self) -> (f32, Option<SafetyError>) {
+        let floor = Classifier::builtin().threshold();
+        match self.crisis_threshold {
+            None => (floor, None),
+            Some(t) if t.is_finite() && t > 0.0 && t <= floor => (t, None),
+            Some(t) => (floor, Some(SafetyError::Threshold { asked: t, floor })),
+        }
+    }
+
+    /// Every problem of these additions: invalid phrases (each named) and a crisis threshold
+    /// above the shipped floor. Empty when [`SafetyChecker::with_additions`] accepts them.
+    pub fn problems(&self) -> Vec<SafetyError> {
+        let mut builder = Builder::default();
+        let mut problems = self.add_valid_to(&mut builder);
+        problems.extend(self.crisis_threshold().1);
+        problems
     }
 }
 
@@ -101,6 +140,8 @@ impl SafetyAdditions {
 pub struct SafetyChecker {
     base: Arc<Compiled>,
     extra: Option<Arc<Compiled>>,
+    /// The crisis classifier's threshold: the shipped one, or a persona's lower one.
+    crisis_threshold: f32,
 }
 
 impl std::fmt::Debug for SafetyChecker {
@@ -201,12 +242,48 @@ impl SafetyChecker {
         if additions.is_empty() {
             return Ok(builtin.clone());
         }
+        let (checker, problems) = SafetyChecker::with_valid_additions(additions);
+        match problems.into_iter().next() {
+            Some(err) => Err(err),
+            None => Ok(checker),
+        }
+    }
+
+    /// The built-in lexicons plus the valid part of per-persona additions, and the problems
+    /// of the rest (each invalid phrase named; a crisis threshold above the shipped floor,
+    /// replaced by the floor). Never weaker than the built-in checker.
+    pub fn with_valid_additions(additions: &SafetyAdditions) -> (SafetyChecker, Vec<SafetyError>) {
+        let builtin = SafetyChecker::builtin();
+        if additions.is_empty() {
+            return (builtin.clone(), Vec::new());
+        }
         let mut builder = Builder::default();
-        additions.add_to(&mut builder)?;
-        Ok(SafetyChecker {
+        let mut problems = additions.add_valid_to(&mut builder);
+        let (crisis_threshold, threshold_problem) = additions.crisis_threshold();
+        problems.extend(threshold_problem);
+        let checker = SafetyChecker {
             base: Arc::clone(&builtin.base),
             extra: Some(Arc::new(builder.build())),
-        })
+            crisis_threshold,
+        };
+        (checker, problems)
+    }
+
+    /// The crisis classifier's threshold this checker uses.
+    pub fn crisis_threshold(&self) -> f32 {
+        self.crisis_threshold
+    }
+
+    /// The crisis classifier this checker uses (the embedded one).
+    pub fn classifier(&self) -> &'static Classifier {
+        Classifier::builtin()
+    }
+
+    /// Whether the classifier's `evidence` (of a message or a sitting) passes this checker's
+    /// threshold.
+    pub fn is_crisis(&self, evidence: Evidence) -> bool {
+        evidence.features > 0
+            && Classifier::builtin().probability(evidence) >= self.crisis_threshold
     }
 
     /// A designer-extended lexicon folder (laid out like `assets/lexicons`:
@@ -222,13 +299,20 @@ impl SafetyChecker {
     pub fn from_dir(dir: &Path, additions: &SafetyAdditions) -> Result<SafetyChecker, SafetyError> {
         let mut builder = Builder::from_dir(dir)?;
         additions.add_to(&mut builder)?;
-        Ok(SafetyChecker::from_builder(builder))
+        let (crisis_threshold, problem) = additions.crisis_threshold();
+        if let Some(err) = problem {
+            return Err(err);
+        }
+        let mut checker = SafetyChecker::from_builder(builder);
+        checker.crisis_threshold = crisis_threshold;
+        Ok(checker)
     }
 
     fn from_builder(builder: Builder) -> SafetyChecker {
         SafetyChecker {
             base: Arc::new(builder.build()),
             extra: None,
+            crisis_threshold: Classifier::builtin().threshold(),
         }
     }
 
@@ -292,7 +376,7 @@ impl SafetyChecker {
     pub fn read_message(&self, text: &str) -> MessageReading {
         let mut first = None;
         let mut blocking = None;
-        let stated_age = self.for_each_then(
+        let (stated_age, crisis) = self.for_each_then(
             text,
             |raw| {
                 first.get_or_insert(raw.category);
@@ -303,12 +387,18 @@ impl SafetyChecker {
                     ControlFlow::Continue(())
                 }
             },
-            |folded| stated_age_folded(text, folded),
+            |folded| {
+                (
+                    stated_age_folded(text, folded),
+                    Classifier::builtin().evidence_folded(folded),
+                )
+            },
         );
         MessageReading {
             first_flag: first,
             blocking: blocking.map(|raw| self.flag(text, raw)),
             stated_age,
+            crisis,
         }
     }
 

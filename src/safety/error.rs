@@ -68,4 +68,14 @@ pub enum SafetyError {
         /// What is wrong with it.
         problem: PhraseProblem,
     },
+    /// A persona's crisis threshold weaker than the shipped floor (or not a probability).
+    #[error(
+        "safety crisis_threshold {asked} is above the shipped floor {floor} (or not a probability): the floor is used; a persona may only lower it"
+    )]
+    Threshold {
+        /// The threshold the persona asked for.
+        asked: f32,
+        /// The shipped threshold.
+        floor: f32,
+    },
 }

@@ -1,7 +1,9 @@
 //! The persona linter: text a responsible platform would reject.
 //!
 //! Warnings, not errors: they never block saving; `relance check --strict` turns them into
-//! errors. Each warning names its rule, the text and the field, placed in the file.
+//! errors. Each warning names its rule, the text and the field, placed in the file. Invalid
+//! safety additions (a phrase the lexicon syntax rejects, a crisis threshold above the shipped
+//! floor) are errors, each naming the phrase.
 
 use crate::model::Persona;
 use crate::model::diagnostics::Diagnostic;
@@ -189,6 +191,27 @@ pub fn lint_persona_in(persona: &Persona, source: &str) -> Vec<Diagnostic> {
                 );
             }
         }
+    }
+    for problem in persona.safety.problems() {
+        let (field, needle) = match &problem {
+            super::SafetyError::Addition { list, phrase, .. } if list == "allow" => {
+                ("safety.allow".to_owned(), phrase.clone())
+            }
+            super::SafetyError::Addition { list, phrase, .. } => {
+                (format!("safety.phrases.{list}"), phrase.clone())
+            }
+            _ => (
+                "safety.crisis_threshold".to_owned(),
+                "crisis_threshold".to_owned(),
+            ),
+        };
+        out.push(
+            Diagnostic::error(
+                field,
+                format!("{problem}; the replay leaves it out and uses the rest"),
+            )
+            .at(loc.find(&["safety:"], &needle)),
+        );
     }
     if !persona.ai_disclosure.enabled {
         out.push(

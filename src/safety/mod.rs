@@ -23,7 +23,9 @@
 mod age;
 mod category;
 mod checker;
+pub mod classifier;
 mod error;
+pub mod eval;
 mod fold;
 pub mod lexicon;
 pub mod lint;
@@ -35,6 +37,7 @@ mod tests;
 pub use age::{stated_age, states_minor};
 pub use category::Category;
 pub use checker::{Flag, MessageReading, SafetyAdditions, SafetyChecker};
+pub use classifier::{Classifier, Evidence, Explanation};
 pub use error::{PhraseProblem, SafetyError};
 pub(crate) use fold::Latin1Table;
 pub use fold::fold;

@@ -605,6 +605,7 @@ fn from_dir_loads_a_designer_folder() {
     let additions = SafetyAdditions {
         phrases: [(Category::Health, vec!["angine".to_owned()])].into(),
         allow: Vec::new(),
+        crisis_threshold: None,
     };
     let checker = SafetyChecker::from_dir(&dir, &additions).expect("valid");
     assert_eq!(

@@ -1,0 +1,101 @@
+//! `relance safety-eval`: measure the crisis check on labelled messages.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use crate::safety::SafetyChecker;
+use crate::safety::eval::{EvalReport, Labelled, Tally, evaluate, parse_labelled};
+
+/// Arguments of `relance safety-eval`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// JSON Lines files: `{"text", "label": "crisis"|"ok", "lang"?, "kind"?}` per line.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The most misses and false positives listed per language (0: counts only).
+    #[arg(long, default_value_t = 50)]
+    pub list: usize,
+}
+
+/// Runs `relance safety-eval`.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut rows: Vec<(String, Labelled)> = Vec::new();
+    for path in &args.files {
+        let name = path.display().to_string();
+        let source =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read {name}"))?;
+        let parsed = parse_labelled(&source, &name)?;
+        rows.extend(parsed.into_iter().map(|r| (name.clone(), r)));
+    }
+    let checker = SafetyChecker::builtin();
+    let labelled: Vec<Labelled> = rows.iter().map(|(_, r)| r.clone()).collect();
+    let report = evaluate(checker, &labelled);
+    print!("{}", report_text(&report, &rows, checker, args.list));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tally_line(name: &str, t: &Tally) -> String {
+    let mut line = format!("{name:<20}");
+    if t.crisis > 0 {
+        line.push_str(&format!(
+            " recall {:>5.1} % ({}/{})",
+            t.recall() * 100.0,
+            t.caught,
+            t.crisis
+        ));
+    }
+    if t.ok > 0 {
+        line.push_str(&format!(
+            " false positives {:>4.1} % ({}/{}), held back by any flag {:>4.1} %",
+            t.false_positive_rate() * 100.0,
+            t.false_crisis,
+            t.ok,
+            t.held_back_rate() * 100.0,
+        ));
+    }
+    line.push('\n');
+    line
+}
+
+/// The printed report: a line per language and per kind, then the misses and false positives.
+fn report_text(
+    report: &EvalReport,
+    rows: &[(String, Labelled)],
+    checker: &SafetyChecker,
+    list: usize,
+) -> String {
+    let mut out = format!(
+        "crisis check: lexicons or classifier at threshold {:.2}\n",
+        checker.crisis_threshold()
+    );
+    for (lang, t) in &report.by_lang {
+        out.push_str(&tally_line(lang, t));
+        for ((l, kind), t) in report.by_kind.iter().filter(|((l, _), _)| l == lang) {
+            out.push_str(&tally_line(&format!("  {l}/{kind}"), t));
+        }
+    }
+    for (lang, t) in &report.by_lang {
+        for (what, lines) in [
+            ("missed", &t.misses),
+            ("false positive", &t.false_positives),
+        ] {
+            if lines.is_empty() || list == 0 {
+                continue;
+            }
+            let _ = writeln!(out, "\n{lang}: {what} ({})", lines.len());
+            for &index in lines.iter().take(list) {
+                if let Some((file, r)) = rows.get(index) {
+                    let p = checker.classifier().score(&r.text);
+                    let _ = writeln!(out, "  {file}:{} [{p:.2}] {}", r.line, r.text);
+                }
+            }
+            if lines.len() > list {
+                let _ = writeln!(out, "  … and {} more", lines.len() - list);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,543 @@
+//! The trained crisis classifier that stands beside the lexicons.
+//!
+//! A logistic regression over hashed features of a text in matching form (see
+//! [`crate::safety::fold`]: letters and digits between single spaces): word unigrams, word
+//! bigrams and byte 3-, 4- and 5-grams (across word boundaries, so `" rope "` and `"kill my"`
+//! are features too). Each feature is hashed on the fly into one of [`BUCKETS`] weights;
+//! nothing is allocated per feature. The weight sum is divided by the square root of the
+//! number of features (at least `MIN_FEATURES`, so that two n-grams of a very short text do not
+//! decide alone), so long and short texts are on one scale, and the probability is the
+//! logistic of that plus a bias.
+//!
+//! Written here rather than taken from a crate: no lean, well-kept Rust crate does hashed
+//! n-gram logistic regression (the fastText / Vowpal Wabbit family) without bringing a
+//! runtime or bindings, and the model is a hundred lines.
+//!
+//! The shipped model (`assets/safety/model.bin`, trained by
+//! `cargo run --release --example train_safety`) is embedded in the binary. Its file holds
+//! the weights quantized to `i8` with one scale, the bias and the shipped threshold (the
+//! floor: personas may lower it, never raise it).
+
+use std::sync::LazyLock;
+
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{Rng as _, SeedableRng as _};
+
+use super::fold::Folded;
+
+/// Bits of the feature hash.
+pub const BITS: u32 = 18;
+/// Number of weights (hash buckets).
+pub const BUCKETS: usize = 1 << BITS;
+
+const MAGIC: &[u8; 4] = b"RLC1";
+const HEADER_BYTES: usize = 4 + 4 + 4 + 4 + 4;
+
+const SEED_WORD: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+const SEED_BIGRAM: u64 = 0x2f_17_9a_4e_63_d1_05_b3;
+const SEED_CHARS: u64 = 0x6c_8e_94_4d_1f_3a_b2_07;
+const MIX: u64 = 0x9E37_79B9_7F4A_7C15;
+const FINAL: u64 = 0xD6E8_FEB8_6659_FD93;
+
+/// Shortest and longest byte n-grams.
+const CHAR_MIN: usize = 3;
+const CHAR_MAX: usize = 5;
+
+#[inline]
+fn mix(h: u64, b: u64) -> u64 {
+    (h.rotate_left(5) ^ b).wrapping_mul(MIX)
+}
+
+#[inline]
+fn bucket(h: u64) -> usize {
+    (h.wrapping_mul(FINAL) >> (64 - BITS)) as usize
+}
+
+/// Calls `visit(bucket, start, end)` for every feature of `folded` (a text in matching form,
+/// ` word word `), with the folded byte range that produced it.
+fn for_each_feature(folded: &[u8], mut visit: impl FnMut(usize, usize, usize)) {
+    // Byte n-grams.
+    for i in 0..folded.len() {
+        let mut h = SEED_CHARS;
+        for n in 1..=CHAR_MAX {
+            let Some(&b) = folded.get(i + n - 1) else {
+                break;
+            };
+            h = mix(h, u64::from(b));
+            if n >= CHAR_MIN {
+                visit(bucket(h), i, i + n);
+            }
+        }
+    }
+    // Words and bigrams.
+    let mut prev: Option<(u64, usize)> = None;
+    let mut start = None;
+    let mut h = SEED_WORD;
+    for (i, &b) in folded.iter().enumerate() {
+        if b == b' ' {
+            if let Some(s) = start.take() {
+                visit(bucket(h), s, i);
+                if let Some((ph, ps)) = prev {
+                    visit(bucket(mix(mix(SEED_BIGRAM, ph), h)), ps, i);
+                }
+                prev = Some((h, s));
+            }
+            h = SEED_WORD;
+        } else {
+            start.get_or_insert(i);
+            h = mix(h, u64::from(b));
+        }
+    }
+    if let Some(s) = start {
+        visit(bucket(h), s, folded.len());
+        if let Some((ph, ps)) = prev {
+            visit(bucket(mix(mix(SEED_BIGRAM, ph), h)), ps, folded.len());
+        }
+    }
+}
+
+/// What the classifier read in one text, or in several summed (a sitting): additive, so the
+/// evidence of a sitting is the sum of its messages' evidence.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// Sum of the quantized weights of the features.
+    pub sum: i64,
+    /// Number of features.
+    pub features: u32,
+}
+
+impl Evidence {
+    /// The evidence of both texts together.
+    pub fn plus(self, other: Evidence) -> Evidence {
+        Evidence {
+            sum: self.sum + other.sum,
+            features: self.features + other.features,
+        }
+    }
+}
+
+/// A trained model with full-precision weights (what training produces).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    /// One weight per hash bucket.
+    pub weights: Vec<f32>,
+    /// The bias.
+    pub bias: f32,
+}
+
+/// The model as shipped: weights quantized to `i8`, and the shipped threshold.
+#[derive(Clone, Debug)]
+pub struct Classifier {
+    weights: Vec<i8>,
+    scale: f32,
+    bias: f32,
+    threshold: f32,
+}
+
+/// A model file that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid crisis model file: {0}")]
+pub struct ModelFileError(&'static str);
+
+static BUILTIN: LazyLock<Classifier> = LazyLock::new(|| {
+    match Classifier::from_bytes(include_bytes!("../../assets/safety/model.bin")) {
+        Ok(c) => c,
+        // Checked by a unit test; a crisis check that silently lets everything through
+        // would be worse than failing loudly.
+        Err(err) => panic!("the embedded crisis model is invalid: {err}"),
+    }
+});
+
+impl Classifier {
+    /// The model embedded from `assets/safety/model.bin`.
+    pub fn builtin() -> &'static Classifier {
+        &BUILTIN
+    }
+
+    /// Quantizes `model` (one scale for all weights) with `threshold`.
+    pub fn quantize(model: &Model, threshold: f32) -> Classifier {
+        let max = model.weights.iter().fold(0f32, |m, w| m.max(w.abs()));
+        let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
+        let weights = model
+            .weights
+            .iter()
+            .map(|w| (w / scale).round().clamp(-127.0, 127.0) as i8)
+            .collect();
+        Classifier {
+            weights,
+            scale,
+            bias: model.bias,
+            threshold,
+        }
+    }
+
+    /// The same classifier with another threshold.
+    pub fn with_threshold(mut self, threshold: f32) -> Classifier {
+        self.threshold = threshold;
+        self
+    }
+
+    /// Reads a model file (see [`Classifier::to_bytes`]).
+    ///
+    /// # Errors
+    ///
+    /// A wrong magic number, size or value.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Classifier, ModelFileError> {
+        if bytes.len() < HEADER_BYTES || &bytes[..4] != MAGIC {
+            return Err(ModelFileError("not a model file"));
+        }
+        let word = |i: usize| {
+            let mut b = [0u8; 4];
+            b.copy_from_slice(&bytes[i..i + 4]);
+            b
+        };
+        if u32::from_le_bytes(word(4)) != BITS {
+            return Err(ModelFileError("hashed for another number of buckets"));
+        }
+        let scale = f32::from_le_bytes(word(8));
+        let bias = f32::from_le_bytes(word(12));
+        let threshold = f32::from_le_bytes(word(16));
+        if !(scale.is_finite() && bias.is_finite() && (0.0..=1.0).contains(&threshold)) {
+            return Err(ModelFileError("scale, bias or threshold out of range"));
+        }
+        let body = &bytes[HEADER_BYTES..];
+        if body.len() != BUCKETS {
+            return Err(ModelFileError("wrong number of weights"));
+        }
+        Ok(Classifier {
+            weights: body.iter().map(|&b| b as i8).collect(),
+            scale,
+            bias,
+            threshold,
+        })
+    }
+
+    /// The model file: magic `RLC1`, bits, scale, bias and threshold (little-endian `u32` and
+    /// `f32`), then one `i8` per bucket.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(HEADER_BYTES + self.weights.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&BITS.to_le_bytes());
+        out.extend_from_slice(&self.scale.to_le_bytes());
+        out.extend_from_slice(&self.bias.to_le_bytes());
+        out.extend_from_slice(&self.threshold.to_le_bytes());
+        out.extend(self.weights.iter().map(|&w| w as u8));
+        out
+    }
+
+    /// The shipped threshold: a probability at or above it is a crisis.
+    pub fn threshold(&self) -> f32 {
+        self.threshold
+    }
+
+    /// The evidence of a text already in matching form.
+    pub fn evidence_folded(&self, folded: &str) -> Evidence {
+        let mut sum = 0i64;
+        let mut features = 0u32;
+        for_each_feature(folded.as_bytes(), |b, _, _| {
+            sum += i64::from(self.weights[b]);
+            features += 1;
+        });
+        Evidence { sum, features }
+    }
+
+    /// The evidence of a text.
+    pub fn evidence(&self, text: &str) -> Evidence {
+        let mut folded = Folded::default();
+        folded.fill(text, false);
+        self.evidence_folded(&folded.text)
+    }
+
+    /// The probability that the text (or sitting) of `evidence` is a crisis message.
+    pub fn probability(&self, evidence: Evidence) -> f32 {
+        let z = if evidence.features == 0 {
+            self.bias
+        } else {
+            self.bias + evidence.sum as f32 * self.scale * norm(evidence.features as usize)
+        };
+        sigmoid(z)
+    }
+
+    /// The probability that `text` is a crisis message.
+    pub fn score(&self, text: &str) -> f32 {
+        self.probability(self.evidence(text))
+    }
+
+    /// Why `texts` (one message, or the messages of a sitting in order) score as they do:
+    /// the probability and the words or phrases that weighed most towards a crisis, at most
+    /// `top` of them, in text order. A phrase is a run of adjacent heavy words.
+    pub fn explain(&self, texts: &[&str], top: usize) -> Explanation {
+        let mut total = Evidence::default();
+        // (text index, word start, word end in the original, contribution in quantized units)
+        let mut words: Vec<(usize, usize, usize, f64)> = Vec::new();
+        let mut folded = Folded::default();
+        for (t, text) in texts.iter().enumerate() {
+            folded.fill_mapped(text, false);
+            let bytes = folded.text.as_bytes();
+            // Word spans in the folded text.
+            let mut spans: Vec<(usize, usize)> = Vec::new();
+            let mut start = None;
+            for (i, &b) in bytes.iter().enumerate() {
+                match (b == b' ', start) {
+                    (true, Some(s)) => {
+                        spans.push((s, i));
+                        start = None;
+                    }
+                    (false, None) => start = Some(i),
+                    _ => {}
+                }
+            }
+            if let Some(s) = start {
+                spans.push((s, bytes.len()));
+            }
+            let mut contribution = vec![0f64; spans.len()];
+            // The word of each folded byte (`None` on spaces).
+            let mut word_of: Vec<Option<usize>> = vec![None; bytes.len()];
+            for (w, &(s, e)) in spans.iter().enumerate() {
+                word_of[s..e].iter_mut().for_each(|slot| *slot = Some(w));
+            }
+            total = total.plus(self.evidence_folded(&folded.text));
+            for_each_feature(bytes, |b, s, end| {
+                // Spread the weight evenly over the words the feature touches.
+                let touched = || {
+                    let mut last = None;
+                    word_of[s..end].iter().flatten().filter(move |&&w| {
+                        let new = last != Some(w);
+                        last = Some(w);
+                        new
+                    })
+                };
+                let n = touched().count();
+                if n == 0 {
+                    return;
+                }
+                let share = f64::from(self.weights[b]) / n as f64;
+                for &w in touched() {
+                    contribution[w] += share;
+                }
+            });
+            for (i, &(s, e)) in spans.iter().enumerate() {
+                let (os, oe) = folded.original_range(text, s, e);
+                words.push((t, os, oe, contribution[i]));
+            }
+        }
+        let probability = self.probability(total);
+        let mut order: Vec<usize> = (0..words.len()).filter(|&i| words[i].3 > 0.0).collect();
+        order.sort_by(|&a, &b| words[b].3.total_cmp(&words[a].3).then(a.cmp(&b)));
+        order.truncate(top);
+        order.sort_unstable();
+        let mut phrases: Vec<String> = Vec::new();
+        let mut last: Option<usize> = None;
+        for i in order {
+            let (t, s, e, _) = words[i];
+            let text = texts[t];
+            match (last, phrases.last_mut()) {
+                (Some(l), Some(p)) if l + 1 == i && words[l].0 == t => {
+                    let from = words[l].2;
+                    p.push_str(text.get(from..e).unwrap_or_default());
+                }
+                _ => phrases.push(text.get(s..e).unwrap_or_default().to_owned()),
+            }
+            last = Some(i);
+        }
+        Explanation {
+            probability,
+            threshold: self.threshold,
+            phrases,
+        }
+    }
+}
+
+/// Why the classifier scored a text as it did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explanation {
+    /// The probability of a crisis.
+    pub probability: f32,
+    /// The threshold of the classifier that explained it.
+    pub threshold: f32,
+    /// The words or phrases that weighed most towards a crisis, in text order.
+    pub phrases: Vec<String>,
+}
+
+/// Fewer features than this count as this many: a very short text ("ok", "merci") holds
+/// little evidence, and its score stays near the prior rather than swing on two n-grams.
+const MIN_FEATURES: usize = 48;
+
+/// The factor of the weight sum of a text of `features` features.
+fn norm(features: usize) -> f32 {
+    1.0 / (features.max(MIN_FEATURES) as f32).sqrt()
+}
+
+fn sigmoid(z: f32) -> f32 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// One labelled training text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Example {
+    /// The text.
+    pub text: String,
+    /// Whether it is a crisis message.
+    pub crisis: bool,
+}
+
+/// Training settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TrainParams {
+    /// Passes over the examples.
+    pub epochs: u32,
+    /// Step size of the first pass (divided by the pass number after).
+    pub learning_rate: f32,
+    /// L2 penalty, applied to the weights an example touches.
+    pub l2: f32,
+    /// Weight of a crisis example's loss against an ordinary one's (recall matters more).
+    pub positive_weight: f32,
+    /// Seed of the shuffle of each pass.
+    pub seed: u64,
+}
+
+impl Default for TrainParams {
+    fn default() -> Self {
+        TrainParams {
+            epochs: 30,
+            learning_rate: 5.0,
+            l2: 1e-4,
+            positive_weight: 1.5,
+            seed: 13,
+        }
+    }
+}
+
+/// Trains a model by stochastic gradient descent on the logistic loss. Deterministic: the
+/// same examples and params give the same weights (one thread, seeded shuffle).
+pub fn train(examples: &[Example], params: &TrainParams) -> Model {
+    let mut folded = Folded::default();
+    let features: Vec<Vec<u32>> = examples
+        .iter()
+        .map(|ex| {
+            folded.fill(&ex.text, false);
+            let mut f = Vec::new();
+            for_each_feature(folded.text.as_bytes(), |b, _, _| f.push(b as u32));
+            f
+        })
+        .collect();
+    let mut model = Model {
+        weights: vec![0.0; BUCKETS],
+        bias: 0.0,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
+    let mut order: Vec<usize> = (0..examples.len()).collect();
+    for epoch in 0..params.epochs {
+        // Fisher–Yates with the seeded stream.
+        for i in (1..order.len()).rev() {
+            let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+            order.swap(i, j);
+        }
+        let lr = params.learning_rate / (1.0 + epoch as f32);
+        for &k in &order {
+            let f = &features[k];
+            let x = norm(f.len());
+            let z = model.bias + x * f.iter().map(|&b| model.weights[b as usize]).sum::<f32>();
+            let y = if examples[k].crisis { 1.0 } else { 0.0 };
+            let weight = if examples[k].crisis {
+                params.positive_weight
+            } else {
+                1.0
+            };
+            let g = (sigmoid(z) - y) * weight;
+            for &b in f {
+                let w = &mut model.weights[b as usize];
+                *w -= lr * (g * x + params.l2 * *w);
+            }
+            model.bias -= lr * g * 0.1;
+        }
+    }
+    model
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn examples() -> Vec<Example> {
+        [
+            ("I bought rope today, tonight is the night", true),
+            ("je veux en finir ce soir", true),
+            ("I can't take this anymore, I want to die", true),
+            ("vous serez tous mieux sans moi", true),
+            ("the film was great, loved the ending", false),
+            ("on a vu un super film hier soir", false),
+            ("I'm dying to see the new season", false),
+            ("ce film m'a tuée de rire", false),
+        ]
+        .iter()
+        .map(|&(t, c)| Example {
+            text: t.to_owned(),
+            crisis: c,
+        })
+        .collect()
+    }
+
+    #[test]
+    fn training_twice_gives_the_same_weights() {
+        let params = TrainParams::default();
+        let a = train(&examples(), &params);
+        let b = train(&examples(), &params);
+        assert_eq!(a, b);
+        assert!(a.weights.iter().any(|&w| w != 0.0));
+        let other = train(&examples(), &TrainParams { seed: 14, ..params });
+        assert_ne!(a, other, "the seed drives the shuffle");
+    }
+
+    #[test]
+    fn a_tiny_model_separates_its_training_lines() {
+        let model = train(&examples(), &TrainParams::default());
+        let c = Classifier::quantize(&model, 0.5);
+        for ex in examples() {
+            let p = c.score(&ex.text);
+            assert_eq!(p >= 0.5, ex.crisis, "{:?} scored {p}", ex.text);
+        }
+    }
+
+    #[test]
+    fn model_file_round_trips_and_rejects_garbage() {
+        let model = train(&examples(), &TrainParams::default());
+        let c = Classifier::quantize(&model, 0.4);
+        let back = Classifier::from_bytes(&c.to_bytes()).expect("round trip");
+        assert_eq!(back.weights, c.weights);
+        assert_eq!(back.threshold(), 0.4);
+        assert!(Classifier::from_bytes(b"nope").is_err());
+        let mut short = c.to_bytes();
+        short.pop();
+        assert!(Classifier::from_bytes(&short).is_err());
+    }
+
+    #[test]
+    fn the_embedded_model_loads() {
+        let c = Classifier::builtin();
+        assert!(c.threshold() > 0.0 && c.threshold() < 1.0);
+    }
+
+    #[test]
+    fn evidence_is_additive_over_a_sitting() {
+        let c = Classifier::builtin();
+        let a = c.evidence("I bought rope");
+        let b = c.evidence("tonight");
+        let ab = a.plus(b);
+        assert_eq!(ab.features, a.features + b.features);
+        assert_eq!(ab.sum, a.sum + b.sum);
+    }
+
+    #[test]
+    fn explanation_names_the_heavy_words_of_the_text() {
+        let model = train(&examples(), &TrainParams::default());
+        let c = Classifier::quantize(&model, 0.5);
+        let text = "Honestly I bought rope today";
+        let e = c.explain(&[text], 3);
+        assert!(!e.phrases.is_empty());
+        for p in &e.phrases {
+            assert!(text.contains(p.as_str()), "{p:?} is not a span of the text");
+        }
+        assert!((e.probability - c.score(text)).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,292 @@
+//! The crisis classifier beside the lexicons: the combination rule, the sitting context, the
+//! explanation in the trace, and the report of invalid persona safety additions.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use relance::engine::trace::decision_trace;
+use relance::engine::{ReplayOptions, UserFacts, checker_for, decide_user};
+use relance::model::{Channel, Event, Persona, Policy, Sender, Severity, User};
+use relance::safety::{Category, SafetyAdditions, SafetyChecker, SafetyError};
+
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 18, 0, 0)
+        .single()
+        .expect("valid instant")
+}
+
+/// A user whose messages are sent `gap_mins` apart from `start()`.
+fn user(texts: &[&str], gap_mins: i64) -> User {
+    User {
+        id: "u".into(),
+        name: "U".into(),
+        age: None,
+        timezone: chrono_tz::Europe::Paris,
+        locale: "en".into(),
+        events: texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Event {
+                at: start() + Duration::minutes(gap_mins * i as i64),
+                from: Sender::User,
+                channel: Channel::Messenger,
+                text: (*t).into(),
+                media: false,
+            })
+            .collect(),
+    }
+}
+
+fn policy() -> Policy {
+    Persona::new_blank("t", "T")
+        .policy
+        .resolve()
+        .expect("the default policy resolves")
+}
+
+fn facts(texts: &[&str], gap_mins: i64, checker: &SafetyChecker) -> UserFacts {
+    UserFacts::from_user(&user(texts, gap_mins), &policy(), checker)
+}
+
+/// A crisis message the lexicons miss and the shipped classifier catches alone.
+const CLASSIFIER_ONLY: &str = "I counted the pills, after tonight nothing matters";
+
+#[test]
+fn the_classifier_adds_a_crisis_catch_the_lexicons_miss() {
+    let checker = SafetyChecker::builtin();
+    assert!(
+        checker.first_blocking(CLASSIFIER_ONLY).is_none(),
+        "precondition: the lexicons miss it"
+    );
+    let f = facts(
+        &["hi! seen any good film lately?", CLASSIFIER_ONLY],
+        10,
+        checker,
+    );
+    assert_eq!(f.messages[0].blocking, None);
+    assert_eq!(f.messages[1].blocking, Some(Category::SelfHarm));
+    let caught = f.crisis_of(1).expect("a classifier catch");
+    assert!(caught.probability >= caught.threshold);
+    assert_eq!(caught.from_event, 1, "caught alone");
+}
+
+#[test]
+fn the_classifier_never_removes_a_lexicon_catch() {
+    let checker = SafetyChecker::builtin();
+    // Lexicon catches, whatever the classifier thinks of them.
+    for text in [
+        "je veux en finir",
+        "I want to kill myself",
+        "ce film m'a donné envie de mourir",
+    ] {
+        let lexicon = checker.first_blocking(text).map(|f| f.category);
+        let f = facts(&[text], 10, checker);
+        if lexicon.is_some() {
+            assert!(f.messages[0].blocking.is_some(), "{text:?} lost its flag");
+        }
+        if lexicon == Some(Category::SelfHarm) {
+            assert!(
+                f.crisis_of(0).is_none(),
+                "the lexicon explains it, not the classifier"
+            );
+        }
+    }
+}
+
+#[test]
+fn ordinary_film_talk_is_not_flagged() {
+    let checker = SafetyChecker::builtin();
+    for text in [
+        "I'm dying to see the new Nolan film",
+        "ce film m'a tuée, j'ai pleuré de rire",
+        "The ending where the hero dies was so well done",
+    ] {
+        let f = facts(&[text], 10, checker);
+        assert_eq!(f.messages[0].blocking, None, "{text:?}");
+    }
+}
+
+#[test]
+fn a_persona_may_lower_the_threshold_but_not_raise_it() {
+    let floor = SafetyChecker::builtin().crisis_threshold();
+    let stricter = SafetyAdditions {
+        crisis_threshold: Some(floor / 2.0),
+        ..SafetyAdditions::default()
+    };
+    let checker = SafetyChecker::with_additions(&stricter).expect("a lower threshold is fine");
+    assert_eq!(checker.crisis_threshold(), floor / 2.0);
+
+    let weaker = SafetyAdditions {
+        crisis_threshold: Some((floor + 1.0) / 2.0),
+        ..SafetyAdditions::default()
+    };
+    let err = SafetyChecker::with_additions(&weaker).expect_err("above the floor");
+    assert!(matches!(err, SafetyError::Threshold { .. }), "{err}");
+    let (checker, problems) = SafetyChecker::with_valid_additions(&weaker);
+    assert_eq!(checker.crisis_threshold(), floor, "clamped to the floor");
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].to_string().contains("floor"), "{}", problems[0]);
+}
+
+/// Two messages that are not flagged alone but are together.
+const SITTING: (&str, &str) = ("I've made up my mind", "the bridge at midnight");
+
+#[test]
+fn a_sitting_is_scored_whole() {
+    let checker = SafetyChecker::builtin();
+    let (first, second) = SITTING;
+    for text in [first, second] {
+        assert!(
+            checker.first_blocking(text).is_none()
+                && !checker.is_crisis(checker.classifier().evidence(text)),
+            "precondition: {text:?} alone is not flagged"
+        );
+    }
+    // Ten minutes apart: one sitting, the second message is caught with the first.
+    let f = facts(&[first, second], 10, checker);
+    assert_eq!(f.messages[0].blocking, None);
+    assert_eq!(f.messages[1].blocking, Some(Category::SelfHarm));
+    assert_eq!(f.crisis_of(1).map(|c| c.from_event), Some(0));
+    // Three hours apart: two sittings, nothing is caught.
+    let f = facts(&[first, second], 180, checker);
+    assert_eq!(f.messages[1].blocking, None);
+}
+
+#[test]
+fn the_trace_explains_a_classifier_hold() {
+    let persona = Persona::new_blank("t", "T");
+    let policy = policy();
+    let u = user(&[CLASSIFIER_ONLY], 10);
+    let checker = checker_for(&persona);
+    let decisions = decide_user(
+        &persona,
+        &policy,
+        &checker,
+        &u,
+        None,
+        ReplayOptions {
+            compose: false,
+            ..ReplayOptions::default()
+        },
+    );
+    let f = UserFacts::from_user(&u, &policy, &checker);
+    let held = decisions.first().expect("a decision");
+    let step = decision_trace(held, &policy, &u, Some(&f))
+        .into_iter()
+        .find(|s| s.rule == "sensitive")
+        .expect("a sensitive step");
+    assert!(!step.passed);
+    assert!(step.detail.contains("crisis classifier"), "{}", step.detail);
+    assert!(step.detail.contains("threshold"), "{}", step.detail);
+    assert!(step.detail.contains("weighed most \""), "{}", step.detail);
+    // The quoted words come from the message.
+    let quoted: Vec<&str> = step
+        .detail
+        .split("weighed most ")
+        .nth(1)
+        .expect("phrases")
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .collect();
+    assert!(!quoted.is_empty());
+    for q in quoted {
+        assert!(CLASSIFIER_ONLY.contains(q), "{q:?} is not in the message");
+    }
+}
+
+#[test]
+fn invalid_additions_are_reported_by_name_and_the_rest_kept() {
+    let mut persona = Persona::new_blank("t", "T");
+    persona.safety.phrases.insert(
+        Category::SelfHarm,
+        vec!["tout plaquer ce soir".into(), "ab*".into()],
+    );
+    let problems = persona.safety.problems();
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].to_string().contains("\"ab*\""),
+        "{}",
+        problems[0]
+    );
+    // The valid phrase still applies.
+    let checker = checker_for(&persona);
+    let flag = checker
+        .first_blocking("je vais tout plaquer ce soir")
+        .expect("the valid addition applies");
+    assert_eq!(flag.phrase, "tout plaquer ce soir");
+    // The persona's validation names it as an error.
+    let diagnostics = relance::safety::lint_persona(&persona);
+    let d = diagnostics
+        .iter()
+        .find(|d| d.field == "safety.phrases.self_harm")
+        .expect("a diagnostic on the addition");
+    assert_eq!(d.severity, Severity::Error);
+    assert!(d.message.contains("ab*"), "{}", d.message);
+}
+
+#[test]
+fn safety_eval_prints_rates_and_names_bad_lines() {
+    let dir = std::env::temp_dir().join(format!("relance-safety-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let good = dir.join("good.jsonl");
+    std::fs::write(
+        &good,
+        concat!(
+            "{\"text\":\"je veux mourir\",\"label\":\"crisis\",\"lang\":\"fr\",\"kind\":\"chat\"}\n",
+            "{\"text\":\"on a vu un film hier\",\"label\":\"ok\",\"lang\":\"fr\",\"kind\":\"chat\"}\n",
+        ),
+    )
+    .expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relance"))
+        .args(["safety-eval"])
+        .arg(&good)
+        .output()
+        .expect("run relance");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("recall 100.0 % (1/1)"), "{text}");
+    assert!(text.contains("false positives  0.0 % (0/1)"), "{text}");
+
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"text\":\"hi\",\"label\":\"ok\"}\n{\"text\":\"x\",\"label\":\"maybe\"}\n",
+    )
+    .expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relance"))
+        .args(["safety-eval"])
+        .arg(&bad)
+        .output()
+        .expect("run relance");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.jsonl:2: label \"maybe\""), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn relance_check_names_an_invalid_safety_addition() {
+    let mut persona = Persona::new_blank("t", "T");
+    persona.safety.phrases.insert(
+        Category::SelfHarm,
+        vec!["tout plaquer".into(), "ab*".into()],
+    );
+    let dir = std::env::temp_dir().join(format!("relance-check-safety-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("t.ron");
+    std::fs::write(&path, persona.to_ron()).expect("write persona");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relance"))
+        .arg("check")
+        .arg(&path)
+        .output()
+        .expect("run relance");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{all}");
+    assert!(all.contains("\"ab*\""), "{all}");
+    assert!(all.contains("safety addition for `self_harm`"), "{all}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
