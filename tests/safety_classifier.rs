@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use relance::engine::trace::decision_trace;
 use relance::engine::{ReplayOptions, UserFacts, checker_for, decide_user};
 use relance::model::{Channel, Event, Persona, Policy, Sender, Severity, User};
+use relance::safety::classifier::Classifier;
 use relance::safety::{Category, SafetyAdditions, SafetyChecker, SafetyError};
 
 fn start() -> DateTime<Utc> {
@@ -47,12 +48,20 @@ fn facts(texts: &[&str], gap_mins: i64, checker: &SafetyChecker) -> UserFacts {
     UserFacts::from_user(&user(texts, gap_mins), &policy(), checker)
 }
 
+/// The built-in checker with the crisis classifier on at the threshold chosen on the
+/// development split (a persona turns it on with `safety: (crisis_threshold: …)`).
+fn on() -> SafetyChecker {
+    SafetyChecker::builtin()
+        .clone()
+        .with_crisis_threshold(Classifier::builtin().threshold())
+}
+
 /// A crisis message the lexicons miss and the shipped classifier catches alone.
 const CLASSIFIER_ONLY: &str = "I counted the pills, after tonight nothing matters";
 
 #[test]
 fn the_classifier_adds_a_crisis_catch_the_lexicons_miss() {
-    let checker = SafetyChecker::builtin();
+    let checker = &on();
     assert!(
         checker.first_blocking(CLASSIFIER_ONLY).is_none(),
         "precondition: the lexicons miss it"
@@ -71,7 +80,7 @@ fn the_classifier_adds_a_crisis_catch_the_lexicons_miss() {
 
 #[test]
 fn the_classifier_never_removes_a_lexicon_catch() {
-    let checker = SafetyChecker::builtin();
+    let checker = &on();
     // Lexicon catches, whatever the classifier thinks of them.
     for text in [
         "je veux en finir",
@@ -94,7 +103,7 @@ fn the_classifier_never_removes_a_lexicon_catch() {
 
 #[test]
 fn ordinary_film_talk_is_not_flagged() {
-    let checker = SafetyChecker::builtin();
+    let checker = &on();
     for text in [
         "I'm dying to see the new Nolan film",
         "ce film m'a tuée, j'ai pleuré de rire",
@@ -106,25 +115,39 @@ fn ordinary_film_talk_is_not_flagged() {
 }
 
 #[test]
-fn a_persona_may_lower_the_threshold_but_not_raise_it() {
-    let floor = SafetyChecker::builtin().crisis_threshold();
-    let stricter = SafetyAdditions {
-        crisis_threshold: Some(floor / 2.0),
-        ..SafetyAdditions::default()
-    };
-    let checker = SafetyChecker::with_additions(&stricter).expect("a lower threshold is fine");
-    assert_eq!(checker.crisis_threshold(), floor / 2.0);
+fn the_classifier_is_off_unless_a_persona_turns_it_on() {
+    let builtin = SafetyChecker::builtin();
+    assert!(!builtin.classifier_on());
+    let f = facts(&["hi!", CLASSIFIER_ONLY], 10, builtin);
+    assert_eq!(f.messages[1].blocking, None, "the lexicons alone miss it");
 
-    let weaker = SafetyAdditions {
-        crisis_threshold: Some((floor + 1.0) / 2.0),
+    let model = Classifier::builtin().threshold();
+    let on = SafetyAdditions {
+        crisis_threshold: Some(model),
         ..SafetyAdditions::default()
     };
-    let err = SafetyChecker::with_additions(&weaker).expect_err("above the floor");
-    assert!(matches!(err, SafetyError::Threshold { .. }), "{err}");
-    let (checker, problems) = SafetyChecker::with_valid_additions(&weaker);
-    assert_eq!(checker.crisis_threshold(), floor, "clamped to the floor");
-    assert_eq!(problems.len(), 1);
-    assert!(problems[0].to_string().contains("floor"), "{}", problems[0]);
+    let checker = SafetyChecker::with_additions(&on).expect("a probability is fine");
+    assert!(checker.classifier_on());
+    assert_eq!(checker.crisis_threshold(), model);
+    let f = facts(&["hi!", CLASSIFIER_ONLY], 10, &checker);
+    assert_eq!(f.messages[1].blocking, Some(Category::SelfHarm));
+
+    for bad in [0.0, 1.5, f32::NAN] {
+        let not_a_probability = SafetyAdditions {
+            crisis_threshold: Some(bad),
+            ..SafetyAdditions::default()
+        };
+        let err = SafetyChecker::with_additions(&not_a_probability).expect_err("not a probability");
+        assert!(matches!(err, SafetyError::Threshold { .. }), "{err}");
+        let (checker, problems) = SafetyChecker::with_valid_additions(&not_a_probability);
+        assert!(!checker.classifier_on(), "{bad}: stays off");
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].to_string().contains("not a probability"),
+            "{}",
+            problems[0]
+        );
+    }
 }
 
 /// Two messages that are not flagged alone but are together.
@@ -132,7 +155,7 @@ const SITTING: (&str, &str) = ("I've made up my mind", "the bridge at midnight")
 
 #[test]
 fn a_sitting_is_scored_whole() {
-    let checker = SafetyChecker::builtin();
+    let checker = &on();
     let (first, second) = SITTING;
     for text in [first, second] {
         assert!(
@@ -153,7 +176,8 @@ fn a_sitting_is_scored_whole() {
 
 #[test]
 fn the_trace_explains_a_classifier_hold() {
-    let persona = Persona::new_blank("t", "T");
+    let mut persona = Persona::new_blank("t", "T");
+    persona.safety.crisis_threshold = Some(Classifier::builtin().threshold());
     let policy = policy();
     let u = user(&[CLASSIFIER_ONLY], 10);
     let checker = checker_for(&persona);
@@ -246,6 +270,27 @@ fn safety_eval_prints_rates_and_names_bad_lines() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("recall 100.0 % (1/1)"), "{text}");
     assert!(text.contains("false positives  0.0 % (0/1)"), "{text}");
+    assert!(text.contains("lexicons alone"), "{text}");
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relance"))
+        .args(["safety-eval", "--crisis-threshold", "model"])
+        .arg(&good)
+        .output()
+        .expect("run relance");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("lexicons or classifier at threshold"),
+        "{text}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relance"))
+        .args(["safety-eval", "--crisis-threshold", "1.5"])
+        .arg(&good)
+        .output()
+        .expect("run relance");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--crisis-threshold \"1.5\""), "{err}");
 
     let bad = dir.join("bad.jsonl");
     std::fs::write(

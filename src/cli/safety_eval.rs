@@ -18,6 +18,11 @@ pub struct Args {
     /// The most misses and false positives listed per language (0: counts only).
     #[arg(long, default_value_t = 50)]
     pub list: usize,
+    /// Measure with the crisis classifier on at this threshold (a persona's
+    /// `safety: (crisis_threshold: …)`); `model` is the threshold chosen on the development
+    /// split. Without it, the check as shipped: the lexicons alone.
+    #[arg(long, value_name = "PROBABILITY|model")]
+    pub crisis_threshold: Option<String>,
 }
 
 /// Runs `relance safety-eval`.
@@ -30,7 +35,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let parsed = parse_labelled(&source, &name)?;
         rows.extend(parsed.into_iter().map(|r| (name.clone(), r)));
     }
-    let checker = SafetyChecker::builtin();
+    let checker = match args.crisis_threshold.as_deref() {
+        None => SafetyChecker::builtin().clone(),
+        Some("model") => SafetyChecker::builtin()
+            .clone()
+            .with_crisis_threshold(crate::safety::classifier::Classifier::builtin().threshold()),
+        Some(text) => {
+            let t: f32 = text
+                .parse()
+                .ok()
+                .filter(|t: &f32| *t > 0.0 && *t <= 1.0)
+                .with_context(|| {
+                    format!(
+                        "--crisis-threshold {text:?} is neither `model` nor a probability in (0, 1]"
+                    )
+                })?;
+            SafetyChecker::builtin().clone().with_crisis_threshold(t)
+        }
+    };
+    let checker = &checker;
     let labelled: Vec<Labelled> = rows.iter().map(|(_, r)| r.clone()).collect();
     let report = evaluate(checker, &labelled);
     print!("{}", report_text(&report, &rows, checker, args.list));
@@ -67,10 +90,15 @@ fn report_text(
     checker: &SafetyChecker,
     list: usize,
 ) -> String {
-    let mut out = format!(
-        "crisis check: lexicons or classifier at threshold {:.2}\n",
-        checker.crisis_threshold()
-    );
+    let mut out = if checker.classifier_on() {
+        format!(
+            "crisis check: lexicons or classifier at threshold {:.2}\n",
+            checker.crisis_threshold()
+        )
+    } else {
+        "crisis check: lexicons alone (the classifier is off; --crisis-threshold turns it on)\n"
+            .to_owned()
+    };
     for (lang, t) in &report.by_lang {
         out.push_str(&tally_line(lang, t));
         for ((l, kind), t) in report.by_kind.iter().filter(|((l, _), _)| l == lang) {

@@ -57,12 +57,17 @@ pub struct SafetyAdditions {
     /// Extra allow-list phrases: they cancel any match they overlap.
     #[serde(default)]
     pub allow: Vec<String>,
-    /// A stricter crisis-classifier threshold (a probability): a lower one catches more.
-    /// It may not be above the shipped one ([`Classifier::threshold`]); a higher one is
-    /// reported and the shipped one is used.
+    /// Turns the crisis classifier on, at this threshold (a probability in `(0, 1]`; a lower
+    /// one catches more; [`Classifier::threshold`] is the one chosen on the development split).
+    /// Without it, the check is the lexicons alone: the classifier is not yet good enough to be
+    /// on by default (see `assets/safety/MODEL.md`). A value that is not a probability is
+    /// reported and the classifier stays off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crisis_threshold: Option<f32>,
 }
+
+/// The threshold of a checker whose crisis classifier is off: no probability reaches it.
+pub const CLASSIFIER_OFF: f32 = f32::INFINITY;
 
 impl SafetyAdditions {
     /// Whether there is nothing to add.
@@ -105,14 +110,13 @@ impl SafetyAdditions {
         problems
     }
 
-    /// The crisis threshold these additions ask for, and the problem if it is weaker than
-    /// (above) the shipped floor or not a probability: the floor is used then.
+    /// The crisis threshold these additions ask for ([`CLASSIFIER_OFF`] when none), and the
+    /// problem if it is not a probability: the classifier stays off then.
     fn crisis_threshold(&self) -> (f32, Option<SafetyError>) {
-        let floor = Classifier::builtin().threshold();
         match self.crisis_threshold {
-            None => (floor, None),
-            Some(t) if t.is_finite() && t > 0.0 && t <= floor => (t, None),
-            Some(t) => (floor, Some(SafetyError::Threshold { asked: t, floor })),
+            None => (CLASSIFIER_OFF, None),
+            Some(t) if t.is_finite() && t > 0.0 && t <= 1.0 => (t, None),
+            Some(t) => (CLASSIFIER_OFF, Some(SafetyError::Threshold { asked: t })),
         }
     }
 
@@ -279,11 +283,28 @@ impl SafetyChecker {
         Classifier::builtin()
     }
 
+    /// Whether this checker runs the crisis classifier (a persona turned it on).
+    pub fn classifier_on(&self) -> bool {
+        self.crisis_threshold <= 1.0
+    }
+
     /// Whether the classifier's `evidence` (of a message or a sitting) passes this checker's
-    /// threshold.
+    /// threshold (never when the classifier is off).
     pub fn is_crisis(&self, evidence: Evidence) -> bool {
-        evidence.features > 0
+        self.classifier_on()
+            && evidence.features > 0
             && Classifier::builtin().probability(evidence) >= self.crisis_threshold
+    }
+
+    /// This checker with the crisis classifier on at `threshold` (clamped to a probability),
+    /// as `relance safety-eval --crisis-threshold` measures it.
+    pub fn with_crisis_threshold(mut self, threshold: f32) -> SafetyChecker {
+        self.crisis_threshold = if threshold.is_finite() {
+            threshold.clamp(f32::MIN_POSITIVE, 1.0)
+        } else {
+            CLASSIFIER_OFF
+        };
+        self
     }
 
     /// A designer-extended lexicon folder (laid out like `assets/lexicons`:
@@ -312,7 +333,7 @@ impl SafetyChecker {
         SafetyChecker {
             base: Arc::new(builder.build()),
             extra: None,
-            crisis_threshold: Classifier::builtin().threshold(),
+            crisis_threshold: CLASSIFIER_OFF,
         }
     }
 

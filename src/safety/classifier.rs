@@ -15,8 +15,8 @@
 //!
 //! The shipped model (`assets/safety/model.bin`, trained by
 //! `cargo run --release --example train_safety`) is embedded in the binary. Its file holds
-//! the weights quantized to `i8` with one scale, the bias and the shipped threshold (the
-//! floor: personas may lower it, never raise it).
+//! the weights quantized to `i8` with one scale, the bias and the threshold chosen on the
+//! development split (the classifier is off unless a persona turns it on with a threshold).
 
 use std::sync::LazyLock;
 
@@ -125,7 +125,7 @@ pub struct Model {
     pub bias: f32,
 }
 
-/// The model as shipped: weights quantized to `i8`, and the shipped threshold.
+/// The model as shipped: weights quantized to `i8`, and the threshold chosen on the dev split.
 #[derive(Clone, Debug)]
 pub struct Classifier {
     weights: Vec<i8>,
@@ -225,7 +225,7 @@ impl Classifier {
         out
     }
 
-    /// The shipped threshold: a probability at or above it is a crisis.
+    /// The threshold chosen on the development split (`--crisis-threshold model`).
     pub fn threshold(&self) -> f32 {
         self.threshold
     }

@@ -68,14 +68,12 @@ pub enum SafetyError {
         /// What is wrong with it.
         problem: PhraseProblem,
     },
-    /// A persona's crisis threshold weaker than the shipped floor (or not a probability).
+    /// A persona's crisis threshold that is not a probability in `(0, 1]`.
     #[error(
-        "safety crisis_threshold {asked} is above the shipped floor {floor} (or not a probability): the floor is used; a persona may only lower it"
+        "safety crisis_threshold {asked} is not a probability between 0 (excluded) and 1: the crisis classifier stays off"
     )]
     Threshold {
         /// The threshold the persona asked for.
         asked: f32,
-        /// The shipped threshold.
-        floor: f32,
     },
 }

@@ -36,7 +36,7 @@ mod tests;
 
 pub use age::{stated_age, states_minor};
 pub use category::Category;
-pub use checker::{Flag, MessageReading, SafetyAdditions, SafetyChecker};
+pub use checker::{CLASSIFIER_OFF, Flag, MessageReading, SafetyAdditions, SafetyChecker};
 pub use classifier::{Classifier, Evidence, Explanation};
 pub use error::{PhraseProblem, SafetyError};
 pub(crate) use fold::Latin1Table;
