@@ -347,3 +347,51 @@ fn diff_against_a_policy_with_no_change_says_so() {
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(out.starts_with("no difference"), "{out}");
 }
+
+#[test]
+fn relance_check_reports_an_impossible_expectation_with_its_place() {
+    let dir = std::env::temp_dir().join(format!("relance-check-expect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("impossible.ron");
+    std::fs::write(
+        &path,
+        "(\n  name: \"x\",\n  users: [(id: \"a\", name: \"A\", timezone: \"Europe/Paris\", locale: \"fr\", events: [],\n    expect: [(outcome: sent, after: \"2026-01-02T00:00:00Z\", before: \"2026-01-01T00:00:00Z\")])],\n)\n",
+    )
+    .expect("write");
+    let out = relance(&["check", path.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("impossible.ron:4:"), "{err}");
+    assert!(
+        err.contains("ends") && err.contains("before it starts"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn saving_a_suite_scenario_keeps_its_expectations() {
+    let original = root().join("personas/tests/chef-market.ron");
+    let source = std::fs::read_to_string(&original).expect("read");
+    let (_, expected, _) =
+        Scenario::from_str_with_expectations(&source, ScenarioFormat::Ron, &original)
+            .expect("parses");
+    assert!(
+        !expected.users.is_empty(),
+        "precondition: it has expectations"
+    );
+    // The studio opens it without its expectations, edits it and saves it elsewhere.
+    let mut scenario = Scenario::load(&original).expect("loads");
+    scenario.name.push_str(" (edited)");
+    let dir = scratch("save-keeps");
+    let copy = dir.join("copy.ron");
+    scenario
+        .save_keeping_expectations(&copy, Some(&original))
+        .expect("saves");
+    let saved = std::fs::read_to_string(&copy).expect("read");
+    let (back, kept, _) =
+        Scenario::from_str_with_expectations(&saved, ScenarioFormat::Ron, &copy).expect("parses");
+    assert_eq!(kept, expected);
+    assert!(back.name.ends_with("(edited)"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -84,7 +84,8 @@ pub fn check_file(path: &Path) -> Result<(FileKind, Vec<Diagnostic>), LoadError>
                         expected: ".ron or .json",
                     }
                 })?;
-            Scenario::from_str(&source, format, path)?.1
+            // With the expectations a test scenario carries: an impossible one is an error.
+            Scenario::from_str_with_expectations(&source, format, path)?.2
         }
         FileKind::Policy => {
             Policy::load(path)?;

@@ -56,7 +56,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let checker = &checker;
     let labelled: Vec<Labelled> = rows.iter().map(|(_, r)| r.clone()).collect();
     let report = evaluate(checker, &labelled);
-    print!("{}", report_text(&report, &rows, checker, args.list));
+    std::io::Write::write_all(
+        &mut std::io::stdout().lock(),
+        report_text(&report, &rows, checker, args.list).as_bytes(),
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 

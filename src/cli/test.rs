@@ -68,7 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let runs: Vec<PersonaRun> = files.iter().map(|p| run_persona(p)).collect();
     let elapsed = started.elapsed();
-    print!("{}", runs_text(&runs));
+    std::io::Write::write_all(&mut std::io::stdout().lock(), runs_text(&runs).as_bytes())?;
     let (passed, failed) = runs
         .iter()
         .map(PersonaRun::counts)
@@ -77,14 +77,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|r| r.suites.as_ref().map_or(0, Vec::len))
         .sum();
-    println!(
+    outln!(
         "{} persona{}, {suites} suite{}, {} expectations: {passed} passed, {failed} failed ({:.2} s)",
         runs.len(),
         plural(runs.len()),
         plural(suites),
         passed + failed,
         elapsed.as_secs_f64()
-    );
+    )?;
     if let Some(path) = &args.junit {
         crate::model::diagnostics::write_atomically(
             path,
@@ -158,10 +158,10 @@ fn record(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         let policy = super::resolve_policy(&persona, None)?;
         for scenario in crate::suite::suite_paths(file, &persona) {
             let n = crate::suite::record_file(&persona, &policy, &scenario)?;
-            println!(
+            outln!(
                 "recorded {n} expectations in {} (review them before committing)",
                 display(&scenario)
-            );
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -726,6 +726,7 @@ impl Scenario {
         format: ScenarioFormat,
         path: &Path,
     ) -> Result<(Self, Expectations, Vec<Diagnostic>), LoadError> {
+        let source = source.strip_prefix('\u{feff}').unwrap_or(source);
         let mut file: ScenarioFile = match format {
             ScenarioFormat::Ron => {
                 ron::from_str(source).map_err(|e| LoadError::from_ron(path, &e))?
@@ -798,6 +799,35 @@ impl Scenario {
             expected: ".ron or .json",
         })?;
         write_atomically(path, self.to_string(format).as_bytes())
+    }
+
+    /// [`Scenario::save`], keeping the test expectations of the file at `from` (the file this
+    /// scenario was opened from, or `path` itself): the studio edits users and messages, not
+    /// expectations, and a save must not lose them. A `from` that is missing or does not parse
+    /// has none to keep.
+    pub fn save_keeping_expectations(
+        &self,
+        path: &Path,
+        from: Option<&Path>,
+    ) -> Result<(), LoadError> {
+        let format = ScenarioFormat::from_path(path).ok_or_else(|| LoadError::UnknownFormat {
+            path: path.to_owned(),
+            expected: ".ron or .json",
+        })?;
+        let kept = from
+            .and_then(|from| {
+                let source =
+                    super::limits::read_text_limited(from, super::limits::MAX_SCENARIO_BYTES)
+                        .ok()?;
+                let from_format = ScenarioFormat::from_path(from)?;
+                Self::from_str_with_expectations(&source, from_format, from).ok()
+            })
+            .map(|(_, expectations, _)| expectations)
+            .unwrap_or_default();
+        write_atomically(
+            path,
+            self.to_string_with_expectations(format, &kept).as_bytes(),
+        )
     }
 }
 

@@ -392,7 +392,11 @@ impl Document {
                 expected: ".ron or .json",
             });
         }
-        self.scenario.save(path)?;
+        let from = self
+            .scenario_path
+            .clone()
+            .unwrap_or_else(|| path.to_owned());
+        self.scenario.save_keeping_expectations(path, Some(&from))?;
         self.saved_scenario = Some(self.scenario.clone());
         self.scenario_path = Some(path.to_owned());
         self.scenario_stamp = FileStamp::of(path);
