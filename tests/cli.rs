@@ -718,6 +718,7 @@ fn out_of_range_values_are_reported_at_their_place() {
         ("policy.ron:7:", "repeat_every_hours"),
         ("policy.ron:8:", "window"),
         ("policy.ron:9:", "count"),
+        ("policy.ron:9:41:", "min_messages.days"),
         ("policy.ron:10:", "sensitive"),
         ("policy.ron:13:", "weekly message limit"),
         ("archetype.ron:6:", "sessions_per_day"),

@@ -587,8 +587,12 @@ impl Policy {
             .validate("")
             .into_iter()
             .map(|d| {
-                let key = d.field.rsplit('.').next().unwrap_or("").to_owned();
-                let pos = locator.find(&[], &format!("{key}:"));
+                // `min_messages.days` is the `days:` after `min_messages:`, not the first one.
+                let mut segments: Vec<String> =
+                    d.field.split('.').map(|s| format!("{s}:")).collect();
+                let key = segments.pop().unwrap_or_default();
+                let anchors: Vec<&str> = segments.iter().map(String::as_str).collect();
+                let pos = locator.find(&anchors, &key);
                 d.at(pos)
             })
             .collect();
