@@ -51,7 +51,6 @@ const KNOWN_FILE_CYCLES: &[&[&str]] = &[
         "interop/sillytavern.rs",
         "interop/whatsapp.rs",
     ],
-    &["report/html.rs", "report/svg.rs"],
     &["sim/population.rs", "sim/text.rs"],
     &[
         "ui/app.rs",

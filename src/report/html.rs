@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 use serde_json::Value;
 
+use super::markup::escape;
 use super::svg::timeline_svg;
 use crate::engine::trace::decision_trace;
 use crate::engine::{Outcome, Reason, Replay, UserFacts, checker_for};
@@ -28,24 +29,6 @@ pub struct HtmlReport<'a> {
     pub replay: &'a Replay,
     /// A population summary (`relance population --json`), shown as tables.
     pub population: Option<&'a Value>,
-}
-
-/// Escapes text for HTML and XML: `&`, `<`, `>`, `"` and `'`.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters other than tab and newlines are not allowed in XML.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 const STYLE: &str = "

@@ -3,5 +3,6 @@
 pub mod csv;
 pub mod document;
 pub mod html;
+pub mod markup;
 pub mod simulation;
 pub mod svg;

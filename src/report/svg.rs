@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::html::escape;
+use super::markup::escape;
 use crate::engine::{Outcome, Replay};
 use crate::model::{Scenario, Sender};
 
