@@ -207,11 +207,17 @@ fn seeds_archetypes() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// The card seeds, made once: exporting the PNG card compresses a whole image.
 fn seeds_cards() -> Vec<(String, Vec<u8>)> {
-    let mut out = files("tests/data/cards", &[".json"]);
-    let png = export_persona(maestro(), PersonaFormat::CardPng, None).expect("exports");
-    out.push(("maestro.png".to_owned(), png));
-    out
+    static CARDS: OnceLock<Vec<(String, Vec<u8>)>> = OnceLock::new();
+    CARDS
+        .get_or_init(|| {
+            let mut out = files("tests/data/cards", &[".json"]);
+            let png = export_persona(maestro(), PersonaFormat::CardPng, None).expect("exports");
+            out.push(("maestro.png".to_owned(), png));
+            out
+        })
+        .clone()
 }
 
 fn seeds_chats() -> Vec<(String, Vec<u8>)> {
