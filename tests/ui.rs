@@ -7,9 +7,11 @@
 
 #![cfg(feature = "gui")]
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{settle, show_tab};
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
@@ -56,27 +58,6 @@ fn studio(answers: Vec<PathBuf>) -> Harness<'static, StudioApp> {
     studio_with(StudioOptions::headless(Box::new(ScriptedDialogs::new(
         answers,
     ))))
-}
-
-/// Runs frames until the background simulation has answered and the UI is up to date.
-fn settle(harness: &mut Harness<'static, StudioApp>) {
-    for _ in 0..2000 {
-        harness.step();
-        if !harness.state().is_busy() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    assert!(!harness.state().is_busy(), "the simulation never finished");
-    harness.step();
-    harness.step();
-}
-
-fn show_tab(harness: &mut Harness<'static, StudioApp>, tab: Tab) {
-    harness.get_by_label(tab.label()).click();
-    harness.step();
-    harness.step();
-    assert_eq!(harness.state().tab(), tab);
 }
 
 fn rename(harness: &mut Harness<'static, StudioApp>, name: &str) {

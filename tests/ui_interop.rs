@@ -4,9 +4,11 @@
 
 #![cfg(feature = "gui")]
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::settle;
 use egui::Key;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -61,20 +63,6 @@ fn studio(answers: Vec<PathBuf>, personas_dir: Option<&Path>) -> Harness<'static
         .build_ui_state(|ui, app: &mut StudioApp| app.studio_ui(ui), app);
     settle(&mut harness);
     harness
-}
-
-/// Runs frames until the background simulation has answered and the UI is up to date.
-fn settle(harness: &mut Harness<'static, StudioApp>) {
-    for _ in 0..2000 {
-        harness.step();
-        if !harness.state().is_busy() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    assert!(!harness.state().is_busy(), "the simulation never finished");
-    harness.step();
-    harness.step();
 }
 
 /// Opens a menu of the menu bar and clicks one of its items.

@@ -4,8 +4,9 @@
 
 #![cfg(feature = "gui")]
 
-use std::time::Duration;
+mod common;
 
+use common::{settle, show_tab};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use relance::ui::command::{Command, Tab};
@@ -15,35 +16,9 @@ use relance::ui::timeline_panel::Selection;
 use relance::ui::{StudioApp, StudioOptions};
 
 fn studio() -> Harness<'static, StudioApp> {
-    let app = StudioApp::new(StudioOptions::headless(
+    common::studio_harness(StudioOptions::headless(
         Box::new(ScriptedDialogs::default()),
-    ));
-    let mut harness = Harness::builder()
-        .with_size([1600.0, 1000.0])
-        .build_ui_state(|ui, app: &mut StudioApp| app.studio_ui(ui), app);
-    settle(&mut harness);
-    harness
-}
-
-/// Runs frames until the background simulation has answered and the UI is up to date.
-fn settle(harness: &mut Harness<'static, StudioApp>) {
-    for _ in 0..2000 {
-        harness.step();
-        if !harness.state().is_busy() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    assert!(!harness.state().is_busy(), "the simulation never finished");
-    harness.step();
-    harness.step();
-}
-
-fn show_tab(harness: &mut Harness<'static, StudioApp>, tab: Tab) {
-    harness.get_by_label(tab.label()).click();
-    harness.step();
-    harness.step();
-    assert_eq!(harness.state().tab(), tab);
+    ))
 }
 
 fn cursor_secs(harness: &Harness<'static, StudioApp>) -> f64 {

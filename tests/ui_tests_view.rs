@@ -5,9 +5,11 @@
 
 #![cfg(feature = "gui")]
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{settle, show_tab};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use relance::model::Persona;
@@ -63,32 +65,7 @@ fn studio(persona: PathBuf, scenario: &str) -> Harness<'static, StudioApp> {
     let mut options = StudioOptions::headless(Box::new(ScriptedDialogs::new(Vec::new())));
     options.persona = Some(persona);
     options.scenario = Some(root().join(scenario));
-    let app = StudioApp::new(options);
-    let mut harness = Harness::builder()
-        .with_size([1600.0, 1000.0])
-        .build_ui_state(|ui, app: &mut StudioApp| app.studio_ui(ui), app);
-    settle(&mut harness);
-    harness
-}
-
-fn settle(harness: &mut Harness<'static, StudioApp>) {
-    for _ in 0..2000 {
-        harness.step();
-        if !harness.state().is_busy() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    assert!(!harness.state().is_busy(), "the simulation never finished");
-    harness.step();
-    harness.step();
-}
-
-fn show_tab(harness: &mut Harness<'static, StudioApp>, tab: Tab) {
-    harness.get_by_label(tab.label()).click();
-    harness.step();
-    harness.step();
-    assert_eq!(harness.state().tab(), tab);
+    common::studio_harness(options)
 }
 
 #[test]
