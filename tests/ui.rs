@@ -19,7 +19,7 @@ use relance::model::policy::PolicyChoice;
 use relance::model::{Persona, Scenario};
 use relance::ui::command::Tab;
 use relance::ui::files::{ScriptedDialogs, resource};
-use relance::ui::timeline_panel::Selection;
+use relance::ui::selection::Selection;
 use relance::ui::{StudioApp, StudioOptions};
 
 /// A temporary folder removed at the end of the test.

@@ -16,7 +16,7 @@ use relance::model::Persona;
 use relance::model::policy::PolicyChoice;
 use relance::ui::command::Tab;
 use relance::ui::files::ScriptedDialogs;
-use relance::ui::timeline_panel::Selection;
+use relance::ui::selection::Selection;
 use relance::ui::{StudioApp, StudioOptions};
 
 fn root() -> &'static Path {

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 
 use super::avatar::AvatarCache;
-use super::command::{Command, Tab, UnsavedChoice};
+use super::command::{Command, PresentationCommand, Tab, TestTarget, UnsavedChoice};
 use super::dialogs::{Dialog, PendingAction, dialog_ui};
 use super::document::{Document, Edit};
+use super::error_report::{ErrorReport, error_report};
 use super::files::{
     DEFAULT_PERSONA, DEFAULT_SCENARIO, DialogKind, FileDialogs, FileKind, NativeDialogs,
     PERSONAS_DIR, SCENARIOS_DIR, list_files, own_scenario, resource,
@@ -19,11 +20,12 @@ use super::persona_panel::persona_ui;
 use super::policy_panel::policy_ui;
 use super::population_panel::{PopulationState, population_ui};
 use super::prefs::{Prefs, absolute};
-use super::presentation::{Presentation, PresentationCommand, Restore, presentation_ui};
+use super::presentation::{Presentation, Restore, presentation_ui};
 use super::preview::{Preview, preview};
+use super::selection::Selection;
 use super::simulation::{SimInput, Simulator};
 use super::theme;
-use super::timeline_panel::{Selection, TimelineInputs, TimelineView, same_file, timeline_ui};
+use super::timeline_panel::{TimelineInputs, TimelineView, same_file, timeline_ui};
 use crate::model::diagnostics::{Diagnostic, LoadError, Severity};
 use crate::model::{Channel, Persona, Scenario};
 
@@ -93,29 +95,6 @@ impl StudioOptions {
             personas_dir: resource(PERSONAS_DIR),
             scenarios_dir: resource(SCENARIOS_DIR),
             watch_files: false,
-        }
-    }
-}
-
-/// A file that could not be opened or saved, shown until dismissed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ErrorReport {
-    /// What failed ("cannot open broken.ron").
-    pub title: String,
-    /// One line per problem, `file:line:col: error: message`.
-    pub lines: Vec<String>,
-}
-
-impl ErrorReport {
-    fn load(what: &str, error: &LoadError) -> Self {
-        let path = error.path();
-        Self {
-            title: format!("{what} {}", path.display()),
-            lines: error
-                .diagnostics()
-                .iter()
-                .map(|d| d.display_in(path).to_string())
-                .collect(),
         }
     }
 }
@@ -1278,7 +1257,7 @@ impl StudioApp {
                     if let Some(InteropDialog::ImportChat(form)) = &mut self.interop {
                         form.error = Some(e);
                     } else {
-                        self.error = Some(interop::error_report(
+                        self.error = Some(error_report(
                             format!("cannot import {}", request.path.display()),
                             &e,
                         ));
@@ -1453,7 +1432,7 @@ impl StudioApp {
 
     /// Opens the Timeline on a test expectation's decision, its scenario opened first, with the
     /// expected outcome drawn beside it.
-    fn open_test_result(&mut self, ctx: &egui::Context, target: super::tests_panel::TestTarget) {
+    fn open_test_result(&mut self, ctx: &egui::Context, target: TestTarget) {
         let opened =
             |app: &Self| (app.doc.scenario_path()).is_some_and(|p| same_file(p, &target.scenario));
         if !opened(self) {
