@@ -225,9 +225,22 @@ fn inputs_ui(
     persona: &Persona,
     commands: &mut Vec<Command>,
 ) {
-    let running = state.runner.is_running();
-    let settings = &mut state.settings;
     ui.heading("population");
+    numbers_ui(ui, &mut state.settings, persona);
+    ui.add_space(6.0);
+    ui.label(RichText::new("archetype mix").strong());
+    match &state.default_mix {
+        Err(e) => {
+            ui.colored_label(theme::ERROR, e);
+        }
+        Ok(mix) => mix_ui(ui, &mut state.settings, mix),
+    }
+    run_ui(ui, state, commands);
+    open_user_ui(ui, state, commands);
+}
+
+/// Users, days, seed, the policy and the one to compare with.
+fn numbers_ui(ui: &mut Ui, settings: &mut PopulationSettings, persona: &Persona) {
     egui::Grid::new("population numbers")
         .num_columns(2)
         .show(ui, |ui| {
@@ -291,16 +304,11 @@ fn inputs_ui(
                 .labelled_by(l.id);
             ui.end_row();
         });
+}
 
-    ui.add_space(6.0);
-    ui.label(RichText::new("archetype mix").strong());
-    match &state.default_mix {
-        Err(e) => {
-            ui.colored_label(theme::ERROR, e);
-        }
-        Ok(mix) => mix_ui(ui, settings, mix),
-    }
-
+/// Run and Cancel, the progress bar, and how the last run ended.
+fn run_ui(ui: &mut Ui, state: &PopulationState, commands: &mut Vec<Command>) {
+    let running = state.runner.is_running();
     ui.add_space(8.0);
     ui.horizontal(|ui| {
         if ui
@@ -340,7 +348,10 @@ fn inputs_ui(
         }
         Some(RunEnd::Finished) | None => {}
     }
+}
 
+/// The field that opens any user of the population on the Timeline tab.
+fn open_user_ui(ui: &mut Ui, state: &mut PopulationState, commands: &mut Vec<Command>) {
     ui.add_space(8.0);
     ui.label(RichText::new("open a user").strong());
     ui.horizontal(|ui| {
