@@ -52,22 +52,6 @@ const KNOWN_FILE_CYCLES: &[&[&str]] = &[
         "interop/whatsapp.rs",
     ],
     &["sim/population.rs", "sim/text.rs"],
-    &[
-        "ui/app.rs",
-        "ui/command.rs",
-        "ui/conversation.rs",
-        "ui/dialogs.rs",
-        "ui/inspector.rs",
-        "ui/interop_dialogs.rs",
-        "ui/library_panel.rs",
-        "ui/persona_panel.rs",
-        "ui/policy_panel.rs",
-        "ui/population_panel.rs",
-        "ui/prefs.rs",
-        "ui/presentation.rs",
-        "ui/tests_panel.rs",
-        "ui/timeline_panel.rs",
-    ],
 ];
 
 /// A module's layer, or `None` for the crate root and unknown modules.

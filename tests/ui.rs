@@ -11,7 +11,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{settle, show_tab};
+use common::{TempDir, settle, show_tab};
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
@@ -19,29 +19,8 @@ use relance::model::policy::PolicyChoice;
 use relance::model::{Persona, Scenario};
 use relance::ui::command::Tab;
 use relance::ui::files::{ScriptedDialogs, resource};
-use relance::ui::timeline_panel::Selection;
+use relance::ui::selection::Selection;
 use relance::ui::{StudioApp, StudioOptions};
-
-/// A temporary folder removed at the end of the test.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("relance-ui-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
-    }
-
-    fn path(&self, file: &str) -> PathBuf {
-        self.0.join(file)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn studio_with(options: StudioOptions) -> Harness<'static, StudioApp> {
     let app = StudioApp::new(options);
@@ -194,7 +173,7 @@ fn saving_writes_a_file_that_loads_back_equal() {
     assert_eq!(app.document().persona_path(), Some(target.as_path()));
     assert_eq!(app.window_title(), "Maestro, saved — Relance");
     // No temporary file is left beside it.
-    let leftovers: Vec<_> = std::fs::read_dir(&dir.0)
+    let leftovers: Vec<_> = std::fs::read_dir(dir.dir())
         .expect("readable")
         .filter_map(Result::ok)
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))

@@ -6,41 +6,17 @@
 
 #![cfg(feature = "gui")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use common::TempDir;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use relance::ui::command::Tab;
 use relance::ui::files::{ScriptedDialogs, resource};
 use relance::ui::{StudioApp, StudioOptions};
-
-/// A temporary folder removed at the end of the test.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("relance-ui-files-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
-    }
-
-    /// A copy of a shipped file in the folder.
-    fn copy(&self, shipped: &str) -> PathBuf {
-        let from = resource(shipped);
-        let to = self.0.join(from.file_name().expect("a file name"));
-        std::fs::copy(&from, &to).expect("copy");
-        to
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn studio_on(persona: &Path, watch_files: bool) -> Harness<'static, StudioApp> {
     let mut options = StudioOptions::headless(Box::new(ScriptedDialogs::new(Vec::new())));

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::settle;
+use common::{TempDir, settle};
 use egui::Key;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -18,29 +18,6 @@ use relance::ui::command::{Command, Tab};
 use relance::ui::files::{ScriptedDialogs, resource};
 use relance::ui::interop_dialogs::InteropDialog;
 use relance::ui::{StudioApp, StudioOptions};
-
-/// A temporary folder removed at the end of the test.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("relance-ui-interop-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
-    }
-
-    fn path(&self, file: &str) -> PathBuf {
-        self.0.join(file)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn fixture(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -84,7 +61,7 @@ fn file_import_saves_a_card_as_a_persona_and_opens_it() {
     let out = dir.path("nightjar.ron");
     let mut harness = studio(
         vec![fixture("cards/v3-nightjar.json"), out.clone()],
-        Some(&dir.0),
+        Some(dir.dir()),
     );
     menu(&mut harness, "File", "Import…");
     settle(&mut harness);
@@ -134,7 +111,7 @@ fn export_as_png_card_then_import_gives_the_same_persona_and_shows_the_avatar() 
     let reimported = dir.path("maestro-again.ron");
     let mut harness = studio(
         vec![card.clone(), card.clone(), reimported.clone()],
-        Some(&dir.0),
+        Some(dir.dir()),
     );
     menu(&mut harness, "File", "Export…");
     assert!(matches!(

@@ -12,7 +12,7 @@ use egui_kittest::kittest::Queryable as _;
 use relance::ui::command::{Command, Tab};
 use relance::ui::cursor::CursorCommand;
 use relance::ui::files::ScriptedDialogs;
-use relance::ui::timeline_panel::Selection;
+use relance::ui::selection::Selection;
 use relance::ui::{StudioApp, StudioOptions};
 
 fn studio() -> Harness<'static, StudioApp> {
@@ -181,8 +181,8 @@ fn an_empty_spot_after_the_silences_follow_up_says_it_was_already_sent() {
 fn presentation_shows_the_nudge_text_and_follows_the_narrated_user() {
     use relance::engine::{Reason, ReplayOptions, replay};
     use relance::model::{Persona, Scenario};
+    use relance::ui::command::PresentationCommand;
     use relance::ui::files::{DEFAULT_PERSONA, DEFAULT_SCENARIO, resource};
-    use relance::ui::presentation::PresentationCommand;
 
     let persona = Persona::load(&resource(DEFAULT_PERSONA)).expect("persona");
     let scenario = Scenario::load(&resource(DEFAULT_SCENARIO)).expect("scenario");

@@ -7,10 +7,12 @@
 
 #![cfg(feature = "gui")]
 
-use std::path::PathBuf;
+mod common;
+
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+use common::TempDir;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use relance::model::Persona;
@@ -21,27 +23,10 @@ use relance::ui::files::{ScriptedDialogs, resource};
 use relance::ui::population_run::RunEnd;
 use relance::ui::{StudioApp, StudioOptions};
 
-/// A temporary folder removed at the end of the test.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("relance-uipop-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// The studio on the maestro without its emoji, so that a missing glyph in the Population tab's
 /// own text fails the test (the harness is built without `allow_missing_glyphs`).
 fn studio(dir: &TempDir) -> Harness<'static, StudioApp> {
-    let path = dir.0.join("plain.ron");
+    let path = dir.path("plain.ron");
     let mut persona =
         Persona::load(&resource("personas/cinema-maestro.ron")).expect("the maestro loads");
     persona.tone.emoji_set.clear();

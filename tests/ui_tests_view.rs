@@ -9,36 +9,18 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{settle, show_tab};
+use common::{TempDir, settle, show_tab};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use relance::model::Persona;
 use relance::model::policy::PolicyChoice;
 use relance::ui::command::Tab;
 use relance::ui::files::ScriptedDialogs;
-use relance::ui::timeline_panel::Selection;
+use relance::ui::selection::Selection;
 use relance::ui::{StudioApp, StudioOptions};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A temporary folder removed at the end of the test.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("relance-ui-tests-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// The chef, saved in `dir` with its suite pointed back at the shipped scenario; with
@@ -71,7 +53,7 @@ fn studio(persona: PathBuf, scenario: &str) -> Harness<'static, StudioApp> {
 #[test]
 fn the_tests_tab_shows_pass_and_fail_and_opens_the_failing_decision() {
     let dir = TempDir::new("click");
-    let persona = chef_in(&dir.0, Some(72));
+    let persona = chef_in(dir.dir(), Some(72));
     let mut harness = studio(persona, "assets/scenarios/sent.ron");
     show_tab(&mut harness, Tab::Tests);
     let (passed, failed) = harness.state().tests().counts();
@@ -116,7 +98,7 @@ fn the_tests_tab_shows_pass_and_fail_and_opens_the_failing_decision() {
 #[test]
 fn the_tests_tab_runs_again_when_the_persona_is_edited() {
     let dir = TempDir::new("edit");
-    let persona = chef_in(&dir.0, None);
+    let persona = chef_in(dir.dir(), None);
     let mut harness = studio(persona, "personas/tests/chef-market.ron");
     show_tab(&mut harness, Tab::Tests);
     let (passed, failed) = harness.state().tests().counts();
@@ -137,7 +119,7 @@ fn the_tests_tab_runs_again_when_the_persona_is_edited() {
 #[test]
 fn compare_with_saved_version_draws_the_saved_decisions_as_ghosts() {
     let dir = TempDir::new("ghosts");
-    let persona = chef_in(&dir.0, None);
+    let persona = chef_in(dir.dir(), None);
     let mut harness = studio(persona, "personas/tests/chef-market.ron");
     assert!(harness.state().timeline().ghosts.saved().is_empty());
     harness.get_by_label("compare with saved version").click();

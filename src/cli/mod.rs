@@ -31,10 +31,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-use crate::model::policy::PRESET_NAMES;
 use crate::model::{Persona, Policy, Scenario};
 
 /// Relance: design chatbot personas and test their proactive follow-ups ("nudges").
@@ -191,28 +189,10 @@ pub fn print_warnings(path: &Path, warnings: Vec<crate::model::Diagnostic>) {
 
 /// The policy for a run: `--policy NAME|FILE` if given, else the persona's.
 pub fn resolve_policy(persona: &Persona, policy: Option<&str>) -> anyhow::Result<Policy> {
-    match policy {
-        None => persona.policy.resolve().with_context(|| {
-            format!(
-                "the persona names the unknown preset `{}`; the presets are {}",
-                persona.policy.name(),
-                PRESET_NAMES.join(", ")
-            )
-        }),
-        Some(name) => {
-            if let Some(p) = Policy::preset(name) {
-                return Ok(p);
-            }
-            let path = Path::new(name);
-            if path.exists() {
-                return Ok(Policy::load(path)?);
-            }
-            anyhow::bail!(
-                "`{name}` is neither a preset ({}) nor a policy file",
-                PRESET_NAMES.join(", ")
-            )
-        }
-    }
+    Ok(crate::model::policy::resolve_policy(
+        &persona.policy,
+        policy,
+    )?)
 }
 
 /// Writes what `write` writes to `--out FILE` (atomically) or to stdout, through a buffer.

@@ -91,6 +91,64 @@ impl PolicyChoice {
     }
 }
 
+/// Why a run has no policy: what [`resolve_policy`] reports.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolvePolicyError {
+    /// The persona's own policy names a preset that does not exist.
+    #[error(
+        "the persona names the unknown preset `{name}`; the presets are {}",
+        PRESET_NAMES.join(", ")
+    )]
+    UnknownOwnPreset {
+        /// The name the persona gives.
+        name: String,
+    },
+    /// The chosen name is neither a preset nor an existing file.
+    #[error("`{name}` is neither a preset ({}) nor a policy file", PRESET_NAMES.join(", "))]
+    Unknown {
+        /// The name as given.
+        name: String,
+    },
+    /// The chosen policy file could not be read, or is not a valid policy.
+    #[error(transparent)]
+    File(#[from] super::LoadError),
+}
+
+/// The policy of a run, the same way on the command line and in the studio: `choice` names a
+/// preset or a policy file (RON, a `Policy(...)`); `None` is the persona's `own` policy.
+///
+/// ```
+/// use relance::model::policy::{PolicyChoice, resolve_policy};
+///
+/// let own = PolicyChoice::default();
+/// assert_eq!(resolve_policy(&own, None)?.name, "omni");
+/// assert_eq!(resolve_policy(&own, Some("pushy"))?.name, "pushy");
+/// assert!(resolve_policy(&own, Some("gentle")).is_err());
+/// # Ok::<(), relance::model::policy::ResolvePolicyError>(())
+/// ```
+pub fn resolve_policy(
+    own: &PolicyChoice,
+    choice: Option<&str>,
+) -> Result<Policy, ResolvePolicyError> {
+    let Some(name) = choice else {
+        return own
+            .resolve()
+            .ok_or_else(|| ResolvePolicyError::UnknownOwnPreset {
+                name: own.name().to_owned(),
+            });
+    };
+    if let Some(preset) = Policy::preset(name) {
+        return Ok(preset);
+    }
+    let path = std::path::Path::new(name);
+    if path.exists() {
+        return Ok(Policy::load(path)?);
+    }
+    Err(ResolvePolicyError::Unknown {
+        name: name.to_owned(),
+    })
+}
+
 /// The preset used when a persona names none.
 pub const DEFAULT_PRESET: &str = "omni";
 

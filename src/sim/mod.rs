@@ -34,6 +34,7 @@ pub mod metrics;
 pub mod population;
 pub mod random;
 pub mod report;
+pub mod settings;
 pub mod text;
 pub mod user;
 

@@ -1,15 +1,21 @@
 //! Everything a widget can ask of the studio. Widgets never change the document or the app state
 //! themselves: they push a [`Command`], and the app applies all of them once, at the end of the
 //! frame (as `run_cmd` in egui's demo app). Undo/redo and "unsaved changes" prompts live there.
+//!
+//! The payloads of commands (a presentation step, an export or chat-import request, a test
+//! result to open) live here too, so that the panels import this module and it imports none of
+//! them: `tests/architecture.rs` fails on a circular import between files.
 
 use std::path::PathBuf;
 
 use super::cursor::CursorCommand;
 use super::document::{Edit, EditKey};
-use super::interop_dialogs::{ChatRequest, ExportForm};
-use super::presentation::PresentationCommand;
+use super::ghosts::ExpectedMarker;
+use super::selection::Selection;
 use super::theme::ThemeChoice;
-use super::timeline_panel::Selection;
+use crate::interop::PersonaFormat;
+use crate::interop::chat::ChatImportOptions;
+use crate::model::Lang;
 use crate::report::document::ReportFormat;
 
 /// A tab of the central area. New tabs (population, presentation) are added here.
@@ -130,7 +136,7 @@ pub enum Command {
     /// Select a timeline item (and its user).
     Select(Selection),
     /// Open the Timeline on the decision of a test expectation (Tests tab).
-    OpenTestResult(Box<super::tests_panel::TestTarget>),
+    OpenTestResult(Box<TestTarget>),
     /// Run the persona's test suites again.
     RerunTests,
     /// Write a suite scenario's current decisions as its expectations.
@@ -166,4 +172,58 @@ pub enum UnsavedChoice {
     Discard,
     /// Do not go on.
     Cancel,
+}
+
+// ---- payloads of commands -------------------------------------------------------------------
+
+/// What a presentation can be told to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PresentationCommand {
+    /// Play or pause the replay.
+    TogglePlay,
+    /// Go to the next decision.
+    Next,
+    /// Go to the previous decision.
+    Previous,
+    /// Write the captions in this language.
+    SetLang(Lang),
+}
+
+/// The choices of File ▸ Export….
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportForm {
+    /// The format.
+    pub format: PersonaFormat,
+    /// The image of a PNG card; `None` uses the persona's own avatar, else a placeholder.
+    pub avatar: Option<PathBuf>,
+}
+
+impl Default for ExportForm {
+    fn default() -> Self {
+        Self {
+            format: PersonaFormat::CardPng,
+            avatar: None,
+        }
+    }
+}
+
+/// A confirmed chat import.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChatRequest {
+    /// The file.
+    pub path: PathBuf,
+    /// The choices.
+    pub options: ChatImportOptions,
+}
+
+/// Where a click on an expectation leads: its scenario, the decision shown as what happened,
+/// and the expected outcome to draw beside it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestTarget {
+    /// The suite scenario.
+    pub scenario: PathBuf,
+    /// The decision: (user index, index in the user's decisions).
+    pub decision: Option<(usize, usize)>,
+    /// The expected outcome, when the expectation names a time.
+    pub expected: Option<ExpectedMarker>,
 }

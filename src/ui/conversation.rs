@@ -4,9 +4,9 @@
 use egui::{Align, Layout, RichText, Ui};
 
 use super::command::Command;
+use super::selection::Selection;
 use super::simulation::SimOutput;
 use super::theme;
-use super::timeline_panel::Selection;
 use crate::engine::Outcome;
 use crate::model::Sender;
 

@@ -2,14 +2,14 @@
 //! channel), the selected message (with its editing controls), or why the engine stays silent at
 //! an inspected instant. Below, the selected user's decisions, each one click away.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use egui::{RichText, Ui};
 
 use super::command::Command;
 use super::document::{Edit, EditKey};
+use super::selection::Selection;
 use super::simulation::SimOutput;
 use super::theme;
-use super::timeline_panel::{Selection, both_times};
 use crate::engine::trace::decision_trace;
 use crate::engine::{Decision, Explanation, Outcome, TraceStep, UserFacts, instant};
 use crate::model::{Scenario, Sender, User};
@@ -479,4 +479,14 @@ pub fn decision_label(d: &Decision) -> String {
         Outcome::Sent => format!("sent · {when}"),
         Outcome::Suppressed => format!("held back ({}) · {when}", theme::reason_words(d.reason)),
     }
+}
+
+/// "Thu 8 Jan 13:00 UTC · 14:00 in Europe/Paris".
+pub fn both_times(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    format!(
+        "{} · {} in {}",
+        at.format("%a %-d %b %Y %H:%M UTC"),
+        at.with_timezone(&tz).format("%a %-d %b %H:%M"),
+        tz.name()
+    )
 }

@@ -19,8 +19,8 @@ use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use chrono_tz::Tz;
 use egui::{RichText, Ui};
 
-use super::app::ErrorReport;
-use super::command::Command;
+use super::command::{ChatRequest, Command, ExportForm};
+use super::error_report::{ErrorReport, error_report};
 use super::files::{DialogKind, FileDialogs};
 use super::theme;
 use crate::interop::chat::{
@@ -30,14 +30,6 @@ use crate::interop::{PersonaFormat, export_persona_to, import_persona, save_impo
 use crate::model::diagnostics::write_atomically;
 use crate::model::{Persona, Scenario};
 use crate::report::document::{ReportFormat, ReportInput, write_report};
-
-/// An error for the studio's error panel: a title and the error's lines (file and place first).
-pub fn error_report(title: String, error: &dyn std::fmt::Display) -> ErrorReport {
-    ErrorReport {
-        title,
-        lines: error.to_string().lines().map(str::to_owned).collect(),
-    }
-}
 
 fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(
@@ -87,24 +79,6 @@ pub fn import_persona_flow(
         status.push_str(&format!(" · to review: {}", imported.notes.join("; ")));
     }
     Ok(Some((out, status)))
-}
-
-/// The choices of File ▸ Export….
-#[derive(Clone, Debug, PartialEq)]
-pub struct ExportForm {
-    /// The format.
-    pub format: PersonaFormat,
-    /// The image of a PNG card; `None` uses the persona's own avatar, else a placeholder.
-    pub avatar: Option<PathBuf>,
-}
-
-impl Default for ExportForm {
-    fn default() -> Self {
-        Self {
-            format: PersonaFormat::CardPng,
-            avatar: None,
-        }
-    }
 }
 
 /// Exports `persona` (saved at `persona_file`, if anywhere) after asking where. Returns a status
@@ -239,15 +213,6 @@ pub struct ChatForm {
     pub replaces_unsaved: Option<String>,
     /// Why the last attempt failed.
     pub error: Option<String>,
-}
-
-/// A confirmed chat import.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ChatRequest {
-    /// The file.
-    pub path: PathBuf,
-    /// The choices.
-    pub options: ChatImportOptions,
 }
 
 fn parse_chat(text: &str, path: &Path, tz: Tz) -> (ChatFormat, ParsedChat) {

@@ -5,7 +5,7 @@
 //! table per archetype, the differences between the two policies and the sampled users, each of
 //! which opens on the Timeline tab.
 //!
-//! The inputs are preferences ([`PopulationSettings`], saved with the others); the results are
+//! The inputs are preferences ([`PopulationSettings`], from the library, saved with the others); the results are
 //! runtime state, computed off the UI thread by [`PopulationRunner`].
 
 use std::collections::BTreeMap;
@@ -19,55 +19,18 @@ use super::population_run::{PopulationOutput, PopulationRequest, PopulationRunne
 use super::theme;
 use crate::engine::Reason;
 use crate::model::policy::PRESET_NAMES;
-use crate::model::{Persona, Policy, Scenario};
+use crate::model::{Persona, Scenario};
 use crate::sim::metrics::{Metrics, NUDGES_PER_USER_BUCKETS};
 use crate::sim::population::MAX_DAYS;
 use crate::sim::report::{DifferenceJson, difference, thousands};
-use crate::sim::{Mix, PopulationConfig, PopulationReport};
-
-/// Users in a run unless changed: a run of this size takes about a second.
-pub const DEFAULT_USERS: u64 = 10_000;
+use crate::sim::settings::PopulationSettings;
+use crate::sim::{Mix, PopulationReport};
 
 /// Most users a run from the studio may have.
 pub const MAX_USERS: u64 = 1_000_000;
 
-/// Days in a run unless changed.
-pub const DEFAULT_DAYS: u32 = 90;
-
 /// Height of each chart, in points.
 const PLOT_HEIGHT: f32 = 190.0;
-
-/// The inputs of a population run, saved with the preferences.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct PopulationSettings {
-    /// Number of synthetic users.
-    pub users: u64,
-    /// Length of the run in days.
-    pub days: u32,
-    /// Seed of every random draw.
-    pub seed: u64,
-    /// A preset's name, or `None` for the persona's own policy.
-    pub policy: Option<String>,
-    /// The policy to compare with: `Some(None)` is the persona's own, `Some(Some(name))` a
-    /// preset; `None` runs a single policy.
-    pub compare: Option<Option<String>>,
-    /// Weights of the archetypes changed from the default mix, by archetype id.
-    pub weights: BTreeMap<String, f64>,
-}
-
-impl Default for PopulationSettings {
-    fn default() -> Self {
-        Self {
-            users: DEFAULT_USERS,
-            days: DEFAULT_DAYS,
-            seed: 1,
-            policy: None,
-            compare: None,
-            weights: BTreeMap::new(),
-        }
-    }
-}
 
 /// How a policy choice reads in the UI ("the persona's (omni)" or "pushy").
 fn policy_label(choice: Option<&str>, persona: &Persona) -> String {
@@ -77,67 +40,16 @@ fn policy_label(choice: Option<&str>, persona: &Persona) -> String {
     }
 }
 
-/// The policy a choice names, or why there is none.
-fn resolve_policy(choice: Option<&str>, persona: &Persona) -> Result<Policy, String> {
-    match choice {
-        Some(name) => Policy::preset(name).ok_or_else(|| {
-            format!(
-                "`{name}` is not a preset; the presets are {}",
-                PRESET_NAMES.join(", ")
-            )
-        }),
-        None => persona.policy.resolve().ok_or_else(|| {
-            format!(
-                "the persona names the unknown preset `{}`; the presets are {}",
-                persona.policy.name(),
-                PRESET_NAMES.join(", ")
-            )
-        }),
-    }
-}
-
-impl PopulationSettings {
-    /// The weight of an archetype: the changed one, else the default mix's.
-    pub fn weight(&self, id: &str, default: f64) -> f64 {
-        self.weights.get(id).copied().unwrap_or(default)
-    }
-
-    /// The mix these settings give from `default_mix`: changed weights applied, archetypes of
-    /// weight zero left out.
-    pub fn mix(&self, default_mix: &Mix) -> Result<Mix, String> {
-        let mut mix = default_mix.clone();
-        for (archetype, weight) in &mut mix.archetypes {
-            *weight = self.weight(&archetype.id, *weight);
-        }
-        mix.archetypes.retain(|(_, w)| w.is_finite() && *w > 0.0);
-        if mix.archetypes.is_empty() {
-            return Err("give at least one archetype a weight above zero".to_owned());
-        }
-        if !self.weights.is_empty() {
-            mix.name = format!("{} (edited)", mix.name);
-        }
-        Ok(mix)
-    }
-
-    /// The run these settings ask for, with `persona`.
-    pub fn request(
-        &self,
-        persona: &Persona,
-        default_mix: &Mix,
-    ) -> Result<PopulationRequest, String> {
-        let policy = resolve_policy(self.policy.as_deref(), persona)?;
-        let compare = match &self.compare {
-            Some(choice) => Some(resolve_policy(choice.as_deref(), persona)?),
-            None => None,
-        };
-        let mut config =
-            PopulationConfig::new(persona.clone(), policy).map_err(|e| format!("{e:#}"))?;
-        config.mix = self.mix(default_mix)?;
-        config.users = self.users;
-        config.days = self.days;
-        config.seed = self.seed;
-        Ok(PopulationRequest { config, compare })
-    }
+/// The run `settings` ask for with `persona`, or why there is none (in words, for the panel).
+fn request(
+    settings: &PopulationSettings,
+    persona: &Persona,
+    default_mix: &Mix,
+) -> Result<PopulationRequest, String> {
+    let (config, compare) = settings
+        .config(persona, default_mix)
+        .map_err(|e| e.to_string())?;
+    Ok(PopulationRequest { config, compare })
 }
 
 /// What the results show, computed once per run.
@@ -204,7 +116,7 @@ impl PopulationState {
             .default_mix
             .as_ref()
             .map_err(Clone::clone)
-            .and_then(|mix| self.settings.request(persona, mix));
+            .and_then(|mix| request(&self.settings, persona, mix));
         match request {
             Ok(request) => {
                 self.runner.start(request);
@@ -264,7 +176,7 @@ impl PopulationState {
             Some(output) => output.request.config.clone(),
             None => {
                 let mix = self.default_mix.as_ref().map_err(Clone::clone)?;
-                self.settings.request(persona, mix)?.config
+                request(&self.settings, persona, mix)?.config
             }
         };
         let scenario = crate::sim::user_scenario(&config, index).map_err(|e| e.to_string())?;
@@ -313,9 +225,22 @@ fn inputs_ui(
     persona: &Persona,
     commands: &mut Vec<Command>,
 ) {
-    let running = state.runner.is_running();
-    let settings = &mut state.settings;
     ui.heading("population");
+    numbers_ui(ui, &mut state.settings, persona);
+    ui.add_space(6.0);
+    ui.label(RichText::new("archetype mix").strong());
+    match &state.default_mix {
+        Err(e) => {
+            ui.colored_label(theme::ERROR, e);
+        }
+        Ok(mix) => mix_ui(ui, &mut state.settings, mix),
+    }
+    run_ui(ui, state, commands);
+    open_user_ui(ui, state, commands);
+}
+
+/// Users, days, seed, the policy and the one to compare with.
+fn numbers_ui(ui: &mut Ui, settings: &mut PopulationSettings, persona: &Persona) {
     egui::Grid::new("population numbers")
         .num_columns(2)
         .show(ui, |ui| {
@@ -379,16 +304,11 @@ fn inputs_ui(
                 .labelled_by(l.id);
             ui.end_row();
         });
+}
 
-    ui.add_space(6.0);
-    ui.label(RichText::new("archetype mix").strong());
-    match &state.default_mix {
-        Err(e) => {
-            ui.colored_label(theme::ERROR, e);
-        }
-        Ok(mix) => mix_ui(ui, settings, mix),
-    }
-
+/// Run and Cancel, the progress bar, and how the last run ended.
+fn run_ui(ui: &mut Ui, state: &PopulationState, commands: &mut Vec<Command>) {
+    let running = state.runner.is_running();
     ui.add_space(8.0);
     ui.horizontal(|ui| {
         if ui
@@ -428,7 +348,10 @@ fn inputs_ui(
         }
         Some(RunEnd::Finished) | None => {}
     }
+}
 
+/// The field that opens any user of the population on the Timeline tab.
+fn open_user_ui(ui: &mut Ui, state: &mut PopulationState, commands: &mut Vec<Command>) {
     ui.add_space(8.0);
     ui.label(RichText::new("open a user").strong());
     ui.horizontal(|ui| {
@@ -1050,75 +973,6 @@ fn samples_ui(ui: &mut Ui, report: &PopulationReport, commands: &mut Vec<Command
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::policy::PolicyChoice;
-
-    fn mix() -> Mix {
-        Mix::builtin().expect("the built-in mix loads")
-    }
-
-    #[test]
-    fn changed_weights_apply_and_zero_leaves_an_archetype_out() {
-        let default = mix();
-        let first = default.archetypes[0].0.id.clone();
-        let second = default.archetypes[1].0.id.clone();
-        let mut settings = PopulationSettings::default();
-        assert_eq!(settings.mix(&default).expect("mix"), default);
-        settings.weights.insert(first.clone(), 0.0);
-        settings.weights.insert(second.clone(), 7.5);
-        let edited = settings.mix(&default).expect("mix");
-        assert_eq!(edited.archetypes.len(), default.archetypes.len() - 1);
-        assert!(edited.archetypes.iter().all(|(a, _)| a.id != first));
-        assert_eq!(edited.archetypes[0], (default.archetypes[1].0.clone(), 7.5));
-        assert!(edited.name.ends_with("(edited)"));
-        for (a, _) in &default.archetypes {
-            settings.weights.insert(a.id.clone(), 0.0);
-        }
-        let err = settings.mix(&default).expect_err("no archetype left");
-        assert!(err.contains("at least one archetype"), "{err}");
-    }
-
-    #[test]
-    fn a_request_uses_the_persona_policy_or_a_preset() {
-        let mut persona = Persona::new_blank("p", "P");
-        persona.policy = PolicyChoice::Preset("omni-two-weeks".into());
-        let mut settings = PopulationSettings {
-            users: 123,
-            days: 12,
-            seed: 9,
-            compare: Some(Some("pushy".into())),
-            ..PopulationSettings::default()
-        };
-        let request = settings.request(&persona, &mix()).expect("request");
-        assert_eq!(request.config.policy.name, "omni-two-weeks");
-        assert_eq!(request.compare.map(|p| p.name), Some("pushy".to_owned()));
-        assert_eq!(
-            (
-                request.config.users,
-                request.config.days,
-                request.config.seed
-            ),
-            (123, 12, 9)
-        );
-        settings.policy = Some("nope".into());
-        let err = settings
-            .request(&persona, &mix())
-            .expect_err("unknown preset");
-        assert!(err.contains("`nope` is not a preset"), "{err}");
-        settings.policy = None;
-        persona.policy = PolicyChoice::Preset("gone".into());
-        let err = settings
-            .request(&persona, &mix())
-            .expect_err("unknown preset");
-        assert!(err.contains("unknown preset `gone`"), "{err}");
-    }
-
-    #[test]
-    fn settings_from_older_preferences_load_with_defaults() {
-        let s: PopulationSettings = ron::from_str("(users: 500)").expect("loads");
-        assert_eq!(s.users, 500);
-        assert_eq!(s.days, DEFAULT_DAYS);
-        assert!(s.weights.is_empty() && s.compare.is_none());
-    }
 
     #[test]
     fn signed_numbers_read_well() {

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::command::Tab;
 use super::cursor::Speed;
-use super::population_panel::PopulationSettings;
 use super::theme::ThemeChoice;
+use crate::sim::settings::PopulationSettings;
 
 /// How many recent files the File menu keeps.
 pub const MAX_RECENT: usize = 10;

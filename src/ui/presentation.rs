@@ -11,7 +11,7 @@
 use chrono::{DateTime, Utc};
 use egui::{RichText, Ui};
 
-use super::command::Command;
+use super::command::{Command, PresentationCommand};
 use super::cursor::{CursorCommand, ReplayCursor};
 use super::simulation::SimOutput;
 use super::theme;
@@ -25,19 +25,6 @@ pub const HOLD_SECS: f64 = 4.0;
 
 /// How much larger the type is while presenting.
 pub const ZOOM_FACTOR: f32 = 1.4;
-
-/// What a presentation can be told to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PresentationCommand {
-    /// Play or pause the replay.
-    TogglePlay,
-    /// Go to the next decision.
-    Next,
-    /// Go to the previous decision.
-    Previous,
-    /// Write the captions in this language.
-    SetLang(Lang),
-}
 
 /// The window as it was before presenting, restored when leaving.
 #[derive(Clone, Copy, Debug, PartialEq)]

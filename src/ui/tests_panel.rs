@@ -2,27 +2,15 @@
 //! per expectation, re-run whenever the persona is edited. A click on an expectation opens the
 //! Timeline on its decision, with the expected outcome drawn beside the real one.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use egui::{RichText, Ui};
 
-use super::command::Command;
+use super::command::{Command, TestTarget};
 use super::ghosts::ExpectedMarker;
 use super::theme;
 use crate::model::Persona;
 use crate::suite::{ExpectationResult, SuiteRun, run_suite, suite_paths};
-
-/// Where a click on an expectation leads: its scenario, the decision shown as what happened,
-/// and the expected outcome to draw beside it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TestTarget {
-    /// The suite scenario.
-    pub scenario: PathBuf,
-    /// The decision: (user index, index in the user's decisions).
-    pub decision: Option<(usize, usize)>,
-    /// The expected outcome, when the expectation names a time.
-    pub expected: Option<ExpectedMarker>,
-}
 
 /// The Tests tab's state: the last run and the persona revision it ran on.
 #[derive(Debug, Default)]

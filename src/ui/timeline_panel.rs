@@ -6,7 +6,6 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
 use egui::{RichText, Ui};
 use egui_plot::{Line, LineStyle, Plot, PlotPoint, PlotPoints, Points, Polygon, VLine};
 
@@ -14,7 +13,8 @@ use super::command::Command;
 use super::conversation::conversation_ui;
 use super::cursor::{CursorCommand, ReplayCursor, Speed};
 use super::document::{Edit, EditKey};
-use super::inspector::inspector_ui;
+use super::inspector::{both_times, inspector_ui};
+use super::selection::Selection;
 use super::simulation::SimOutput;
 use super::theme::{self, MarkerKind};
 use super::time_axis;
@@ -22,62 +22,6 @@ use super::timeline_data::{Item, MarkerRef, TimelineData, lane_at, lane_y};
 use crate::engine::spans::{follow_up_window, message_count_spans, quiet_hours_spans};
 use crate::engine::{Explanation, Profile, UserFacts, checker_for, explain_at, instant};
 use crate::model::{Channel, Scenario, Sender};
-
-/// What is selected on the timeline.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Selection {
-    /// Nothing.
-    #[default]
-    None,
-    /// A message of the scenario.
-    Event {
-        /// The user's index.
-        user: usize,
-        /// The event's index in the user's events.
-        event: usize,
-    },
-    /// A decision of the engine.
-    Decision {
-        /// The user's index.
-        user: usize,
-        /// The decision's index in the user's decisions.
-        index: usize,
-    },
-    /// An instant on a user's lane, to ask why the engine stays silent there.
-    Instant {
-        /// The user's index.
-        user: usize,
-        /// The instant (unix seconds).
-        at_secs: i64,
-    },
-}
-
-impl Selection {
-    /// The user the selection belongs to.
-    pub fn user(&self) -> Option<usize> {
-        match *self {
-            Selection::None => None,
-            Selection::Event { user, .. }
-            | Selection::Decision { user, .. }
-            | Selection::Instant { user, .. } => Some(user),
-        }
-    }
-
-    /// The selection as a marker, if it is one.
-    pub fn marker(&self) -> Option<MarkerRef> {
-        match *self {
-            Selection::Event { user, event } => Some(MarkerRef {
-                user,
-                item: Item::Event(event),
-            }),
-            Selection::Decision { user, index } => Some(MarkerRef {
-                user,
-                item: Item::Decision(index),
-            }),
-            _ => None,
-        }
-    }
-}
 
 /// The selected user's shaded spans and facts, for one simulation result.
 #[derive(Debug)]
@@ -809,16 +753,6 @@ pub fn bounded_range(lo: f64, hi: f64, min: f64, max: f64) -> (f64, f64) {
     } else {
         (lo, hi)
     }
-}
-
-/// "Thu 8 Jan 13:00 UTC · 14:00 in Europe/Paris".
-pub fn both_times(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
-    format!(
-        "{} · {} in {}",
-        at.format("%a %-d %b %Y %H:%M UTC"),
-        at.with_timezone(&tz).format("%a %-d %b %H:%M"),
-        tz.name()
-    )
 }
 
 fn tooltip_ui(ui: &mut Ui, output: &SimOutput, kind: MarkerKind, marker: MarkerRef) {
