@@ -3,43 +3,30 @@
 //! Stored as pretty RON in `personas/`. [`Persona::load`] reports syntax errors with file, line
 //! and column, and every validation problem at once; [`Persona::to_ron`] writes the canonical form,
 //! which loads back equal and re-saves byte for byte.
+//!
+//! This module holds the checks the model makes alone ([`Persona::validate_fields_in`]). Loading
+//! and the full validation ([`Persona::load`], [`Persona::from_ron_str`], [`Persona::validate_in`])
+//! also run the composer's checks, so they are defined above it, in `crate::compose::validate`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::diagnostics::{Diagnostic, LoadError, Severity, write_atomically};
+use super::diagnostics::{Diagnostic, LoadError, write_atomically};
 use super::locate::Locator;
+use super::placeholder::{placeholder_problem, placeholders};
 use super::policy::PolicyChoice;
-use super::{Channel, Lang};
-use crate::interop::card::CardInfo;
-use crate::safety::SafetyAdditions;
+use super::{CardInfo, Channel, Lang, SafetyAdditions};
+
+/// The placeholders a template may use, kept beside the persona's templates for their editors.
+pub use super::placeholder::PLACEHOLDERS;
 
 /// The persona file format version this build reads and writes.
 pub const PERSONA_FORMAT_VERSION: u32 = 1;
 
 /// Text per language, such as several greetings in French and in English.
 pub type Localized<T> = BTreeMap<Lang, T>;
-
-/// The placeholders a follow-up template may use. Besides them, an agreement such as
-/// `{topic:nouveaux/nouvelles}` picks the form agreeing with a topic (see [`crate::compose`]).
-pub const PLACEHOLDERS: [(&str, &str); 11] = [
-    ("greeting", "one of the persona's greetings"),
-    ("signoff", "one of the persona's sign-offs"),
-    ("user_name", "the user's display name"),
-    ("persona_name", "the persona's name"),
-    ("topic", "a topic of the persona the user talked about"),
-    ("mention", "a film, person or place the user named"),
-    ("topic2", "a second topic the user talked about"),
-    ("mention2", "a second thing the user named"),
-    ("days_since", "whole days since the user's last message"),
-    ("signature", "one of the persona's signature phrases"),
-    (
-        "emoji",
-        "an emoji fitting the persona's emoji use (may be empty)",
-    ),
-];
 
 /// A chatbot persona, as designed in the studio and stored in a `.ron` file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -271,46 +258,6 @@ impl AiDisclosure {
     }
 }
 
-/// A placeholder in a template's text, with its byte range.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlaceholderRef<'a> {
-    /// The name between the braces.
-    pub name: &'a str,
-    /// Byte offset of `{`.
-    pub start: usize,
-}
-
-/// The `{placeholders}` of a template text, or a message about an unbalanced brace.
-pub fn placeholders(text: &str) -> Result<Vec<PlaceholderRef<'_>>, String> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    let mut offset = 0;
-    let brace = |s: &str| memchr::memchr2(b'{', b'}', s.as_bytes());
-    while let Some(open) = brace(rest) {
-        if rest[open..].starts_with('}') {
-            return Err(format!(
-                "a `}}` without its `{{` at character {}",
-                text[..offset + open].chars().count() + 1
-            ));
-        }
-        let Some(close) = brace(&rest[open + 1..]) else {
-            return Err("a `{` is never closed".to_owned());
-        };
-        if rest[open + 1 + close..].starts_with('{') {
-            return Err("a `{` is never closed".to_owned());
-        }
-        let name = &rest[open + 1..open + 1 + close];
-        out.push(PlaceholderRef {
-            name,
-            start: offset + open,
-        });
-        let consumed = open + 1 + close + 1;
-        rest = &rest[consumed..];
-        offset += consumed;
-    }
-    Ok(out)
-}
-
 impl Persona {
     /// The smallest valid persona, as `File ▸ New persona` creates it.
     pub fn new_blank(id: &str, name: &str) -> Self {
@@ -354,25 +301,11 @@ impl Persona {
         }
     }
 
-    /// Parses persona RON text; `path` names the file in errors. Validation errors come back as
-    /// [`LoadError::Invalid`] with every problem; warnings are not errors.
-    pub fn from_ron_str(source: &str, path: &Path) -> Result<Self, LoadError> {
-        let persona: Persona = ron::from_str(source).map_err(|e| LoadError::from_ron(path, &e))?;
-        let diagnostics = persona.validate_in(source);
-        if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-            return Err(LoadError::Invalid {
-                path: path.to_owned(),
-                diagnostics,
-            });
-        }
-        Ok(persona)
-    }
-
-    /// Loads and validates a persona file.
-    pub fn load(path: &Path) -> Result<Self, LoadError> {
-        let source = super::limits::read_text_limited(path, super::limits::MAX_DOCUMENT_BYTES)
-            .map_err(|e| LoadError::io(path, e))?;
-        Self::from_ron_str(super::limits::strip_bom(&source), path)
+    /// Parses persona RON text, its syntax and types only; `path` names the file in errors.
+    /// [`Persona::from_ron_str`] and [`Persona::load`] (in `crate::compose::validate`, above the
+    /// composer whose checks they include) also validate it.
+    pub fn parse_ron(source: &str, path: &Path) -> Result<Self, LoadError> {
+        ron::from_str(source).map_err(|e| LoadError::from_ron(path, &e))
     }
 
     /// The canonical pretty RON text of this persona.
@@ -393,13 +326,11 @@ impl Persona {
         write_atomically(path, self.to_ron().as_bytes())
     }
 
-    /// Every validation problem, placed in this persona's own canonical text.
-    pub fn validate(&self) -> Vec<Diagnostic> {
-        self.validate_in(&self.to_ron())
-    }
-
-    /// Every validation problem, placed in `source` (the text the persona was read from).
-    pub fn validate_in(&self, source: &str) -> Vec<Diagnostic> {
+    /// The validation problems the model finds alone, placed in `source` (the text the persona
+    /// was read from): ids, names, languages, ranges, template syntax and placeholders, the
+    /// policy. The full validation, [`Persona::validate_in`], adds the composer's checks (`tu`/`vous`
+    /// consistency, topic grammar) after these; it lives in `crate::compose::validate`.
+    pub fn validate_fields_in(&self, source: &str) -> Vec<Diagnostic> {
         let loc = Locator::new(source);
         let mut out = Vec::new();
         let mut push = |d: Diagnostic, anchors: &[&str], needle: &str| {
@@ -667,7 +598,6 @@ impl Persona {
                 }
             }
         }
-        out.extend(crate::compose::validate::persona_diagnostics(self, &loc));
         out
     }
 }
@@ -695,7 +625,7 @@ fn check_template_text(
         ),
         Ok(refs) => {
             for r in refs {
-                if let Some(problem) = crate::compose::template::placeholder_problem(r.name) {
+                if let Some(problem) = placeholder_problem(r.name) {
                     push(
                         Diagnostic::error(field, problem),
                         anchors,
@@ -712,32 +642,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn placeholders_are_found_with_offsets() {
-        let refs = placeholders("{greeting} Tu as vu {mention} ?").expect("well formed");
-        assert_eq!(
-            refs,
-            [
-                PlaceholderRef {
-                    name: "greeting",
-                    start: 0
-                },
-                PlaceholderRef {
-                    name: "mention",
-                    start: 20
-                }
-            ]
-        );
-        assert!(placeholders("oops {greeting").is_err());
-        assert!(placeholders("oops } there").is_err());
-        assert!(placeholders("{a{b}").is_err());
-    }
-
-    #[test]
     fn blank_persona_is_valid_and_round_trips() {
         let p = Persona::new_blank("blank", "Blank");
-        assert!(p.validate().is_empty(), "{:?}", p.validate());
         let text = p.to_ron();
-        let back = Persona::from_ron_str(&text, Path::new("blank.ron")).expect("loads");
+        assert!(p.validate_fields_in(&text).is_empty());
+        let back = Persona::parse_ron(&text, Path::new("blank.ron")).expect("parses");
         assert_eq!(back, p);
         assert_eq!(back.to_ron(), text);
     }
@@ -752,7 +661,7 @@ mod tests {
         });
         p.policy = PolicyChoice::Preset("omnii".into());
         let text = p.to_ron();
-        let problems = p.validate_in(&text);
+        let problems = p.validate_fields_in(&text);
         let messages: Vec<_> = problems.iter().map(|d| d.message.clone()).collect();
         assert_eq!(problems.len(), 3, "{messages:?}");
         assert!(messages[0].contains("name is empty"));

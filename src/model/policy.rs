@@ -243,6 +243,23 @@ impl Default for Wellbeing {
     }
 }
 
+/// The night a local time of day belongs to, if it falls in the nightly range `[start, end)`
+/// (the wellbeing rule's nights): `day` is the number of the local date, and a range that wraps
+/// midnight (`22:00`–`05:00`) numbers the evening before midnight with the next day, so that both
+/// halves of one night are one night. The one statement of the rule: the engine calls it with a
+/// [`NaiveTime`], the population simulation with seconds since midnight.
+pub fn night_of<T: PartialOrd>(day: i32, time: T, start: T, end: T) -> Option<i32> {
+    if start <= end {
+        (start <= time && time < end).then_some(day)
+    } else if time >= start {
+        Some(day + 1)
+    } else if time < end {
+        Some(day)
+    } else {
+        None
+    }
+}
+
 /// A nudge policy: every parameter of every rule, and the order in which rules are checked.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -745,6 +762,23 @@ mod tests {
         assert!(q.contains(hm(8, 59)));
         assert!(!q.contains(hm(9, 0)));
         assert!(!q.contains(hm(20, 59)));
+    }
+
+    #[test]
+    fn a_night_is_numbered_by_the_day_it_ends() {
+        // 00:00–05:00: inside the same day, end excluded.
+        assert_eq!(night_of(10, hm(0, 0), hm(0, 0), hm(5, 0)), Some(10));
+        assert_eq!(night_of(10, hm(4, 59), hm(0, 0), hm(5, 0)), Some(10));
+        assert_eq!(night_of(10, hm(5, 0), hm(0, 0), hm(5, 0)), None);
+        assert_eq!(night_of(10, hm(23, 0), hm(0, 0), hm(5, 0)), None);
+        // 22:00–05:00 wraps midnight: the evening counts with the next day's morning.
+        assert_eq!(night_of(10, hm(22, 0), hm(22, 0), hm(5, 0)), Some(11));
+        assert_eq!(night_of(11, hm(3, 0), hm(22, 0), hm(5, 0)), Some(11));
+        assert_eq!(night_of(10, hm(21, 59), hm(22, 0), hm(5, 0)), None);
+        assert_eq!(night_of(11, hm(5, 0), hm(22, 0), hm(5, 0)), None);
+        // Seconds since midnight follow the same rule.
+        assert_eq!(night_of(10, 23 * 3600, 22 * 3600, 5 * 3600), Some(11));
+        assert_eq!(night_of(10, 12 * 3600, 22 * 3600, 5 * 3600), None);
     }
 
     #[test]
