@@ -27,10 +27,7 @@ const LAYERS: &[&[&str]] = &[
 const ALLOWED_SIDEWAYS: &[(&str, &str)] = &[("cli", "ui")];
 
 /// Imports that break the table today (importing module, imported module).
-const KNOWN_LAYER_BREAKS: &[(&str, &str)] = &[
-    ("engine", "compose"),
-    ("compose", "engine"),
-];
+const KNOWN_LAYER_BREAKS: &[(&str, &str)] = &[("engine", "compose"), ("compose", "engine")];
 
 /// Circular imports between files that exist today, each as its sorted set of files.
 const KNOWN_FILE_CYCLES: &[&[&str]] = &[

@@ -19,7 +19,7 @@ pub struct ChatMessage {
     /// The text, lines joined with `\n`; for a media message, its caption (often empty).
     pub text: String,
     /// A photo, video, voice note, sticker, document or location: the file says only that one
-    /// was sent ("<Media omitted>", "image omitted").
+    /// was sent (`<Media omitted>`, `image omitted`).
     pub media: bool,
 }
 

@@ -328,8 +328,8 @@ impl Persona {
 
     /// The validation problems the model finds alone, placed in `source` (the text the persona
     /// was read from): ids, names, languages, ranges, template syntax and placeholders, the
-    /// policy. The full validation, [`Persona::validate_in`], adds the composer's checks (`tu`/`vous`
-    /// consistency, topic grammar) after these; it lives in `crate::compose::validate`.
+    /// policy. The full validation, [`Persona::validate_in`], adds the composer's checks
+    /// (`tu`/`vous` consistency, topic grammar) after these; it lives in `crate::compose::validate`.
     pub fn validate_fields_in(&self, source: &str) -> Vec<Diagnostic> {
         let loc = Locator::new(source);
         let mut out = Vec::new();

@@ -188,11 +188,18 @@ pub struct QuietHours {
 impl QuietHours {
     /// Whether local time-of-day `time` falls in the quiet hours (the range may wrap midnight).
     pub fn contains(&self, time: NaiveTime) -> bool {
-        if self.start <= self.end {
-            self.start <= time && time < self.end
-        } else {
-            time >= self.start || time < self.end
-        }
+        in_daily_range(time, self.start, self.end)
+    }
+}
+
+/// Whether a local time of day falls in `[start, end)`, a range that may wrap midnight
+/// (`21:00`–`09:00`). The one statement of the rule, for the engine's quiet hours (with a
+/// [`NaiveTime`]) and the population simulation's (with seconds since midnight).
+pub fn in_daily_range<T: PartialOrd>(time: T, start: T, end: T) -> bool {
+    if start <= end {
+        start <= time && time < end
+    } else {
+        time >= start || time < end
     }
 }
 
@@ -762,6 +769,11 @@ mod tests {
         assert!(q.contains(hm(8, 59)));
         assert!(!q.contains(hm(9, 0)));
         assert!(!q.contains(hm(20, 59)));
+        // Seconds since midnight follow the same rule.
+        assert!(in_daily_range(23 * 3600, 21 * 3600, 9 * 3600));
+        assert!(in_daily_range(3 * 3600, 21 * 3600, 9 * 3600));
+        assert!(!in_daily_range(9 * 3600, 21 * 3600, 9 * 3600));
+        assert!(in_daily_range(9 * 3600, 9 * 3600, 21 * 3600));
     }
 
     #[test]

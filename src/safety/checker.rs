@@ -100,7 +100,7 @@ impl SafetyAdditions {
     }
 }
 
-/// The compiled checker: one phrase set (a trie of words, see [`super::phrases`]) over every
+/// The compiled checker: one phrase set (a trie of words, see `safety::phrases`) over every
 /// lexicon phrase of every language and category, and one over the allow-list.
 ///
 /// Per-persona additions are compiled into a second, small layer on top of the

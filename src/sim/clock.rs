@@ -8,7 +8,7 @@
 use chrono::{NaiveTime, Offset as _, TimeZone as _, Timelike as _};
 use chrono_tz::Tz;
 
-use crate::model::policy::night_of;
+use crate::model::policy::{in_daily_range, night_of};
 
 /// Days from 1 January of year 1 (the proleptic Gregorian calendar's day 1) to 1970-01-01, as
 /// `chrono`'s `num_days_from_ce` counts them.
@@ -89,17 +89,13 @@ impl LocalClock {
     }
 
     /// Whether the local time of day at `secs` falls in `[start, end)`, a range that may wrap
-    /// midnight (as [`crate::model::policy::QuietHours::contains`] decides).
+    /// midnight (by [`in_daily_range`], as the engine's quiet hours decide).
     #[inline]
     pub fn in_range(&self, secs: i64, start: NaiveTime, end: NaiveTime) -> bool {
         let time = self.local_secs(secs).rem_euclid(86_400);
         let start = i64::from(start.num_seconds_from_midnight());
         let end = i64::from(end.num_seconds_from_midnight());
-        if start <= end {
-            start <= time && time < end
-        } else {
-            time >= start || time < end
-        }
+        in_daily_range(time, start, end)
     }
 
     /// The local hour of day (0–23) at `secs`.
