@@ -63,7 +63,7 @@ pub use channel::{OutputRules, output_check};
 pub use memory::{
     Memory, MemoryItem, MemoryKind, MemorySource, Recognizer, Skip, UserReading, remember,
 };
-pub use text::{contains_words, stable_hash};
+pub use text::stable_hash;
 pub use voice::Voice;
 
 use memory::source_phrase;

@@ -1,6 +1,7 @@
 //! Filling templates: named placeholders, agreement with topics, French elision and contraction.
 //!
-//! A template is text with `{placeholders}` ([`PLACEHOLDERS`]). Besides those, an **agreement**
+//! A template is text with `{placeholders}` ([`crate::model::placeholder::PLACEHOLDERS`], whose
+//! syntax the model parses). Besides those, an **agreement**
 //! `{topic:nouveaux/nouvelles}` picks the form that agrees with the topic the nudge echoes
 //! (`topic` or `topic2`), from the topic's grammar in the template's language: two forms are
 //! masculine/feminine, four forms are masculine singular / feminine singular / masculine plural /
@@ -15,60 +16,10 @@
 //! that opens a sentence is capitalised. Spaces left by empty values are tidied.
 
 use crate::model::Lang;
-use crate::model::persona::{Gender, Grammar, Number, PLACEHOLDERS, placeholders};
-
-/// A placeholder of a template, parsed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Slot<'a> {
-    /// A named value: `{greeting}`, `{mention}`…
-    Named(&'a str),
-    /// A form agreeing with a topic: `{topic:nouveaux/nouvelles}`.
-    Agreement {
-        /// `topic` or `topic2`.
-        topic: &'a str,
-        /// The forms: masculine/feminine, or the four gender × number forms.
-        forms: Vec<&'a str>,
-    },
-}
-
-/// The placeholders an agreement can refer to.
-pub const AGREEING: [&str; 2] = ["topic", "topic2"];
-
-/// Parses the text between a placeholder's braces.
-pub fn parse_slot(name: &str) -> Result<Slot<'_>, String> {
-    if let Some((topic, forms)) = name.split_once(':') {
-        if !AGREEING.contains(&topic) {
-            return Err(format!(
-                "`{{{name}}}`: an agreement refers to {{topic}} or {{topic2}}, not `{topic}`"
-            ));
-        }
-        let forms: Vec<&str> = forms.split('/').collect();
-        if forms.len() != 2 && forms.len() != 4 {
-            return Err(format!(
-                "`{{{name}}}`: an agreement has 2 forms (masculine/feminine) or 4 (masculine singular/feminine singular/masculine plural/feminine plural), not {}",
-                forms.len()
-            ));
-        }
-        return Ok(Slot::Agreement { topic, forms });
-    }
-    if PLACEHOLDERS.iter().any(|(n, _)| *n == name) {
-        Ok(Slot::Named(name))
-    } else {
-        Err(format!(
-            "unknown placeholder `{{{name}}}`; the placeholders are {}, and agreements such as {{topic:nouveaux/nouvelles}}",
-            PLACEHOLDERS
-                .iter()
-                .map(|(n, _)| format!("{{{n}}}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-    }
-}
-
-/// What is wrong with a placeholder name, for validation; `None` when it is fine.
-pub fn placeholder_problem(name: &str) -> Option<String> {
-    parse_slot(name).err()
-}
+use crate::model::persona::{Gender, Grammar, Number};
+/// The slot grammar is the persona file's (the model's); the composer fills its slots.
+pub use crate::model::placeholder::Slot;
+use crate::model::placeholder::{parse_slot, placeholders};
 
 /// The slots of a template text, in order (malformed or unknown ones left out).
 pub fn slots(text: &str) -> Vec<Slot<'_>> {
@@ -526,24 +477,6 @@ mod tests {
             ))),
         })
         .map(|f| f.text)
-    }
-
-    #[test]
-    fn slots_parse_names_and_agreements() {
-        assert_eq!(parse_slot("mention"), Ok(Slot::Named("mention")));
-        assert_eq!(
-            parse_slot("topic2:nouveaux/nouvelles"),
-            Ok(Slot::Agreement {
-                topic: "topic2",
-                forms: vec!["nouveaux", "nouvelles"]
-            })
-        );
-        assert!(parse_slot("mention:a/b").is_err());
-        assert!(parse_slot("topic:a/b/c").is_err());
-        assert!(
-            placeholder_problem("usr_name").is_some_and(|m| m.contains("{usr_name}")),
-            "the message names the bad placeholder"
-        );
     }
 
     #[test]

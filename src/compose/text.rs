@@ -300,34 +300,6 @@ pub fn stable_hash(parts: &[&str]) -> u64 {
     h
 }
 
-/// Whether folded `text` contains folded `word` as whole words (byte-wise; the persona linter
-/// uses it on texts folded by [`crate::safety::fold`]).
-pub fn contains_words(folded_text: &str, folded_word: &str) -> bool {
-    if folded_word.is_empty() {
-        return false;
-    }
-    let bytes = folded_text.as_bytes();
-    let mut from = 0;
-    while let Some(i) = folded_text[from..].find(folded_word) {
-        let start = from + i;
-        let end = start + folded_word.len();
-        let before_ok = start == 0 || !is_word_byte(bytes[start - 1]);
-        let after_ok = end == bytes.len() || !is_word_byte(bytes[end]);
-        if before_ok && after_ok {
-            return true;
-        }
-        from = start + folded_word.len().max(1);
-        while from < folded_text.len() && !folded_text.is_char_boundary(from) {
-            from += 1;
-        }
-    }
-    false
-}
-
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b >= 0x80
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,13 +395,6 @@ mod tests {
         assert!(index.at(&words, 2).is_empty());
         assert!(index.at(&words, 9).is_empty());
         assert_eq!(index.phrase(1).keys, ["star", "wars"]);
-    }
-
-    #[test]
-    fn whole_words_only() {
-        assert!(contains_words("j'aime la bo d'interstellar", "bo"));
-        assert!(!contains_words("un bon film", "bo"));
-        assert!(contains_words("tu me manques tellement", "tu me manques"));
     }
 
     #[test]

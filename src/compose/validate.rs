@@ -1,13 +1,55 @@
 //! Persona validation for the composer: `tu`/`vous` consistency of the French texts, and topic
-//! grammar wherever a template makes words agree with a topic. Called by
-//! [`Persona::validate_in`], so problems come back with file, line and column.
+//! grammar wherever a template makes words agree with a topic. Here too, above the composer, the
+//! persona's full validation and loading ([`Persona::load`], [`Persona::from_ron_str`],
+//! [`Persona::validate_in`]): the model's own checks ([`Persona::validate_fields_in`]), then the
+//! composer's, so problems come back with file, line and column.
 
-use crate::model::diagnostics::Diagnostic;
+use std::path::Path;
+
+use crate::model::diagnostics::{Diagnostic, LoadError, Severity};
+use crate::model::limits::{MAX_DOCUMENT_BYTES, read_text_limited, strip_bom};
 use crate::model::locate::Locator;
 use crate::model::{Lang, Persona};
 
 use super::template::{Slot, slots};
 use super::voice::{address_mismatch, formality_word};
+
+/// Loading and the full validation of a persona: the model's checks, then the composer's.
+impl Persona {
+    /// Parses persona RON text; `path` names the file in errors. Validation errors come back as
+    /// [`LoadError::Invalid`] with every problem; warnings are not errors.
+    pub fn from_ron_str(source: &str, path: &Path) -> Result<Self, LoadError> {
+        let persona = Persona::parse_ron(source, path)?;
+        let diagnostics = persona.validate_in(source);
+        if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+            return Err(LoadError::Invalid {
+                path: path.to_owned(),
+                diagnostics,
+            });
+        }
+        Ok(persona)
+    }
+
+    /// Loads and validates a persona file.
+    pub fn load(path: &Path) -> Result<Self, LoadError> {
+        let source =
+            read_text_limited(path, MAX_DOCUMENT_BYTES).map_err(|e| LoadError::io(path, e))?;
+        Self::from_ron_str(strip_bom(&source), path)
+    }
+
+    /// Every validation problem, placed in this persona's own canonical text.
+    pub fn validate(&self) -> Vec<Diagnostic> {
+        self.validate_in(&self.to_ron())
+    }
+
+    /// Every validation problem, placed in `source` (the text the persona was read from): the
+    /// model's ([`Persona::validate_fields_in`]), then the composer's ([`persona_diagnostics`]).
+    pub fn validate_in(&self, source: &str) -> Vec<Diagnostic> {
+        let mut out = self.validate_fields_in(source);
+        out.extend(persona_diagnostics(self, &Locator::new(source)));
+        out
+    }
+}
 
 /// The composer's validation errors for `persona`, placed in `source`.
 pub fn persona_diagnostics(persona: &Persona, loc: &Locator<'_>) -> Vec<Diagnostic> {
@@ -151,6 +193,32 @@ mod tests {
                 .starts_with("Tu me"),
             "{text} at {col}"
         );
+    }
+
+    #[test]
+    fn loading_runs_the_models_checks_then_the_composers() {
+        let mut p = Persona::new_blank("x", "");
+        p.languages = vec![Lang::Fr];
+        p.tone.formality = Formality::Vous;
+        p.templates.push(Template {
+            id: "a".into(),
+            lang: Lang::Fr,
+            text: "{greeting} Tu as revu {mention} ?".into(),
+        });
+        let source = p.to_ron();
+        let model_only: Vec<String> = p
+            .validate_fields_in(&source)
+            .into_iter()
+            .map(|d| d.message)
+            .collect();
+        assert_eq!(model_only.len(), 1, "{model_only:?}");
+        assert!(model_only[0].contains("name is empty"));
+        let err = Persona::from_ron_str(&source, Path::new("x.ron")).expect_err("invalid");
+        let all: Vec<String> = err.diagnostics().into_iter().map(|d| d.message).collect();
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert_eq!(all[0], model_only[0], "the model's problems come first");
+        assert!(all[1].contains("\"Tu\""), "{all:?}");
+        assert_eq!(p.validate().len(), 2);
     }
 
     #[test]

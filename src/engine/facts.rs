@@ -3,10 +3,10 @@
 //! Scenario replays build [`UserFacts`] from message texts (safety check, stated age, opt-out);
 //! the population simulation builds them directly from synthetic users, without any text.
 
-use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::model::policy::Policy;
+use crate::model::policy::{Policy, Wellbeing, night_of};
 use crate::model::{Channel, Sender, User};
 use crate::safety::{Category, Evidence, Flag, SafetyChecker};
 
@@ -110,19 +110,15 @@ fn trim_opt_out(text: &str) -> &str {
         .trim()
 }
 
-/// The night a local instant belongs to, as a day number, if inside `[start, end)`.
-pub fn night_of(local: chrono::DateTime<Tz>, start: NaiveTime, end: NaiveTime) -> Option<i32> {
-    let time = local.time();
-    let day = local.date_naive().num_days_from_ce();
-    if start <= end {
-        (start <= time && time < end).then_some(day)
-    } else if time >= start {
-        Some(day + 1)
-    } else if time < end {
-        Some(day)
-    } else {
-        None
-    }
+/// The wellbeing night the message sent at `at_secs` belongs to, from its local time in `tz`.
+fn local_night(tz: Tz, at_secs: i64, w: &Wellbeing) -> Option<i32> {
+    let local = tz.timestamp_opt(at_secs, 0).single()?;
+    night_of(
+        local.date_naive().num_days_from_ce(),
+        local.time(),
+        w.night_start,
+        w.night_end,
+    )
 }
 
 impl UserFacts {
@@ -226,10 +222,9 @@ impl UserFacts {
             if m.stated_age.is_some_and(|a| (a as i64) < policy.minor_age) {
                 self.stated_minor.push(i);
             }
-            m.night = policy.wellbeing.and_then(|w| {
-                let local = tz.timestamp_opt(m.at_secs, 0).single()?;
-                night_of(local, w.night_start, w.night_end)
-            });
+            m.night = policy
+                .wellbeing
+                .and_then(|w| local_night(tz, m.at_secs, &w));
             if m.night.is_some() {
                 self.night.push(i);
             }
@@ -254,15 +249,14 @@ impl UserFacts {
     /// [`crate::engine::evaluate`] at `t` only reads messages sent at or before `t`, so a
     /// simulation can push messages as time advances and evaluate in between.
     pub fn push(&mut self, policy: &Policy, tz: Tz, mut m: MessageFacts) {
-        m.night = policy.wellbeing.and_then(|w| {
-            let local = tz.timestamp_opt(m.at_secs, 0).single()?;
-            night_of(local, w.night_start, w.night_end)
-        });
+        m.night = policy
+            .wellbeing
+            .and_then(|w| local_night(tz, m.at_secs, &w));
         self.push_with_night(policy, m);
     }
 
     /// Like [`UserFacts::push`], with `m.night` already computed by the caller (as
-    /// [`night_of`] would under the policy's wellbeing nights, `None` without them).
+    /// [`night_of`] numbers it under the policy's wellbeing nights, `None` without them).
     pub fn push_with_night(&mut self, policy: &Policy, m: MessageFacts) {
         let gap_secs = policy.window.map_or(14, |w| w.days) * 86_400;
         let i = self.messages.len();

@@ -12,6 +12,7 @@
 pub mod card;
 pub mod chat;
 pub mod language;
+pub mod parsed_chat;
 pub mod png;
 pub mod sillytavern;
 pub mod whatsapp;

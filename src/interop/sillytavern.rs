@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone as _, Utc};
 use chrono_tz::Tz;
 use serde_json::Value;
 
-use super::chat::{ChatMessage, LineProblem, ParsedChat, Skipped, local_to_utc};
+use super::parsed_chat::{ChatMessage, LineProblem, ParsedChat, Skipped, local_to_utc};
 
 /// Unix times above this are milliseconds.
 const MILLISECONDS_ABOVE: f64 = 1e11;

@@ -25,7 +25,7 @@
 use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 
-use super::chat::{ChatMessage, DateOrder, LineProblem, ParsedChat, Skipped, local_to_utc};
+use super::parsed_chat::{ChatMessage, DateOrder, LineProblem, ParsedChat, Skipped, local_to_utc};
 
 /// The date and time at the start of a message line, as written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

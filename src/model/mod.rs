@@ -4,19 +4,26 @@
 //! [`persona::Persona::load`], [`scenario::Scenario::load`] and [`policy::Policy::validate`]
 //! never re-checks them.
 
+pub mod card_info;
+pub mod category;
 pub mod diagnostics;
 pub mod expect;
 pub mod limits;
 pub mod locate;
 pub mod persona;
+pub mod placeholder;
 pub mod policy;
+pub mod safety_additions;
 pub mod scenario;
 
 use serde::{Deserialize, Serialize};
 
+pub use card_info::CardInfo;
+pub use category::Category;
 pub use diagnostics::{Diagnostic, LoadError, Severity};
 pub use persona::Persona;
 pub use policy::{Policy, PolicyChoice};
+pub use safety_additions::SafetyAdditions;
 pub use scenario::{Event, Scenario, Sender, User};
 
 /// A language a persona speaks and a user reads.
@@ -32,6 +39,11 @@ pub enum Lang {
 impl Lang {
     /// Every language Relance knows, in display order.
     pub const ALL: [Lang; 2] = [Lang::Fr, Lang::En];
+
+    /// Its index in [`Lang::ALL`], for tables kept per language.
+    pub fn index(self) -> usize {
+        Lang::ALL.iter().position(|l| *l == self).unwrap_or(0)
+    }
 
     /// The ISO 639-1 code, as written in files.
     pub fn code(self) -> &'static str {

@@ -3,43 +3,31 @@
 //! Stored as pretty RON in `personas/`. [`Persona::load`] reports syntax errors with file, line
 //! and column, and every validation problem at once; [`Persona::to_ron`] writes the canonical form,
 //! which loads back equal and re-saves byte for byte.
+//!
+//! The checks the model makes alone ([`Persona::validate_fields_in`]) are in the `check` child
+//! module. Loading and the full validation ([`Persona::load`], [`Persona::from_ron_str`],
+//! [`Persona::validate_in`]) also run the composer's checks, so they are defined above it, in
+//! `crate::compose::validate`.
+
+mod check;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::diagnostics::{Diagnostic, LoadError, Severity, write_atomically};
-use super::locate::Locator;
+use super::diagnostics::{LoadError, write_atomically};
 use super::policy::PolicyChoice;
-use super::{Channel, Lang};
-use crate::interop::card::CardInfo;
-use crate::safety::SafetyAdditions;
+use super::{CardInfo, Lang, SafetyAdditions};
+
+/// The placeholders a template may use, kept beside the persona's templates for their editors.
+pub use super::placeholder::PLACEHOLDERS;
 
 /// The persona file format version this build reads and writes.
 pub const PERSONA_FORMAT_VERSION: u32 = 1;
 
 /// Text per language, such as several greetings in French and in English.
 pub type Localized<T> = BTreeMap<Lang, T>;
-
-/// The placeholders a follow-up template may use. Besides them, an agreement such as
-/// `{topic:nouveaux/nouvelles}` picks the form agreeing with a topic (see [`crate::compose`]).
-pub const PLACEHOLDERS: [(&str, &str); 11] = [
-    ("greeting", "one of the persona's greetings"),
-    ("signoff", "one of the persona's sign-offs"),
-    ("user_name", "the user's display name"),
-    ("persona_name", "the persona's name"),
-    ("topic", "a topic of the persona the user talked about"),
-    ("mention", "a film, person or place the user named"),
-    ("topic2", "a second topic the user talked about"),
-    ("mention2", "a second thing the user named"),
-    ("days_since", "whole days since the user's last message"),
-    ("signature", "one of the persona's signature phrases"),
-    (
-        "emoji",
-        "an emoji fitting the persona's emoji use (may be empty)",
-    ),
-];
 
 /// A chatbot persona, as designed in the studio and stored in a `.ron` file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -271,46 +259,6 @@ impl AiDisclosure {
     }
 }
 
-/// A placeholder in a template's text, with its byte range.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlaceholderRef<'a> {
-    /// The name between the braces.
-    pub name: &'a str,
-    /// Byte offset of `{`.
-    pub start: usize,
-}
-
-/// The `{placeholders}` of a template text, or a message about an unbalanced brace.
-pub fn placeholders(text: &str) -> Result<Vec<PlaceholderRef<'_>>, String> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    let mut offset = 0;
-    let brace = |s: &str| memchr::memchr2(b'{', b'}', s.as_bytes());
-    while let Some(open) = brace(rest) {
-        if rest[open..].starts_with('}') {
-            return Err(format!(
-                "a `}}` without its `{{` at character {}",
-                text[..offset + open].chars().count() + 1
-            ));
-        }
-        let Some(close) = brace(&rest[open + 1..]) else {
-            return Err("a `{` is never closed".to_owned());
-        };
-        if rest[open + 1 + close..].starts_with('{') {
-            return Err("a `{` is never closed".to_owned());
-        }
-        let name = &rest[open + 1..open + 1 + close];
-        out.push(PlaceholderRef {
-            name,
-            start: offset + open,
-        });
-        let consumed = open + 1 + close + 1;
-        rest = &rest[consumed..];
-        offset += consumed;
-    }
-    Ok(out)
-}
-
 impl Persona {
     /// The smallest valid persona, as `File ▸ New persona` creates it.
     pub fn new_blank(id: &str, name: &str) -> Self {
@@ -354,25 +302,11 @@ impl Persona {
         }
     }
 
-    /// Parses persona RON text; `path` names the file in errors. Validation errors come back as
-    /// [`LoadError::Invalid`] with every problem; warnings are not errors.
-    pub fn from_ron_str(source: &str, path: &Path) -> Result<Self, LoadError> {
-        let persona: Persona = ron::from_str(source).map_err(|e| LoadError::from_ron(path, &e))?;
-        let diagnostics = persona.validate_in(source);
-        if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-            return Err(LoadError::Invalid {
-                path: path.to_owned(),
-                diagnostics,
-            });
-        }
-        Ok(persona)
-    }
-
-    /// Loads and validates a persona file.
-    pub fn load(path: &Path) -> Result<Self, LoadError> {
-        let source = super::limits::read_text_limited(path, super::limits::MAX_DOCUMENT_BYTES)
-            .map_err(|e| LoadError::io(path, e))?;
-        Self::from_ron_str(super::limits::strip_bom(&source), path)
+    /// Parses persona RON text, its syntax and types only; `path` names the file in errors.
+    /// [`Persona::from_ron_str`] and [`Persona::load`] (in `crate::compose::validate`, above the
+    /// composer whose checks they include) also validate it.
+    pub fn parse_ron(source: &str, path: &Path) -> Result<Self, LoadError> {
+        ron::from_str(source).map_err(|e| LoadError::from_ron(path, &e))
     }
 
     /// The canonical pretty RON text of this persona.
@@ -392,319 +326,6 @@ impl Persona {
     pub fn save(&self, path: &Path) -> Result<(), LoadError> {
         write_atomically(path, self.to_ron().as_bytes())
     }
-
-    /// Every validation problem, placed in this persona's own canonical text.
-    pub fn validate(&self) -> Vec<Diagnostic> {
-        self.validate_in(&self.to_ron())
-    }
-
-    /// Every validation problem, placed in `source` (the text the persona was read from).
-    pub fn validate_in(&self, source: &str) -> Vec<Diagnostic> {
-        let loc = Locator::new(source);
-        let mut out = Vec::new();
-        let mut push = |d: Diagnostic, anchors: &[&str], needle: &str| {
-            let pos = loc.find(anchors, needle);
-            out.push(d.at(pos));
-        };
-        if self.version != PERSONA_FORMAT_VERSION {
-            push(
-                Diagnostic::error(
-                    "version",
-                    format!(
-                        "format version {} is not supported; this build reads version {PERSONA_FORMAT_VERSION}",
-                        self.version
-                    ),
-                ),
-                &[],
-                "version:",
-            );
-        }
-        if self.id.is_empty()
-            || !self
-                .id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        {
-            push(
-                Diagnostic::error(
-                    "id",
-                    format!(
-                        "the id `{}` must be non-empty lowercase letters, digits and dashes",
-                        self.id
-                    ),
-                ),
-                &[],
-                "id:",
-            );
-        }
-        if self.name.trim().is_empty() {
-            push(Diagnostic::error("name", "the name is empty"), &[], "name:");
-        }
-        if self.languages.is_empty() {
-            push(
-                Diagnostic::error("languages", "the persona speaks no language; add fr or en"),
-                &[],
-                "languages:",
-            );
-        }
-        for (i, lang) in self.languages.iter().enumerate() {
-            if self.languages[..i].contains(lang) {
-                push(
-                    Diagnostic::error("languages", format!("`{lang}` is listed twice")),
-                    &[],
-                    "languages:",
-                );
-            }
-        }
-        for (field, value) in [
-            ("tone.warmth", self.tone.warmth),
-            ("tone.enthusiasm", self.tone.enthusiasm),
-        ] {
-            if !(0.0..=1.0).contains(&value) {
-                let key = field.trim_start_matches("tone.");
-                push(
-                    Diagnostic::error(field, format!("{key} must be between 0 and 1, not {value}")),
-                    &["tone:"],
-                    &format!("{key}:"),
-                );
-            }
-        }
-        let mut topic_ids: Vec<&str> = Vec::new();
-        for (i, topic) in self.topics.iter().enumerate() {
-            let field = format!("topics[{i}]");
-            let anchor = format!("\"{}\"", topic.id);
-            if topic.id.trim().is_empty() {
-                push(
-                    Diagnostic::error(format!("{field}.id"), "a topic has an empty id"),
-                    &["topics:"],
-                    "id:",
-                );
-            } else if topic_ids.contains(&topic.id.as_str()) {
-                push(
-                    Diagnostic::error(
-                        format!("{field}.id"),
-                        format!("the topic id `{}` is used twice", topic.id),
-                    ),
-                    &["topics:"],
-                    &anchor,
-                );
-            }
-            topic_ids.push(&topic.id);
-            if topic
-                .keywords
-                .values()
-                .all(|k| k.iter().all(|w| w.trim().is_empty()))
-            {
-                push(
-                    Diagnostic::error(
-                        format!("{field}.keywords"),
-                        format!("the topic `{}` has no keyword to recognise it", topic.id),
-                    ),
-                    &["topics:", &anchor],
-                    "keywords:",
-                );
-            }
-            for lang in &self.languages {
-                if topic.name.get(lang).is_none_or(|n| n.trim().is_empty()) {
-                    push(
-                        Diagnostic::error(
-                            format!("{field}.name"),
-                            format!("the topic `{}` has no {lang} name", topic.id),
-                        ),
-                        &["topics:", &anchor],
-                        "name:",
-                    );
-                }
-            }
-        }
-        let mut template_ids: Vec<(&str, Lang)> = Vec::new();
-        for (i, t) in self.templates.iter().enumerate() {
-            let field = format!("templates[{i}]");
-            let anchor = format!("\"{}\"", t.id);
-            if t.id.trim().is_empty() {
-                push(
-                    Diagnostic::error(format!("{field}.id"), "a template has an empty id"),
-                    &["templates:"],
-                    "id:",
-                );
-            } else if template_ids.contains(&(t.id.as_str(), t.lang)) {
-                push(
-                    Diagnostic::error(
-                        format!("{field}.id"),
-                        format!("the template id `{}` is used twice in {}", t.id, t.lang),
-                    ),
-                    &["templates:"],
-                    &anchor,
-                );
-            }
-            template_ids.push((&t.id, t.lang));
-            if !self.languages.contains(&t.lang) {
-                push(
-                    Diagnostic::error(
-                        format!("{field}.lang"),
-                        format!(
-                            "the template `{}` is in `{}`, which the persona does not speak",
-                            t.id, t.lang
-                        ),
-                    ),
-                    &["templates:", &anchor],
-                    "lang:",
-                );
-            }
-            check_template_text(
-                &t.text,
-                &format!("{field}.text"),
-                &["templates:", &anchor],
-                &mut push,
-            );
-        }
-        for (i, t) in self.whatsapp_templates.iter().enumerate() {
-            let field = format!("whatsapp_templates[{i}]");
-            let anchor = format!("\"{}\"", t.name);
-            if t.name.trim().is_empty()
-                || !t
-                    .name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            {
-                push(
-                    Diagnostic::error(
-                        format!("{field}.name"),
-                        format!(
-                            "the WhatsApp template name `{}` must be lowercase letters, digits and underscores",
-                            t.name
-                        ),
-                    ),
-                    &["whatsapp_templates:"],
-                    "name:",
-                );
-            }
-            if !self.languages.contains(&t.lang) {
-                push(
-                    Diagnostic::error(
-                        format!("{field}.lang"),
-                        format!(
-                            "the WhatsApp template `{}` is in `{}`, which the persona does not speak",
-                            t.name, t.lang
-                        ),
-                    ),
-                    &["whatsapp_templates:", &anchor],
-                    "lang:",
-                );
-            }
-            if t.body.chars().count() > Channel::Whatsapp.max_chars() {
-                push(
-                    Diagnostic::error(
-                        format!("{field}.body"),
-                        format!(
-                            "the WhatsApp template `{}` is longer than {} characters",
-                            t.name,
-                            Channel::Whatsapp.max_chars()
-                        ),
-                    ),
-                    &["whatsapp_templates:", &anchor],
-                    "body:",
-                );
-            }
-            check_template_text(
-                &t.body,
-                &format!("{field}.body"),
-                &["whatsapp_templates:", &anchor],
-                &mut push,
-            );
-        }
-        for (what, map) in [
-            ("greetings", &self.greetings),
-            ("signoffs", &self.signoffs),
-            ("signature_phrases", &self.signature_phrases),
-        ] {
-            for (lang, lines) in map {
-                if let Some(j) = lines.iter().position(|l| l.trim().is_empty()) {
-                    push(
-                        Diagnostic::error(
-                            format!("{what}.{lang}[{j}]"),
-                            format!("an empty line in the {lang} {what}"),
-                        ),
-                        &[&format!("{what}:")],
-                        "\"\"",
-                    );
-                }
-            }
-        }
-        if self.ai_disclosure.after_days <= 0 {
-            push(
-                Diagnostic::error(
-                    "ai_disclosure.after_days",
-                    format!(
-                        "the lapse before the AI disclosure must be a positive number of days, not {}",
-                        self.ai_disclosure.after_days
-                    ),
-                ),
-                &["ai_disclosure:"],
-                "after_days:",
-            );
-        }
-        match &self.policy {
-            super::PolicyChoice::Preset(name) => {
-                if super::Policy::preset(name).is_none() {
-                    push(
-                        Diagnostic::error(
-                            "policy",
-                            format!(
-                                "no preset is named `{name}`; the presets are {}",
-                                super::policy::PRESET_NAMES.join(", ")
-                            ),
-                        ),
-                        &["policy:"],
-                        &format!("\"{name}\""),
-                    );
-                }
-            }
-            super::PolicyChoice::Custom(policy) => {
-                for d in policy.validate("policy") {
-                    let key = d.field.rsplit('.').next().unwrap_or("").to_owned();
-                    push(d, &["policy:"], &format!("{key}:"));
-                }
-            }
-        }
-        out.extend(crate::compose::validate::persona_diagnostics(self, &loc));
-        out
-    }
-}
-
-/// Checks a template text's braces and placeholder names.
-fn check_template_text(
-    text: &str,
-    field: &str,
-    anchors: &[&str],
-    push: &mut impl FnMut(Diagnostic, &[&str], &str),
-) {
-    if text.trim().is_empty() {
-        push(
-            Diagnostic::error(field, "the template text is empty"),
-            anchors,
-            "text:",
-        );
-        return;
-    }
-    match placeholders(text) {
-        Err(message) => push(
-            Diagnostic::error(field, format!("the template text is malformed: {message}")),
-            anchors,
-            "{",
-        ),
-        Ok(refs) => {
-            for r in refs {
-                if let Some(problem) = crate::compose::template::placeholder_problem(r.name) {
-                    push(
-                        Diagnostic::error(field, problem),
-                        anchors,
-                        &format!("{{{}}}", r.name),
-                    );
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -712,32 +333,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn placeholders_are_found_with_offsets() {
-        let refs = placeholders("{greeting} Tu as vu {mention} ?").expect("well formed");
-        assert_eq!(
-            refs,
-            [
-                PlaceholderRef {
-                    name: "greeting",
-                    start: 0
-                },
-                PlaceholderRef {
-                    name: "mention",
-                    start: 20
-                }
-            ]
-        );
-        assert!(placeholders("oops {greeting").is_err());
-        assert!(placeholders("oops } there").is_err());
-        assert!(placeholders("{a{b}").is_err());
-    }
-
-    #[test]
     fn blank_persona_is_valid_and_round_trips() {
         let p = Persona::new_blank("blank", "Blank");
-        assert!(p.validate().is_empty(), "{:?}", p.validate());
         let text = p.to_ron();
-        let back = Persona::from_ron_str(&text, Path::new("blank.ron")).expect("loads");
+        assert!(p.validate_fields_in(&text).is_empty());
+        let back = Persona::parse_ron(&text, Path::new("blank.ron")).expect("parses");
         assert_eq!(back, p);
         assert_eq!(back.to_ron(), text);
     }
@@ -752,7 +352,7 @@ mod tests {
         });
         p.policy = PolicyChoice::Preset("omnii".into());
         let text = p.to_ron();
-        let problems = p.validate_in(&text);
+        let problems = p.validate_fields_in(&text);
         let messages: Vec<_> = problems.iter().map(|d| d.message.clone()).collect();
         assert_eq!(problems.len(), 3, "{messages:?}");
         assert!(messages[0].contains("name is empty"));

@@ -246,11 +246,18 @@ pub struct QuietHours {
 impl QuietHours {
     /// Whether local time-of-day `time` falls in the quiet hours (the range may wrap midnight).
     pub fn contains(&self, time: NaiveTime) -> bool {
-        if self.start <= self.end {
-            self.start <= time && time < self.end
-        } else {
-            time >= self.start || time < self.end
-        }
+        in_daily_range(time, self.start, self.end)
+    }
+}
+
+/// Whether a local time of day falls in `[start, end)`, a range that may wrap midnight
+/// (`21:00`–`09:00`). The one statement of the rule, for the engine's quiet hours (with a
+/// [`NaiveTime`]) and the population simulation's (with seconds since midnight).
+pub fn in_daily_range<T: PartialOrd>(time: T, start: T, end: T) -> bool {
+    if start <= end {
+        start <= time && time < end
+    } else {
+        time >= start || time < end
     }
 }
 
@@ -298,6 +305,23 @@ impl Default for Wellbeing {
             night_start: hm(0, 0),
             night_end: hm(5, 0),
         }
+    }
+}
+
+/// The night a local time of day belongs to, if it falls in the nightly range `[start, end)`
+/// (the wellbeing rule's nights): `day` is the number of the local date, and a range that wraps
+/// midnight (`22:00`–`05:00`) numbers the evening before midnight with the next day, so that both
+/// halves of one night are one night. The one statement of the rule: the engine calls it with a
+/// [`NaiveTime`], the population simulation with seconds since midnight.
+pub fn night_of<T: PartialOrd>(day: i32, time: T, start: T, end: T) -> Option<i32> {
+    if start <= end {
+        (start <= time && time < end).then_some(day)
+    } else if time >= start {
+        Some(day + 1)
+    } else if time < end {
+        Some(day)
+    } else {
+        None
     }
 }
 
@@ -803,6 +827,28 @@ mod tests {
         assert!(q.contains(hm(8, 59)));
         assert!(!q.contains(hm(9, 0)));
         assert!(!q.contains(hm(20, 59)));
+        // Seconds since midnight follow the same rule.
+        assert!(in_daily_range(23 * 3600, 21 * 3600, 9 * 3600));
+        assert!(in_daily_range(3 * 3600, 21 * 3600, 9 * 3600));
+        assert!(!in_daily_range(9 * 3600, 21 * 3600, 9 * 3600));
+        assert!(in_daily_range(9 * 3600, 9 * 3600, 21 * 3600));
+    }
+
+    #[test]
+    fn a_night_is_numbered_by_the_day_it_ends() {
+        // 00:00–05:00: inside the same day, end excluded.
+        assert_eq!(night_of(10, hm(0, 0), hm(0, 0), hm(5, 0)), Some(10));
+        assert_eq!(night_of(10, hm(4, 59), hm(0, 0), hm(5, 0)), Some(10));
+        assert_eq!(night_of(10, hm(5, 0), hm(0, 0), hm(5, 0)), None);
+        assert_eq!(night_of(10, hm(23, 0), hm(0, 0), hm(5, 0)), None);
+        // 22:00–05:00 wraps midnight: the evening counts with the next day's morning.
+        assert_eq!(night_of(10, hm(22, 0), hm(22, 0), hm(5, 0)), Some(11));
+        assert_eq!(night_of(11, hm(3, 0), hm(22, 0), hm(5, 0)), Some(11));
+        assert_eq!(night_of(10, hm(21, 59), hm(22, 0), hm(5, 0)), None);
+        assert_eq!(night_of(11, hm(5, 0), hm(22, 0), hm(5, 0)), None);
+        // Seconds since midnight follow the same rule.
+        assert_eq!(night_of(10, 23 * 3600, 22 * 3600, 5 * 3600), Some(11));
+        assert_eq!(night_of(10, 12 * 3600, 22 * 3600, 5 * 3600), None);
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! The compiled sensitive-topic checker.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::{Arc, LazyLock};
@@ -9,11 +8,11 @@ use std::sync::{Arc, LazyLock};
 use serde::{Deserialize, Serialize};
 
 use super::age::{stated_age_folded, states_minor};
-use super::category::Category;
 use super::classifier::{Classifier, Evidence};
 use super::error::SafetyError;
 use super::fold::Folded;
 use super::lexicon::{Builder, Compiled, Target};
+use crate::model::{Category, SafetyAdditions};
 
 /// One match of the check in a text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -43,40 +42,11 @@ pub struct MessageReading {
     pub crisis: Evidence,
 }
 
-/// Per-persona additions to the built-in lexicons, stored in persona files
-/// under `safety: (...)`.
-///
-/// Phrases use the lexicon syntax (see [`crate::safety`]): `{a|b}` groups and a
-/// trailing `*`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SafetyAdditions {
-    /// Extra phrases per category.
-    #[serde(default)]
-    pub phrases: BTreeMap<Category, Vec<String>>,
-    /// Extra allow-list phrases: they cancel any match they overlap.
-    #[serde(default)]
-    pub allow: Vec<String>,
-    /// Turns the crisis classifier on, at this threshold (a probability in `(0, 1]`; a lower
-    /// one catches more; [`Classifier::threshold`] is the one chosen on the development split).
-    /// Without it, the check is the lexicons alone: the classifier is not yet good enough to be
-    /// on by default (see `assets/safety/MODEL.md`). A value that is not a probability is
-    /// reported and the classifier stays off.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub crisis_threshold: Option<f32>,
-}
-
 /// The threshold of a checker whose crisis classifier is off: no probability reaches it.
 pub const CLASSIFIER_OFF: f32 = f32::INFINITY;
 
+/// Compiling a persona's additions (plain data of the model) into a checker.
 impl SafetyAdditions {
-    /// Whether there is nothing to add.
-    pub fn is_empty(&self) -> bool {
-        self.allow.is_empty()
-            && self.phrases.values().all(Vec::is_empty)
-            && self.crisis_threshold.is_none()
-    }
-
     fn add_to(&self, builder: &mut Builder) -> Result<(), SafetyError> {
         match self.add_valid_to(builder).into_iter().next() {
             Some(err) => Err(err),
@@ -130,7 +100,7 @@ impl SafetyAdditions {
     }
 }
 
-/// The compiled checker: one phrase set (a trie of words, see [`super::phrases`]) over every
+/// The compiled checker: one phrase set (a trie of words, see `safety::phrases`) over every
 /// lexicon phrase of every language and category, and one over the allow-list.
 ///
 /// Per-persona additions are compiled into a second, small layer on top of the

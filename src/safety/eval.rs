@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::category::Category;
 use super::checker::SafetyChecker;
+use crate::model::Category;
 
 /// One labelled message.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -16,10 +16,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::category::Category;
 use super::error::{PhraseProblem, SafetyError};
 use super::fold::match_form;
 use super::phrases::PhraseSet;
+use crate::model::Category;
 
 /// The most phrases one lexicon line may expand to through `{a|b}` groups.
 pub const MAX_VARIANTS: usize = 10_000;

@@ -140,7 +140,7 @@ const RULES: &[LintRule] = &[
 ];
 
 fn contains_phrase(folded: &str, phrase: &str) -> bool {
-    crate::compose::contains_words(folded, phrase)
+    super::fold::contains_words(folded, phrase)
 }
 
 /// Every text field of a persona a user may read, with its field path.

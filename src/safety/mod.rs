@@ -21,7 +21,6 @@
 //! ```
 
 mod age;
-mod category;
 mod checker;
 pub mod classifier;
 mod error;
@@ -35,9 +34,10 @@ mod phrases;
 mod tests;
 
 pub use age::{stated_age, states_minor};
-pub use category::Category;
-pub use checker::{CLASSIFIER_OFF, Flag, MessageReading, SafetyAdditions, SafetyChecker};
+pub use checker::{CLASSIFIER_OFF, Flag, MessageReading, SafetyChecker};
 pub use classifier::{Classifier, Evidence, Explanation};
+// The model's vocabulary the check speaks: its categories, and a persona's additions it compiles.
+pub use crate::model::{Category, SafetyAdditions};
 pub use error::{PhraseProblem, SafetyError};
 pub(crate) use fold::Latin1Table;
 pub use fold::fold;

@@ -563,12 +563,12 @@ impl Archetype {
         check_weights(&mut out, &loc, "channels", &weights, None);
         for (lang, phrases) in &self.phrases {
             for (i, p) in phrases.iter().enumerate() {
-                if let Err(why) = crate::model::persona::placeholders(p) {
+                if let Err(why) = crate::model::placeholder::placeholders(p) {
                     out.push(
                         Diagnostic::error(format!("phrases.{lang}[{i}]"), why)
                             .at(loc.find(&["phrases:"], p)),
                     );
-                } else if let Ok(refs) = crate::model::persona::placeholders(p)
+                } else if let Ok(refs) = crate::model::placeholder::placeholders(p)
                     && let Some(r) = refs.iter().find(|r| !matches!(r.name, "mention" | "topic"))
                 {
                     out.push(

@@ -8,6 +8,8 @@
 use chrono::{NaiveTime, Offset as _, TimeZone as _, Timelike as _};
 use chrono_tz::Tz;
 
+use crate::model::policy::{in_daily_range, night_of};
+
 /// Days from 1 January of year 1 (the proleptic Gregorian calendar's day 1) to 1970-01-01, as
 /// `chrono`'s `num_days_from_ce` counts them.
 const UNIX_EPOCH_DAYS_FROM_CE: i64 = 719_163;
@@ -87,17 +89,13 @@ impl LocalClock {
     }
 
     /// Whether the local time of day at `secs` falls in `[start, end)`, a range that may wrap
-    /// midnight (as [`crate::model::policy::QuietHours::contains`] decides).
+    /// midnight (by [`in_daily_range`], as the engine's quiet hours decide).
     #[inline]
     pub fn in_range(&self, secs: i64, start: NaiveTime, end: NaiveTime) -> bool {
         let time = self.local_secs(secs).rem_euclid(86_400);
         let start = i64::from(start.num_seconds_from_midnight());
         let end = i64::from(end.num_seconds_from_midnight());
-        if start <= end {
-            start <= time && time < end
-        } else {
-            time >= start || time < end
-        }
+        in_daily_range(time, start, end)
     }
 
     /// The local hour of day (0–23) at `secs`.
@@ -105,31 +103,23 @@ impl LocalClock {
         (self.local_secs(secs).rem_euclid(86_400) / 3600) as u32
     }
 
-    /// The night `secs` falls in, as [`crate::engine::facts::night_of`] numbers it, if the local
-    /// time is inside `[start, end)` (a range that may wrap midnight).
+    /// The night `secs` falls in, as [`night_of`] numbers it, if the local time is inside
+    /// `[start, end)` (a range that may wrap midnight).
     pub fn night(&self, secs: i64, start: NaiveTime, end: NaiveTime) -> Option<i32> {
         let local = self.local_secs(secs);
         let day = (local.div_euclid(86_400) + UNIX_EPOCH_DAYS_FROM_CE) as i32;
         let time = local.rem_euclid(86_400);
         let start = i64::from(start.num_seconds_from_midnight());
         let end = i64::from(end.num_seconds_from_midnight());
-        if start <= end {
-            (start <= time && time < end).then_some(day)
-        } else if time >= start {
-            Some(day + 1)
-        } else if time < end {
-            Some(day)
-        } else {
-            None
-        }
+        night_of(day, time, start, end)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::facts::night_of;
     use crate::sim::random::{Purpose, Stream};
+    use chrono::Datelike as _;
 
     #[test]
     fn agrees_with_chrono_tz_across_clock_changes() {
@@ -167,8 +157,15 @@ mod tests {
                     "{tz} at {secs}"
                 );
                 assert_eq!(clock.hour(secs), local.hour());
-                assert_eq!(clock.night(secs, start, end), night_of(local, start, end));
-                assert_eq!(clock.night(secs, late, end), night_of(local, late, end));
+                let day = local.date_naive().num_days_from_ce();
+                assert_eq!(
+                    clock.night(secs, start, end),
+                    night_of(day, local.time(), start, end)
+                );
+                assert_eq!(
+                    clock.night(secs, late, end),
+                    night_of(day, local.time(), late, end)
+                );
                 let quiet = crate::model::policy::QuietHours { start: late, end };
                 assert_eq!(
                     clock.in_range(secs, late, end),

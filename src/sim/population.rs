@@ -118,11 +118,6 @@ pub struct Population {
     warnings: Vec<String>,
 }
 
-/// Index of a language in [`Lang::ALL`].
-pub(crate) fn lang_index(lang: Lang) -> usize {
-    Lang::ALL.iter().position(|l| *l == lang).unwrap_or(0)
-}
-
 fn utc_midnight_of(tz: Tz, date: NaiveDate) -> i64 {
     let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
     // A midnight skipped by a clock change starts the day at the first valid instant after it.
@@ -183,7 +178,13 @@ impl Population {
         let end_secs = start_secs + i64::from(config.days) * 86_400;
         let checker = checker_for(&config.persona);
         let mut warnings = Vec::new();
-        let texts = TextBook::new(&config, &checker, &mut warnings)?;
+        let texts = TextBook::new(
+            &config.persona,
+            &config.policy,
+            &config.mix,
+            &checker,
+            &mut warnings,
+        )?;
 
         let mut zone_ids: BTreeMap<&str, usize> = BTreeMap::new();
         let mut zones = Vec::new();

@@ -8,10 +8,10 @@
 use std::collections::BTreeMap;
 
 use super::SimError;
-use super::population::{PopulationConfig, lang_index};
+use super::archetype::Mix;
 use super::random::Stream;
 use crate::engine::facts::{fold_opt_out, is_opt_out};
-use crate::model::Lang;
+use crate::model::{Lang, Persona, Policy};
 use crate::safety::{Category, SafetyChecker, stated_age};
 
 /// Which facts a synthetic user message carries.
@@ -47,13 +47,14 @@ pub(crate) struct TextBook {
 
 impl TextBook {
     pub(crate) fn new(
-        config: &PopulationConfig,
+        persona: &Persona,
+        policy: &Policy,
+        mix: &Mix,
         checker: &SafetyChecker,
         warnings: &mut Vec<String>,
     ) -> Result<Self, SimError> {
-        let book = &config.mix.phrasebook;
-        let opt_out_words: Vec<String> = config
-            .policy
+        let book = &mix.phrasebook;
+        let opt_out_words: Vec<String> = policy
             .opt_out_words
             .iter()
             .map(|w| fold_opt_out(w))
@@ -69,7 +70,7 @@ impl TextBook {
                         && stated_age(p).is_none()
                         && !is_opt_out(p, &out.opt_out_words)
                 });
-                let used = config.mix.archetypes.iter().any(|(a, _)| {
+                let used = mix.archetypes.iter().any(|(a, _)| {
                     a.flagged.share > 0.0 && a.flagged.categories.contains_key(category)
                 });
                 if kept.is_empty() && used {
@@ -92,7 +93,7 @@ impl TextBook {
             }
         }
         for lang in Lang::ALL {
-            let l = lang_index(lang);
+            let l = lang.index();
             let list = |m: &BTreeMap<Lang, Vec<String>>| m.get(&lang).cloned().unwrap_or_default();
             let (age, dropped): (Vec<String>, Vec<String>) =
                 list(&book.age).into_iter().partition(|p| {
@@ -107,8 +108,7 @@ impl TextBook {
                 ));
             }
             if age.is_empty()
-                && config
-                    .mix
+                && mix
                     .archetypes
                     .iter()
                     .any(|(a, _)| a.minors.states_age > 0.0)
@@ -141,8 +141,7 @@ impl TextBook {
                 out.answers[l] = out.plain[l].clone();
             }
             out.bot[l] = list(&book.bot_replies);
-            out.topics[l] = config
-                .persona
+            out.topics[l] = persona
                 .topics
                 .iter()
                 .filter_map(|t| t.keywords.get(&lang))
@@ -150,8 +149,7 @@ impl TextBook {
                 .cloned()
                 .collect();
         }
-        out.opt_out = config
-            .policy
+        out.opt_out = policy
             .opt_out_words
             .first()
             .map(|w| w.to_uppercase())
@@ -161,8 +159,7 @@ impl TextBook {
                     && stated_age(w).is_none()
             });
         if out.opt_out.is_none()
-            && config
-                .mix
+            && mix
                 .archetypes
                 .iter()
                 .any(|(a, _)| a.opt_out_share > 0.0 || a.answer.opt_out > 0.0)
@@ -171,9 +168,8 @@ impl TextBook {
                 "the policy recognises no opt-out word: synthetic users do not opt out".to_owned(),
             );
         }
-        out.mentions = config.persona.lexicon.clone();
-        out.phrases = config
-            .mix
+        out.mentions = persona.lexicon.clone();
+        out.phrases = mix
             .archetypes
             .iter()
             .map(|(a, _)| Lang::ALL.map(|lang| a.phrases.get(&lang).cloned().unwrap_or_default()))
@@ -192,7 +188,7 @@ impl TextBook {
 
     /// Whether some verified phrase of `lang` states an age.
     pub(crate) fn can_state_age(&self, lang: Lang) -> bool {
-        !self.age[lang_index(lang)].is_empty()
+        !self.age[lang.index()].is_empty()
     }
 
     /// Whether users can opt out at all.
@@ -210,7 +206,7 @@ impl TextBook {
         lang: Lang,
         rng: &mut Stream,
     ) -> String {
-        let l = lang_index(lang);
+        let l = lang.index();
         let one = |list: &[String], rng: &mut Stream| -> Option<String> {
             (!list.is_empty()).then(|| list[rng.below(list.len() as u32) as usize].clone())
         };
@@ -270,7 +266,7 @@ impl TextBook {
 
     /// The bot's reply to a user message.
     pub(crate) fn bot_text(&self, lang: Lang, rng: &mut Stream) -> Option<String> {
-        let list = &self.bot[lang_index(lang)];
+        let list = &self.bot[lang.index()];
         (!list.is_empty()).then(|| list[rng.below(list.len() as u32) as usize].clone())
     }
 }

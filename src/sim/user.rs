@@ -13,7 +13,7 @@ use crate::engine::{
 use crate::model::{Channel, Lang};
 use crate::safety::Category;
 
-use super::population::{Compiled, Population, Zone, lang_index};
+use super::population::{Compiled, Population, Zone};
 use super::random::{Purpose, Stream};
 use super::text::MessageKind;
 
@@ -118,7 +118,7 @@ pub(crate) fn plan(pop: &Population, index: u64) -> UserPlan {
     let join_day = if a.joins_during_run { join_day } else { 0 };
     let opts_out = rng.chance(a.opt_out_share) && pop.texts.can_opt_out();
     let opt_out_day = rng.between(join_day, days - 1);
-    let flagged = rng.chance(a.flagged.share) && !c.categories[lang_index(lang)].0.is_empty();
+    let flagged = rng.chance(a.flagged.share) && !c.categories[lang.index()].0.is_empty();
     let flagged_day = rng.between(join_day, days - 1);
     let (age, profile_age, states_age_in_session) = if minor {
         let in_profile = disclosure < a.minors.age_in_profile;
@@ -312,8 +312,7 @@ impl Activity<'_> {
                     .filter(|k| **k == MessageKind::Plain)
                     .count() as u32;
                 if plain > 0 {
-                    let (categories, weights) =
-                        &self.archetype.categories[lang_index(self.plan.lang)];
+                    let (categories, weights) = &self.archetype.categories[self.plan.lang.index()];
                     let category = categories[self.rng.pick(weights)];
                     let nth = self.rng.below(plain) as usize;
                     if let Some(slot) = kinds[..count_kinds]
