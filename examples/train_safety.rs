@@ -4,7 +4,7 @@
 //! cargo run --release --example train_safety
 //! ```
 //!
-//! Reads `assets/safety/data/train-*.jsonl` for training and `dev-*.jsonl` for the threshold
+//! Reads `assets/safety/data/train*.jsonl` for training and `dev*.jsonl` for the threshold
 //! (never the held-out files). Deterministic: the same data gives the same file (fixed seed,
 //! files read in name order). The threshold is the highest at which the whole check (lexicon
 //! or classifier) keeps a recall of at least 97 % on the dev split of every language; it is
@@ -63,8 +63,8 @@ fn read(dir: &Path, prefix: &str) -> anyhow::Result<Vec<Labelled>> {
 fn run() -> anyhow::Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let data = root.join("assets/safety/data");
-    let train_rows = read(&data, "train-")?;
-    let dev_rows = read(&data, "dev-")?;
+    let train_rows = read(&data, "train")?;
+    let dev_rows = read(&data, "dev")?;
     anyhow::ensure!(
         !train_rows.is_empty() && !dev_rows.is_empty(),
         "no training or dev data in {}",
