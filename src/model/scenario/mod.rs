@@ -4,8 +4,11 @@
 //! format (README, "Scenario files"). Raw file structs are checked once into [`Scenario`]: time
 //! zones parsed, ids unique, events in time order (out-of-order events are sorted and reported).
 
+mod input;
+mod json;
+
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -15,6 +18,8 @@ use super::Channel;
 use super::diagnostics::{Diagnostic, LoadError, Severity, write_atomically};
 use super::expect::{DecisionExpect, Expectations, ScenarioExpect};
 use super::locate::Locator;
+pub use input::{ReplaySource, ScenarioText, StreamedScenario};
+use json::{JsonCut, parse_json};
 
 /// Who sent a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -168,10 +173,11 @@ pub struct Scenario {
     pub users: Vec<User>,
 }
 
-/// The scenario file as written (RON or JSON).
+/// The scenario file as written (RON or JSON); its users are `U`, parsed ([`UserFile`]) or,
+/// for the fast JSON path, left as raw text ([`json::cut_json`]).
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ScenarioFile {
+struct ScenarioFile<U = UserFile> {
     name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     description: String,
@@ -181,7 +187,7 @@ struct ScenarioFile {
         deserialize_with = "deserialize_optional_instant"
     )]
     until: Option<DateTime<Utc>>,
-    users: Vec<UserFile>,
+    users: Vec<U>,
     #[serde(default, skip_serializing_if = "ScenarioExpect::is_empty")]
     expect: ScenarioExpect,
 }
@@ -200,199 +206,6 @@ struct UserFile {
     events: Vec<Event>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     expect: Vec<DecisionExpect>,
-}
-
-/// Below this size a JSON scenario is parsed on the calling thread alone.
-const PARALLEL_PARSE_MIN_BYTES: usize = 1 << 20;
-
-/// Parses a JSON scenario; a large one (a replay benchmark's file is 64 MB) has its users
-/// parsed on scoped threads, one chunk per core. Not on rayon's pool: the studio loads files
-/// on its UI thread while a population run may hold every worker of that pool. Any error is
-/// found again by the plain serial parse, so that it names the line and column in the whole
-/// file. `cut` is [`cut_json`] of `source` when the caller has it already.
-fn parse_json(source: &str, cut: Option<JsonCut>) -> Result<ScenarioFile, serde_json::Error> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    if source.len() < PARALLEL_PARSE_MIN_BYTES || threads < 2 {
-        return serde_json::from_str(source);
-    }
-    let parallel = || -> Option<ScenarioFile> {
-        let (users, rest) = match cut {
-            Some(cut) => cut,
-            None => cut_json(source)?,
-        };
-        let parse = |ranges: &[Range<usize>]| {
-            ranges
-                .iter()
-                .map(|r| serde_json::from_str::<UserFile>(&source[r.clone()]))
-                .collect::<Result<Vec<_>, _>>()
-        };
-        let chunk = users.len().div_ceil(threads).max(1);
-        let parts = std::thread::scope(|scope| {
-            let handles: Vec<_> = users
-                .chunks(chunk)
-                .map(|ranges| scope.spawn(move || parse(ranges)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().ok().and_then(Result::ok))
-                .collect::<Option<Vec<_>>>()
-        })?;
-        Some(ScenarioFile {
-            users: parts.into_iter().flatten().collect(),
-            ..rest
-        })
-    };
-    match parallel() {
-        Some(file) => Ok(file),
-        None => serde_json::from_str(source),
-    }
-}
-
-/// A JSON scenario cut by [`users_in_json`]: the byte ranges of its users, and the rest of the
-/// file parsed (with no user).
-type JsonCut = (Vec<Range<usize>>, ScenarioFile);
-
-/// The [`JsonCut`] of `source`; `None` when the text is not so shaped.
-fn cut_json(source: &str) -> Option<JsonCut> {
-    let (users, array) = users_in_json(source.as_bytes())?;
-    Some((users, rest_of_json(source, array)?))
-}
-
-/// The scenario file `source` without its users, `array` being the range of its users array:
-/// the rest of the file, with an empty `users` array, is small.
-fn rest_of_json(source: &str, array: Range<usize>) -> Option<ScenarioFile> {
-    let rest = format!(
-        "{}[]{}",
-        source.get(..array.start)?,
-        source.get(array.end..)?
-    );
-    let rest: ScenarioFile = serde_json::from_str(&rest).ok()?;
-    rest.users.is_empty().then_some(rest)
-}
-
-/// Whether `b` is whitespace in JSON (space, tab, line feed, carriage return, and nothing
-/// else: a form feed or a no-break space between two users is an error, as the whole parse
-/// says).
-fn is_json_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
-
-/// The byte ranges of the users of a JSON scenario (the elements of the array under the
-/// top-level key `users`), and the range of that array, brackets included: found by looking
-/// only at strings, brackets and commas, far faster than parsing, so that the users can then
-/// be parsed in parallel. `None` when the text is not so shaped (not an object, no `users` array
-/// at the top level, or found twice): the caller then parses the whole text, which reports any
-/// error at its place.
-fn users_in_json(bytes: &[u8]) -> Option<(Vec<Range<usize>>, Range<usize>)> {
-    let skip_space = |mut i: usize| {
-        while bytes.get(i).copied().is_some_and(is_json_space) {
-            i += 1;
-        }
-        i
-    };
-    // The index just past the string whose opening quote is at `i`.
-    let string_end = |mut i: usize| -> Option<usize> {
-        i += 1;
-        loop {
-            i += quote_or_backslash(bytes.get(i..)?)?;
-            match bytes[i] {
-                b'"' => return Some(i + 1),
-                _ => i += 2,
-            }
-        }
-    };
-    // `start..end` without the whitespace around it; `None` if nothing is left.
-    let element = |start: usize, end: usize| {
-        let text = &bytes[start..end];
-        let from = start + text.iter().take_while(|&&b| is_json_space(b)).count();
-        let to = end - text.iter().rev().take_while(|&&b| is_json_space(b)).count();
-        (from < to).then_some(from..to)
-    };
-    if bytes.get(skip_space(0)) != Some(&b'{') {
-        return None;
-    }
-    let mut depth = 0usize;
-    let mut elements = Vec::new();
-    let mut array: Option<Range<usize>> = None;
-    // While inside the users array: its opening bracket, and where its current element starts.
-    let mut open: Option<(usize, usize)> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                let end = string_end(i)?;
-                // A key of the top-level object?
-                let after = (depth == 1 && open.is_none()).then(|| skip_space(end));
-                if let Some(after) = after
-                    && bytes.get(after) == Some(&b':')
-                    && &bytes[i..end] == b"\"users\""
-                {
-                    let bracket = skip_space(after + 1);
-                    if array.is_some() || bytes.get(bracket) != Some(&b'[') {
-                        return None;
-                    }
-                    depth += 1;
-                    open = Some((bracket, bracket + 1));
-                    i = bracket + 1;
-                } else {
-                    i = end;
-                }
-                continue;
-            }
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 1
-                    && let Some((bracket, start)) = open.take()
-                {
-                    match element(start, i) {
-                        Some(last) => elements.push(last),
-                        // `[]` holds no user; `[a,]` is not JSON.
-                        None if !elements.is_empty() => return None,
-                        None => {}
-                    }
-                    array = Some(bracket..i + 1);
-                }
-            }
-            b',' if depth == 2 => {
-                if let Some((bracket, start)) = open {
-                    elements.push(element(start, i)?);
-                    open = Some((bracket, i + 1));
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    Some((elements, array?))
-}
-
-/// The offset of the first `"` or `\` in `bytes`. Most strings of a scenario are short (keys,
-/// names, channels, instants), so its first 16 bytes are looked at eight at a time, in a word,
-/// before a vectorised search of the rest, which costs more to start than a short string does.
-fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
-    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
-    const BACKSLASHES: u64 = u64::from_ne_bytes([b'\\'; 8]);
-    let mut words = bytes.chunks_exact(8);
-    for k in 0..2 {
-        let Some(chunk) = words.next() else {
-            break;
-        };
-        let word = u64::from_le_bytes(chunk.try_into().ok()?);
-        let found = zero_bytes(word ^ QUOTES) | zero_bytes(word ^ BACKSLASHES);
-        if found != 0 {
-            return Some(8 * k + (found.trailing_zeros() / 8) as usize);
-        }
-    }
-    let from = (bytes.len() / 8).min(2) * 8;
-    memchr::memchr2(b'"', b'\\', &bytes[from..]).map(|n| from + n)
-}
-
-/// `0x80` in each byte of `word` that is zero, `0` in the others (exactly: no carry crosses
-/// bytes).
-fn zero_bytes(word: u64) -> u64 {
-    const LOW_BITS: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    !(((word & LOW_BITS) + LOW_BITS) | word | LOW_BITS)
 }
 
 /// Checks user `index` of a scenario file as read: its id is not empty, its time zone, locale
@@ -501,70 +314,6 @@ impl ScenarioFormat {
             Some("ron") => Some(Self::Ron),
             Some("json") => Some(Self::Json),
             _ => None,
-        }
-    }
-}
-
-/// A scenario file's text: read into memory, or, for a large regular file, mapped.
-///
-/// Mapping a large file spares copying it and zeroing as much fresh memory to copy it into,
-/// which is a good part of loading tens of megabytes. The map is read while the file is
-/// parsed; a program truncating the file in that instant would stop this one with `SIGBUS`
-/// (as `rg` and other tools that map files accept), where reading would only see a torn
-/// file: only command-line runs map.
-enum Source {
-    Read(String),
-    Mapped(memmap2::Mmap),
-}
-
-impl Source {
-    /// Files from this size are mapped.
-    const MAP_MIN_BYTES: u64 = 1 << 20;
-
-    /// The text of `path`; with `map`, a large regular file is mapped.
-    fn read(path: &Path, map: bool) -> std::io::Result<Source> {
-        use super::limits::{MAX_SCENARIO_BYTES, too_large};
-        let file = std::fs::File::open(path)?;
-        let metadata = file.metadata()?;
-        if metadata.is_file() && metadata.len() > MAX_SCENARIO_BYTES {
-            return Err(too_large(MAX_SCENARIO_BYTES));
-        }
-        if map && metadata.is_file() && metadata.len() >= Self::MAP_MIN_BYTES {
-            // SAFETY: the map is only read, and only as long as `Source` lives (see above for
-            // a file changed meanwhile). A failed map falls back to reading.
-            if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
-                return Ok(Source::Mapped(map));
-            }
-        }
-        let mut text = String::new();
-        std::io::Read::read_to_string(
-            &mut std::io::Read::take(&file, MAX_SCENARIO_BYTES + 1),
-            &mut text,
-        )?;
-        if text.len() as u64 > MAX_SCENARIO_BYTES {
-            return Err(too_large(MAX_SCENARIO_BYTES));
-        }
-        Ok(Source::Read(text))
-    }
-
-    /// The bytes, unchecked.
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Source::Read(text) => text.as_bytes(),
-            Source::Mapped(map) => map,
-        }
-    }
-
-    /// The text; a mapped file that is not UTF-8 gets the error reading it would give.
-    fn text(&self) -> std::io::Result<&str> {
-        match self {
-            Source::Read(text) => Ok(text),
-            Source::Mapped(map) => std::str::from_utf8(map).map_err(|_| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    "stream did not contain valid UTF-8",
-                )
-            }),
         }
     }
 }
@@ -831,151 +580,10 @@ impl Scenario {
     }
 }
 
-/// A scenario file's text, read for one replay (see [`ScenarioText::open_for_replay`]).
-pub struct ScenarioText {
-    source: Source,
-    format: ScenarioFormat,
-    path: PathBuf,
-}
-
-/// A scenario opened for one replay: loaded whole, or, for a large JSON file, streamed.
-pub enum ReplaySource<'a> {
-    /// Loaded and checked, with its warnings.
-    Whole(Scenario, Vec<Diagnostic>),
-    /// Read user by user as the replay reaches them.
-    Streamed(StreamedScenario<'a>),
-}
-
-impl ScenarioText {
-    /// Reads a scenario file, mapping a large one as [`Scenario::load_with_warnings`] does: for
-    /// command-line runs.
-    pub fn read(path: &Path) -> Result<Self, LoadError> {
-        Self::read_with(path, true)
-    }
-
-    /// Reads a scenario file; with `map`, a large one is mapped (see [`Source`]).
-    fn read_with(path: &Path, map: bool) -> Result<Self, LoadError> {
-        let format = ScenarioFormat::from_path(path).ok_or_else(|| LoadError::UnknownFormat {
-            path: path.to_owned(),
-            expected: ".ron or .json",
-        })?;
-        let source = Source::read(path, map).map_err(|e| LoadError::io(path, e))?;
-        Ok(Self {
-            source,
-            format,
-            path: path.to_owned(),
-        })
-    }
-
-    /// The scenario for a replay that goes through its users in order and stops at the first
-    /// invalid one: a large JSON file that sets `until` is streamed ([`StreamedScenario`]),
-    /// any other file is loaded whole.
-    pub fn open_for_replay(&self) -> Result<ReplaySource<'_>, LoadError> {
-        let path = &self.path;
-        let bytes = self.source.bytes();
-        let (text, users) =
-            if self.format == ScenarioFormat::Json && bytes.len() >= PARALLEL_PARSE_MIN_BYTES {
-                // Both read the whole file: the UTF-8 check on another thread while the users
-                // are found.
-                let (text, users) = std::thread::scope(|scope| {
-                    let text = scope.spawn(|| self.text());
-                    let users = users_in_json(bytes);
-                    (text.join(), users)
-                });
-                (
-                    text.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
-                    users,
-                )
-            } else {
-                (self.text()?, None)
-            };
-        let cut = users.and_then(|(users, array)| Some((users, rest_of_json(text, array)?)));
-        match cut {
-            Some((users, rest)) if rest.until.is_some() => {
-                // No user yet, so no diagnostic.
-                let (head, _) = Scenario::check(rest, text);
-                Ok(ReplaySource::Streamed(StreamedScenario {
-                    source: text,
-                    head,
-                    users,
-                    path,
-                }))
-            }
-            // Without `until`, loaded whole, from the cut already made.
-            cut => Scenario::from_str_cut(text, self.format, path, cut)
-                .map(|(scenario, warnings)| ReplaySource::Whole(scenario, warnings)),
-        }
-    }
-
-    /// The scenario, loaded whole, with its warnings.
-    pub fn load(&self) -> Result<(Scenario, Vec<Diagnostic>), LoadError> {
-        Scenario::from_str(self.text()?, self.format, &self.path)
-    }
-
-    fn text(&self) -> Result<&str, LoadError> {
-        self.source.text().map_err(|e| LoadError::io(&self.path, e))
-    }
-}
-
-/// A large JSON scenario read user by user: its head (name, description, `until`) parsed and
-/// each user's part of the text found, each user parsed and checked only when asked for.
-///
-/// A replay of tens of thousands of users then parses them on every core along with their
-/// replay, and never holds them all: parsing a 64 MB file whole took as much fresh memory
-/// again, and fresh memory is slow to come by on a virtual machine. Only for files that set
-/// `until`: without it, the horizon is 14 days after the last event of any user, known once
-/// every user is read.
-pub struct StreamedScenario<'a> {
-    source: &'a str,
-    head: Scenario,
-    users: Vec<Range<usize>>,
-    path: &'a Path,
-}
-
-impl StreamedScenario<'_> {
-    /// The scenario without its users: name, description and `until`.
-    pub fn head(&self) -> &Scenario {
-        &self.head
-    }
-
-    /// The number of users.
-    pub fn len(&self) -> usize {
-        self.users.len()
-    }
-
-    /// Whether the scenario has no user.
-    pub fn is_empty(&self) -> bool {
-        self.users.is_empty()
-    }
-
-    /// User `index`, parsed and checked, with its warnings (events sorted); `None` when it does
-    /// not parse or is invalid, and [`StreamedScenario::error`] then says why. The uniqueness of
-    /// ids is left to the caller, which sees every user.
-    pub fn user(&self, index: usize) -> Option<(User, Vec<Diagnostic>)> {
-        let file: UserFile =
-            serde_json::from_str(&self.source[self.users.get(index)?.clone()]).ok()?;
-        let mut diagnostics = Vec::new();
-        let user = check_user(index, file, &Locator::new(self.source), &mut diagnostics);
-        let invalid = diagnostics.iter().any(|d| d.severity == Severity::Error);
-        (!invalid).then_some((user, diagnostics))
-    }
-
-    /// What is wrong with the file, once a user was found invalid or two with the same id: the
-    /// error of loading it whole, which names every problem at its place.
-    pub fn error(&self) -> LoadError {
-        match Scenario::from_str(self.source, ScenarioFormat::Json, self.path) {
-            Err(error) => error,
-            // Only if the file changed while it was read.
-            Ok(_) => LoadError::io(
-                self.path,
-                std::io::Error::other("the file changed while it was read"),
-            ),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::input::Source;
+    use super::json::{JsonCut, PARALLEL_PARSE_MIN_BYTES, cut_json, parse_json};
     use super::*;
 
     const JSON: &str = r#"{"name": "demo", "until": "2026-03-01T00:00:00Z",
@@ -988,22 +596,6 @@ mod tests {
         Scenario::from_str(source, ScenarioFormat::Json, Path::new(file))
             .expect_err("rejected")
             .to_string()
-    }
-
-    proptest::proptest! {
-        /// The word-at-a-time search finds the first quote or backslash, wherever it is.
-        #[test]
-        fn quote_or_backslash_is_the_first_of_either(
-            plain in "[aé\u{80}\u{ff}]{0,30}",
-            rest in "[a\"\\\\]{0,4}",
-        ) {
-            let text = format!("{plain}{rest}");
-            let bytes = text.as_bytes();
-            proptest::prop_assert_eq!(
-                quote_or_backslash(bytes),
-                bytes.iter().position(|&b| b == b'"' || b == b'\\')
-            );
-        }
     }
 
     #[test]
@@ -1109,25 +701,22 @@ mod tests {
         assert!(err.contains("invalid type: integer `5`"), "{err}");
     }
 
-    /// The scenario file with each user left as raw JSON text: serde's own cut.
-    #[derive(Deserialize)]
-    struct LazyScenarioFile<'a> {
-        #[serde(borrow)]
-        users: Vec<&'a serde_json::value::RawValue>,
-    }
-
-    /// `users_in_json` against serde's own cut of the users array (raw values).
-    fn assert_users_cut_as_serde_cuts(json: &str) {
-        let lazy: LazyScenarioFile<'_> = serde_json::from_str(json).unwrap();
-        let (users, array) = users_in_json(json.as_bytes()).expect(json);
-        let cut: Vec<&str> = users.iter().map(|r| &json[r.clone()]).collect();
-        let expected: Vec<&str> = lazy.users.iter().map(|raw| raw.get()).collect();
-        assert_eq!(cut, expected, "{json}");
-        assert!(json[array.clone()].starts_with('[') && json[array].ends_with(']'));
+    /// Cuts `json` and checks each user's range parses to the user the whole parse gives.
+    fn assert_cut_matches_whole_parse(json: &str) -> usize {
+        let JsonCut { users, rest } = cut_json(json).expect(json);
+        let whole: ScenarioFile = serde_json::from_str(json).unwrap();
+        assert_eq!(users.len(), whole.users.len(), "{json}");
+        for (range, user) in users.iter().zip(&whole.users) {
+            let one: UserFile = serde_json::from_str(&json[range.clone()]).unwrap();
+            assert_eq!(format!("{one:?}"), format!("{user:?}"));
+        }
+        assert!(rest.users.is_empty());
+        assert_eq!((rest.name, rest.until), (whole.name, whole.until));
+        users.len()
     }
 
     #[test]
-    fn users_are_cut_out_of_the_json_as_serde_cuts_them() {
+    fn users_are_cut_out_of_the_json_at_their_place() {
         let user = |id: &str, text: &str| {
             format!(
                 r#"{{"id": "{id}", "timezone": "Europe/Paris", "locale": "fr", "events": [{{"at": "2026-01-05T18:03:00Z", "from": "user", "channel": "messenger", "text": "{text}"}}]}}"#
@@ -1155,12 +744,10 @@ mod tests {
             r#"{"name": "x", "users": []}"#.to_owned(),
             r#"{"name": "x", "users": [ ]}"#.to_owned(),
         ] {
-            assert_users_cut_as_serde_cuts(&json);
+            assert_cut_matches_whole_parse(&json);
         }
-        let big = big_json(300);
-        assert_users_cut_as_serde_cuts(&big);
-        assert_eq!(users_in_json(big.as_bytes()).unwrap().0.len(), 300);
-        // Not so shaped: the caller parses the whole text instead.
+        assert_eq!(assert_cut_matches_whole_parse(&big_json(300)), 300);
+        // Not a scenario file: the caller parses the whole text instead, which says why.
         for json in [
             r#"[{"users": []}]"#,
             r#"{"name": "x", "users": {}}"#,
@@ -1169,8 +756,9 @@ mod tests {
             r#"{"name": "x", "users": [,{"id": "a"}]}"#,
             r#"{"name": "x"}"#,
             r#"{"name": "x", "users": [{"id": "a"}"#,
+            r#"{"name": "x", "users": [], "extra": 1}"#,
         ] {
-            assert!(users_in_json(json.as_bytes()).is_none(), "{json}");
+            assert!(cut_json(json).is_none(), "{json}");
         }
     }
 
