@@ -15,23 +15,6 @@ use crate::model::persona::{EmojiUse, Formality, PLACEHOLDERS, Template, Topic, 
 use crate::model::{Lang, Persona};
 use crate::safety::Category;
 
-/// The sensitive-topic categories a persona can add phrases to.
-const CATEGORIES: [Category; 13] = [
-    Category::SelfHarm,
-    Category::Violence,
-    Category::Sexual,
-    Category::SexualMinors,
-    Category::Harassment,
-    Category::Hate,
-    Category::Illicit,
-    Category::Grief,
-    Category::Health,
-    Category::Politics,
-    Category::Religion,
-    Category::FinanceDistress,
-    Category::Addiction,
-];
-
 /// Shows the Persona tab: the form, and the preview beside it.
 pub fn persona_ui(
     ui: &mut Ui,
@@ -495,7 +478,7 @@ fn safety_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
         "Phrases added to the built-in sensitive-topic lexicons for this persona, and phrases \
          never to flag.",
     );
-    for category in CATEGORIES {
+    for category in Category::ALL {
         let mut phrases = p.safety.phrases.get(&category).cloned().unwrap_or_default();
         let label = format!(
             "{}{}",
