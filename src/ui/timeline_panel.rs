@@ -587,12 +587,13 @@ fn plot_ui(ui: &mut Ui, view: &mut TimelineView, output: &SimOutput, commands: &
         _ => None,
     };
     let mut plot = Plot::new("timeline plot")
+        .grid_spacing(time_axis::GRID_SPACING_PT)
         .x_grid_spacer(time_axis::grid_marks)
         .custom_x_axes(vec![
             egui_plot::AxisHints::new_x()
                 .label("time (UTC)")
                 .formatter(|m, _| time_axis::mark_label(m))
-                .label_spacing(90.0..=140.0),
+                .label_spacing(time_axis::LABEL_SPACING_PT),
         ])
         .y_grid_spacer(move |input| {
             let (lo, hi) = input.bounds;
