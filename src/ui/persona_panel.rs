@@ -15,6 +15,15 @@ use crate::model::persona::{EmojiUse, Formality, PLACEHOLDERS, Template, Topic, 
 use crate::model::{Lang, Persona};
 use crate::safety::Category;
 
+/// The share of the tab's width the live preview takes at first.
+const PREVIEW_SHARE: f32 = 0.36;
+
+/// The live preview's narrowest width, in points.
+const PREVIEW_MIN_WIDTH: f32 = 280.0;
+
+/// The live preview's widest width at first, in points (wider reads as long lines).
+const PREVIEW_MAX_WIDTH: f32 = 560.0;
+
 /// Shows the Persona tab: the form, and the preview beside it.
 pub fn persona_ui(
     ui: &mut Ui,
@@ -24,9 +33,13 @@ pub fn persona_ui(
     previews: &[Preview],
     commands: &mut Vec<Command>,
 ) {
+    // The form and the preview share the width: about a third for the preview, never so much
+    // that the form's fields and cards get narrower than the preview.
+    let width = ui.available_width();
     egui::Panel::right("persona preview")
         .resizable(true)
-        .default_size(340.0)
+        .default_size((width * PREVIEW_SHARE).clamp(PREVIEW_MIN_WIDTH, PREVIEW_MAX_WIDTH))
+        .size_range(PREVIEW_MIN_WIDTH..=(width * 0.5).max(PREVIEW_MIN_WIDTH))
         .show(ui, |ui| preview_ui(ui, previews));
     egui::CentralPanel::default().show(ui, |ui| {
         egui::ScrollArea::vertical()
