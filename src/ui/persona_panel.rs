@@ -79,7 +79,10 @@ fn avatar_ui(ui: &mut Ui, persona: &Persona, avatar: Option<&Result<egui::Textur
             ui.add_space(6.0);
         }
         Some(Err(e)) => {
-            ui.colored_label(theme::WARNING, format!("the avatar cannot be shown: {e}"));
+            ui.colored_label(
+                theme::readable(ui.visuals(), theme::WARNING),
+                format!("the avatar cannot be shown: {e}"),
+            );
         }
     }
 }
@@ -92,7 +95,8 @@ fn summary_ui(ui: &mut Ui, diagnostics: &[Diagnostic]) {
     let warnings = diagnostics.len() - errors;
     if diagnostics.is_empty() {
         ui.label(
-            RichText::new("valid: the same checks as `relance check` pass").color(theme::PASS),
+            RichText::new("valid: the same checks as `relance check` pass")
+                .color(theme::readable(ui.visuals(), theme::PASS)),
         );
     } else {
         ui.collapsing(
@@ -101,11 +105,14 @@ fn summary_ui(ui: &mut Ui, diagnostics: &[Diagnostic]) {
                 if errors == 1 { "" } else { "s" },
                 if warnings == 1 { "" } else { "s" }
             ))
-            .color(if errors > 0 {
-                theme::ERROR
-            } else {
-                theme::WARNING
-            }),
+            .color(theme::readable(
+                ui.visuals(),
+                if errors > 0 {
+                    theme::ERROR
+                } else {
+                    theme::WARNING
+                },
+            )),
             |ui| {
                 for d in diagnostics {
                     ui.horizontal(|ui| {
@@ -596,7 +603,10 @@ fn preview_ui(ui: &mut Ui, previews: &[Preview]) {
                             });
                     }
                     (None, Some(reason)) => {
-                        ui.label(RichText::new(format!("held back: {reason}")).color(theme::FAIL));
+                        ui.label(
+                            RichText::new(format!("held back: {reason}"))
+                                .color(theme::readable(ui.visuals(), theme::FAIL)),
+                        );
                     }
                     (None, None) => {}
                 }
@@ -608,11 +618,14 @@ fn preview_ui(ui: &mut Ui, previews: &[Preview]) {
                             step.detail
                         ))
                         .size(theme::SMALL_TEXT_PX)
-                        .color(if step.passed {
-                            theme::PASS
-                        } else {
-                            theme::FAIL
-                        }),
+                        .color(theme::readable(
+                            ui.visuals(),
+                            if step.passed {
+                                theme::PASS
+                            } else {
+                                theme::FAIL
+                            },
+                        )),
                     );
                 }
             }

@@ -135,7 +135,10 @@ pub fn diagnostic_ui(ui: &mut Ui, d: &Diagnostic) {
         .position
         .map(|(l, c)| format!(" (line {l}, column {c})"))
         .unwrap_or_default();
-    ui.label(RichText::new(format!("{word}: {}{place}", d.message)).color(color));
+    ui.label(
+        RichText::new(format!("{word}: {}{place}", d.message))
+            .color(theme::readable(ui.visuals(), color)),
+    );
 }
 
 /// A list of short strings as chips with a remove button each, and a box to add one.
