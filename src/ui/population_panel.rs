@@ -648,9 +648,9 @@ fn hover_values_ui<R>(
 const COUNT_LABEL_SPACING_PT: f64 = 36.0;
 
 /// Whole-number marks for a count axis: multiples of the finest of `steps` whose labels stand
-/// at least [`COUNT_LABEL_SPACING_PT`] apart at the chart's width, and `first` too when it is
-/// not too close to the next one. Every mark carries the step as its size, so every one is
-/// labelled (see [`count_axis`]).
+/// at least [`COUNT_LABEL_SPACING_PT`] apart at the chart's width, and `first` too (day 1, one
+/// nudge) when the next one is at least half a step away. Every mark carries the step as its
+/// size, so every one is labelled (see [`count_axis`]).
 fn integer_marks(input: egui_plot::GridInput, first: f64, steps: &[f64]) -> Vec<GridMark> {
     let (lo, hi) = input.bounds;
     if !(lo.is_finite() && hi.is_finite() && input.base_step_size > 0.0) || hi <= lo {
