@@ -86,3 +86,36 @@ fn the_topic_cards_stay_clear_of_the_live_preview() {
         }
     }
 }
+
+/// Every widget of every tab whose left edge is on screen ends on screen: no row runs off the
+/// right of the window at either size.
+#[test]
+fn no_tab_runs_off_the_right_of_the_window() {
+    for size in [[1280.0, 720.0], [1920.0, 1080.0]] {
+        let mut harness = studio_at(size);
+        for tab in Tab::ALL {
+            show_tab(&mut harness, tab);
+            let placed = harness
+                .query_all_by(|_| true)
+                .filter(|n| n.accesskit_node().bounding_box().is_some())
+                .count();
+            assert!(placed > 30, "{size:?} {tab:?}: only {placed} widgets");
+            let off: Vec<String> = harness
+                .query_all_by(|_| true)
+                .filter_map(|n| {
+                    let r = n.accesskit_node().bounding_box()?;
+                    let on_screen = r.x0 < f64::from(size[0]) && r.y0 < f64::from(size[1]);
+                    (on_screen && r.x1 > f64::from(size[0]) + 1.0).then(|| {
+                        format!(
+                            "{:?} at {:.0}..{:.0}",
+                            n.accesskit_node().label(),
+                            r.x0,
+                            r.x1
+                        )
+                    })
+                })
+                .collect();
+            assert!(off.is_empty(), "{size:?} {tab:?}: {off:#?}");
+        }
+    }
+}
