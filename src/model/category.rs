@@ -136,6 +136,37 @@ impl std::fmt::Display for Category {
 mod tests {
     use super::*;
 
+    /// The position a category must have in [`Category::ALL`]. The match has no wildcard, so a
+    /// new variant does not compile until it is given its place here, and the test below then
+    /// fails until it is listed in `ALL` too.
+    fn declared_position(category: Category) -> usize {
+        match category {
+            Category::SelfHarm => 0,
+            Category::Violence => 1,
+            Category::Sexual => 2,
+            Category::SexualMinors => 3,
+            Category::Harassment => 4,
+            Category::Hate => 5,
+            Category::Illicit => 6,
+            Category::Grief => 7,
+            Category::Health => 8,
+            Category::Politics => 9,
+            Category::Religion => 10,
+            Category::FinanceDistress => 11,
+            Category::Addiction => 12,
+        }
+    }
+
+    #[test]
+    fn all_lists_every_category_once_in_declaration_order() {
+        for (i, category) in Category::ALL.into_iter().enumerate() {
+            assert_eq!(declared_position(category), i, "{category}");
+        }
+        let mut sorted = Category::ALL;
+        sorted.sort();
+        assert_eq!(sorted, Category::ALL, "ALL follows the derived order");
+    }
+
     #[test]
     fn names_round_trip() {
         for category in Category::ALL {

@@ -11,6 +11,7 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use super::markup::escape;
+use super::palette;
 use super::svg::timeline_svg;
 use crate::engine::trace::decision_trace;
 use crate::engine::{Outcome, Reason, Replay, UserFacts, checker_for};
@@ -43,19 +44,42 @@ dt { font-weight: 600; color: #444; }
 dd { margin: 0; white-space: pre-wrap; }
 table { border-collapse: collapse; margin: 0.5rem 0; }
 th, td { border: 1px solid #ddd; padding: 0.2rem 0.5rem; text-align: left; vertical-align: top; }
-.decision { border: 1px solid #ddd; border-left: 6px solid #cc3b3b; border-radius: 4px; padding: 0.4rem 0.8rem; margin: 0.6rem 0; break-inside: avoid; }
-.decision.sent { border-left-color: #2e8b57; }
+.decision { border: 1px solid #ddd; border-left: 6px solid; border-radius: 4px; padding: 0.4rem 0.8rem; margin: 0.6rem 0; break-inside: avoid; }
 .badge { font-weight: 700; text-transform: uppercase; font-size: 0.8rem; }
-.sent .badge { color: #2e8b57; }
-.suppressed .badge { color: #cc3b3b; }
 blockquote { margin: 0.4rem 0; padding: 0.3rem 0.8rem; background: #f3f7f3; border-radius: 4px; }
 .trace { margin: 0.3rem 0; padding-left: 1.2rem; font-size: 0.92rem; }
-.trace .fail { color: #a32020; }
-.crisis { color: #a32020; font-weight: 600; }
+.crisis { font-weight: 600; }
 .timeline { border: 1px solid #eee; }
 footer { margin-top: 3rem; color: #777; font-size: 0.85rem; }
 @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } }
 ";
+
+/// The style sheet: the fixed rules, then the palette's colours (shared with the studio) for
+/// each outcome, darkened where they colour text on the white page.
+fn style() -> String {
+    let mut css = STYLE.to_owned();
+    for reason in Reason::ALL {
+        let colour = palette::reason(reason);
+        let _ = writeln!(
+            css,
+            ".decision.{name} {{ border-left-color: {}; }} .{name} .badge {{ color: {}; }}",
+            colour.hex(),
+            colour.on_light().hex(),
+            name = reason_class(reason)
+        );
+    }
+    let fail = palette::FAIL.on_light().hex();
+    let _ = writeln!(
+        css,
+        ".trace .fail {{ color: {fail}; }} .crisis {{ color: {fail}; }}"
+    );
+    css
+}
+
+/// The CSS class of a decision with this reason (`reason-too-few-messages`).
+fn reason_class(reason: Reason) -> String {
+    format!("reason-{}", reason.as_str().replace('_', "-"))
+}
 
 fn dl_row(out: &mut String, term: &str, value: &str) {
     if !value.trim().is_empty() {
@@ -206,9 +230,10 @@ fn decisions_html(out: &mut String, persona: &Persona, scenario: &Scenario, repl
                 Outcome::Sent => ("sent", "sent"),
                 Outcome::Suppressed => ("suppressed", "held back"),
             };
+            let reason = reason_class(d.reason);
             let _ = write!(
                 out,
-                "<article class=\"decision {class}\" id=\"{}\"><p><span class=\"badge\">{badge}</span> {} UTC · {} ({}) · {} · {}</p>",
+                "<article class=\"decision {class} {reason}\" id=\"{}\"><p><span class=\"badge\">{badge}</span> {} UTC · {} ({}) · {} · {}</p>",
                 escape(&format!("d-{}-{}", user.id, i + 1)),
                 d.at.format("%Y-%m-%d %H:%M"),
                 d.at.with_timezone(&user.timezone).format("%Y-%m-%d %H:%M"),
@@ -338,8 +363,9 @@ pub fn report_html(report: &HtmlReport<'_>) -> String {
     let title = format!("{} × {}: nudge report", persona.name, scenario.name);
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>{}</title><style>{STYLE}</style></head><body>",
-        escape(&title)
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>{}</title><style>{}</style></head><body>",
+        escape(&title),
+        style()
     );
     let _ = write!(
         out,
@@ -372,4 +398,57 @@ pub fn report_html(report: &HtmlReport<'_>) -> String {
         env!("CARGO_PKG_VERSION")
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{ReplayOptions, replay};
+
+    fn demo_report() -> String {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let persona =
+            Persona::load(&root.join("personas/cinema-maestro.ron")).expect("shipped persona");
+        let scenario = Scenario::load(&root.join("assets/scenarios/demo-cinema.json"))
+            .expect("shipped scenario");
+        let result = replay(
+            &persona,
+            &persona
+                .policy
+                .resolve()
+                .expect("the persona names a known policy"),
+            &scenario,
+            ReplayOptions::default(),
+        );
+        report_html(&HtmlReport {
+            persona: &persona,
+            avatar_png: None,
+            scenario: &scenario,
+            replay: &result,
+            population: None,
+        })
+    }
+
+    #[test]
+    fn outcomes_are_coloured_from_the_shared_palette() {
+        let html = demo_report();
+        let sent = palette::SENT;
+        assert!(
+            html.contains(&format!(
+                ".decision.reason-sent {{ border-left-color: {}; }} .reason-sent .badge {{ color: {}; }}",
+                sent.hex(),
+                sent.on_light().hex()
+            )),
+            "the sent rule is missing"
+        );
+        let few = palette::reason(Reason::TooFewMessages);
+        assert!(html.contains(&format!(
+            ".decision.reason-too-few-messages {{ border-left-color: {};",
+            few.hex()
+        )));
+        assert!(html.contains("class=\"decision sent reason-sent\""));
+        assert!(html.contains("class=\"decision suppressed reason-too-few-messages\""));
+        // The old report-only greens and reds are gone.
+        assert!(!html.contains("#2e8b57") && !html.contains("#cc3b3b"));
+    }
 }

@@ -4,5 +4,6 @@ pub mod csv;
 pub mod document;
 pub mod html;
 pub mod markup;
+pub mod palette;
 pub mod simulation;
 pub mod svg;

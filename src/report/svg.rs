@@ -8,19 +8,12 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Duration, Utc};
 
 use super::markup::escape;
-use crate::engine::{Outcome, Replay};
+use super::palette;
+use crate::engine::{Outcome, Reason, Replay};
 use crate::model::{Scenario, Sender};
 
-/// Colours of the report's marks, in one place.
+/// Colours of the drawing that are not outcomes (those come from the shared [`palette`]).
 pub mod colours {
-    /// A user's message.
-    pub const USER_MESSAGE: &str = "#3465a4";
-    /// A bot's message.
-    pub const BOT_MESSAGE: &str = "#888a85";
-    /// A nudge sent.
-    pub const SENT: &str = "#2e8b57";
-    /// A nudge held back.
-    pub const HELD: &str = "#cc3b3b";
     /// Grid lines.
     pub const GRID: &str = "#dddddd";
     /// Text.
@@ -53,10 +46,123 @@ fn span(scenario: &Scenario, replay: &Replay) -> Option<(DateTime<Utc>, DateTime
     ))
 }
 
+/// The shape of a legend entry's mark.
+#[derive(Clone, Copy)]
+enum LegendMark {
+    Circle,
+    Square,
+    Triangle,
+    Cross,
+}
+
+/// One legend entry: its mark, colour and words.
+struct LegendEntry {
+    mark: LegendMark,
+    colour: String,
+    words: String,
+}
+
+impl LegendEntry {
+    /// The entry's width: the mark, about 6.5 units a character at font size 11, then a gap.
+    fn width(&self) -> f64 {
+        16.0 + self.words.chars().count() as f64 * 6.5 + 18.0
+    }
+
+    /// Draws the entry with its mark's left at `x` and its text's baseline at `y`.
+    fn draw(&self, out: &mut String, x: f64, y: f64) {
+        let colour = &self.colour;
+        let _ = match self.mark {
+            LegendMark::Circle => write!(
+                out,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{colour}"/>"#,
+                x + 4.0,
+                y - 4.0
+            ),
+            LegendMark::Square => write!(
+                out,
+                r#"<rect x="{:.1}" y="{:.1}" width="6" height="6" fill="{colour}"/>"#,
+                x + 1.0,
+                y - 9.0
+            ),
+            LegendMark::Triangle => write!(
+                out,
+                r#"<path d="M{:.1} {:.1} l6 8 h-12 z" fill="{colour}"/>"#,
+                x + 6.0,
+                y - 10.0
+            ),
+            LegendMark::Cross => write!(
+                out,
+                r#"<path d="M{x:.1} {:.1} l8 8 m0 -8 l-8 8" stroke="{colour}" stroke-width="2"/>"#,
+                y - 9.0
+            ),
+        };
+        let _ = write!(
+            out,
+            r#"<text x="{:.1}" y="{y:.1}" fill="{}">{}</text>"#,
+            x + 16.0,
+            colours::TEXT,
+            escape(&self.words)
+        );
+    }
+}
+
+/// The legend's entries: the kinds of marks, then each held-back reason the replay has, in its
+/// own colour as on the timeline.
+fn legend_entries(replay: &Replay) -> Vec<LegendEntry> {
+    let entry = |mark, colour: palette::Rgb, words: &str| LegendEntry {
+        mark,
+        colour: colour.hex(),
+        words: words.to_owned(),
+    };
+    let mut entries = vec![
+        entry(LegendMark::Circle, palette::USER_MESSAGE, "user message"),
+        entry(LegendMark::Square, palette::BOT_MESSAGE, "bot message"),
+        entry(LegendMark::Triangle, palette::SENT, "nudge sent"),
+    ];
+    for reason in Reason::ALL {
+        let present = replay
+            .users
+            .iter()
+            .flat_map(|u| &u.decisions)
+            .any(|d| d.outcome == Outcome::Suppressed && d.reason == reason);
+        if present {
+            let words = format!("held back: {}", reason.as_str().replace('_', " "));
+            entries.push(entry(LegendMark::Cross, palette::reason(reason), &words));
+        }
+    }
+    entries
+}
+
+/// Where each legend entry goes: `(x, row)`, rows wrapped to the drawing's width (the first
+/// row leaves room for "dates in UTC" at its right).
+fn legend_layout(entries: &[LegendEntry]) -> Vec<(f64, usize)> {
+    let right = WIDTH - RIGHT - 90.0;
+    let mut x = LEFT;
+    let mut row = 0;
+    entries
+        .iter()
+        .map(|e| {
+            if x + e.width() > right && x > LEFT {
+                x = LEFT;
+                row += 1;
+            }
+            let at = (x, row);
+            x += e.width();
+            at
+        })
+        .collect()
+}
+
+/// The height of a legend row.
+const LEGEND_ROW: f64 = 18.0;
+
 /// The SVG of the timeline (an empty drawing with a note when there is nothing to show).
 pub fn timeline_svg(scenario: &Scenario, replay: &Replay) -> String {
     let rows = scenario.users.len().max(1) as f64;
-    let height = TOP + rows * ROW + 30.0;
+    let legend = legend_entries(replay);
+    let layout = legend_layout(&legend);
+    let legend_rows = layout.last().map_or(1, |(_, row)| row + 1);
+    let height = TOP + rows * ROW + 30.0 + (legend_rows - 1) as f64 * LEGEND_ROW;
     let mut out = String::new();
     let _ = write!(
         out,
@@ -125,7 +231,7 @@ pub fn timeline_svg(scenario: &Scenario, replay: &Replay) -> String {
                         out,
                         r#"<circle cx="{px:.1}" cy="{:.1}" r="3.5" fill="{}"><title>{} wrote, {when}: {}</title></circle>"#,
                         y - 7.0,
-                        colours::USER_MESSAGE,
+                        palette::USER_MESSAGE.hex(),
                         escape(&user.name),
                         escape(&short)
                     );
@@ -136,7 +242,7 @@ pub fn timeline_svg(scenario: &Scenario, replay: &Replay) -> String {
                         r#"<rect x="{:.1}" y="{:.1}" width="6" height="6" fill="{}"><title>Bot reply, {when}: {}</title></rect>"#,
                         px - 3.0,
                         y + 4.0,
-                        colours::BOT_MESSAGE,
+                        palette::BOT_MESSAGE.hex(),
                         escape(&short)
                     );
                 }
@@ -155,7 +261,7 @@ pub fn timeline_svg(scenario: &Scenario, replay: &Replay) -> String {
                         out,
                         r#"<path d="M{px:.1} {:.1} l6 8 h-12 z" fill="{}"><title>{}</title></path>"#,
                         y - 4.0,
-                        colours::SENT,
+                        palette::SENT.hex(),
                         escape(&title)
                     );
                 }
@@ -165,35 +271,22 @@ pub fn timeline_svg(scenario: &Scenario, replay: &Replay) -> String {
                         r#"<path d="M{:.1} {:.1} l8 8 m0 -8 l-8 8" stroke="{}" stroke-width="2"><title>{}</title></path>"#,
                         px - 4.0,
                         y - 4.0,
-                        colours::HELD,
+                        palette::reason(d.reason).hex(),
                         escape(&title)
                     );
                 }
             }
         }
     }
-    // Legend.
     let ly = bottom + 20.0;
+    for (entry, (x, row)) in legend.iter().zip(layout) {
+        entry.draw(&mut out, x, ly + row as f64 * LEGEND_ROW);
+    }
     let _ = write!(
         out,
-        r#"<circle cx="{LEFT}" cy="{:.1}" r="3.5" fill="{}"/><text x="{:.1}" y="{ly:.1}" fill="{t}">user message</text><rect x="{:.1}" y="{:.1}" width="6" height="6" fill="{}"/><text x="{:.1}" y="{ly:.1}" fill="{t}">bot message</text><path d="M{:.1} {:.1} l6 8 h-12 z" fill="{}"/><text x="{:.1}" y="{ly:.1}" fill="{t}">nudge sent</text><path d="M{:.1} {:.1} l8 8 m0 -8 l-8 8" stroke="{}" stroke-width="2"/><text x="{:.1}" y="{ly:.1}" fill="{t}">nudge held back</text><text x="{:.1}" y="{ly:.1}" fill="{t}" text-anchor="end">dates in UTC</text>"#,
-        ly - 4.0,
-        colours::USER_MESSAGE,
-        LEFT + 8.0,
-        LEFT + 117.0,
-        ly - 9.0,
-        colours::BOT_MESSAGE,
-        LEFT + 128.0,
-        LEFT + 240.0,
-        ly - 10.0,
-        colours::SENT,
-        LEFT + 250.0,
-        LEFT + 356.0,
-        ly - 9.0,
-        colours::HELD,
-        LEFT + 370.0,
+        r#"<text x="{:.1}" y="{ly:.1}" fill="{}" text-anchor="end">dates in UTC</text>"#,
         WIDTH - RIGHT,
-        t = colours::TEXT
+        colours::TEXT
     );
     out.push_str("</svg>");
     out
@@ -203,6 +296,48 @@ pub fn timeline_svg(scenario: &Scenario, replay: &Replay) -> String {
 mod tests {
     use super::*;
     use crate::model::{Channel, Event, Policy, User};
+
+    #[test]
+    fn marks_and_legend_use_the_shared_palette_and_the_legend_wraps() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let persona = crate::model::Persona::load(&root.join("personas/cinema-maestro.ron"))
+            .expect("shipped persona");
+        let scenario = Scenario::load(&root.join("assets/scenarios/demo-cinema.json"))
+            .expect("shipped scenario");
+        let replay = crate::engine::replay(
+            &persona,
+            &persona
+                .policy
+                .resolve()
+                .expect("the persona names a known policy"),
+            &scenario,
+            crate::engine::ReplayOptions::default(),
+        );
+        let svg = timeline_svg(&scenario, &replay);
+        let sent = format!("fill=\"{}\"><title>Nudge sent", palette::SENT.hex());
+        assert!(svg.contains(&sent), "sent marks in the palette's green");
+        let mut held = 0;
+        for d in replay.users.iter().flat_map(|u| &u.decisions) {
+            if d.outcome == Outcome::Suppressed {
+                held += 1;
+                let cross = format!(
+                    "stroke=\"{}\" stroke-width=\"2\"><title>Nudge held back",
+                    palette::reason(d.reason).hex()
+                );
+                assert!(svg.contains(&cross), "{:?} in its own colour", d.reason);
+                let words = format!(">held back: {}<", d.reason.as_str().replace('_', " "));
+                assert!(svg.contains(&words), "{words} in the legend");
+            }
+        }
+        assert!(held >= 3, "the demo holds several reasons back");
+        // The legend needs a second row, and the drawing is tall enough for it.
+        let layout = legend_layout(&legend_entries(&replay));
+        assert!(layout.iter().any(|(_, row)| *row > 0));
+        assert!(layout.iter().all(|(x, _)| *x < WIDTH - RIGHT));
+        let rows = scenario.users.len() as f64;
+        let height = TOP + rows * ROW + 30.0 + LEGEND_ROW;
+        assert!(svg.contains(&format!("viewBox=\"0 0 {WIDTH} {height}\"")));
+    }
 
     #[test]
     fn instants_at_the_ends_of_time_draw_without_panicking() {

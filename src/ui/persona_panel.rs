@@ -15,22 +15,14 @@ use crate::model::persona::{EmojiUse, Formality, PLACEHOLDERS, Template, Topic, 
 use crate::model::{Lang, Persona};
 use crate::safety::Category;
 
-/// The sensitive-topic categories a persona can add phrases to.
-const CATEGORIES: [Category; 13] = [
-    Category::SelfHarm,
-    Category::Violence,
-    Category::Sexual,
-    Category::SexualMinors,
-    Category::Harassment,
-    Category::Hate,
-    Category::Illicit,
-    Category::Grief,
-    Category::Health,
-    Category::Politics,
-    Category::Religion,
-    Category::FinanceDistress,
-    Category::Addiction,
-];
+/// The share of the tab's width the live preview takes at first.
+const PREVIEW_SHARE: f32 = 0.36;
+
+/// The live preview's narrowest width, in points.
+const PREVIEW_MIN_WIDTH: f32 = 280.0;
+
+/// The live preview's widest width at first, in points (wider reads as long lines).
+const PREVIEW_MAX_WIDTH: f32 = 560.0;
 
 /// Shows the Persona tab: the form, and the preview beside it.
 pub fn persona_ui(
@@ -41,9 +33,13 @@ pub fn persona_ui(
     previews: &[Preview],
     commands: &mut Vec<Command>,
 ) {
+    // The form and the preview share the width: about a third for the preview, never so much
+    // that the form's fields and cards get narrower than the preview.
+    let width = ui.available_width();
     egui::Panel::right("persona preview")
         .resizable(true)
-        .default_size(340.0)
+        .default_size((width * PREVIEW_SHARE).clamp(PREVIEW_MIN_WIDTH, PREVIEW_MAX_WIDTH))
+        .size_range(PREVIEW_MIN_WIDTH..=(width * 0.5).max(PREVIEW_MIN_WIDTH))
         .show(ui, |ui| preview_ui(ui, previews));
     egui::CentralPanel::default().show(ui, |ui| {
         egui::ScrollArea::vertical()
@@ -83,7 +79,10 @@ fn avatar_ui(ui: &mut Ui, persona: &Persona, avatar: Option<&Result<egui::Textur
             ui.add_space(6.0);
         }
         Some(Err(e)) => {
-            ui.colored_label(theme::WARNING, format!("the avatar cannot be shown: {e}"));
+            ui.colored_label(
+                theme::readable(ui.visuals(), theme::WARNING),
+                format!("the avatar cannot be shown: {e}"),
+            );
         }
     }
 }
@@ -96,7 +95,8 @@ fn summary_ui(ui: &mut Ui, diagnostics: &[Diagnostic]) {
     let warnings = diagnostics.len() - errors;
     if diagnostics.is_empty() {
         ui.label(
-            RichText::new("valid: the same checks as `relance check` pass").color(theme::PASS),
+            RichText::new("valid: the same checks as `relance check` pass")
+                .color(theme::readable(ui.visuals(), theme::PASS)),
         );
     } else {
         ui.collapsing(
@@ -105,11 +105,14 @@ fn summary_ui(ui: &mut Ui, diagnostics: &[Diagnostic]) {
                 if errors == 1 { "" } else { "s" },
                 if warnings == 1 { "" } else { "s" }
             ))
-            .color(if errors > 0 {
-                theme::ERROR
-            } else {
-                theme::WARNING
-            }),
+            .color(theme::readable(
+                ui.visuals(),
+                if errors > 0 {
+                    theme::ERROR
+                } else {
+                    theme::WARNING
+                },
+            )),
             |ui| {
                 for d in diagnostics {
                     ui.horizontal(|ui| {
@@ -495,7 +498,7 @@ fn safety_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
         "Phrases added to the built-in sensitive-topic lexicons for this persona, and phrases \
          never to flag.",
     );
-    for category in CATEGORIES {
+    for category in Category::ALL {
         let mut phrases = p.safety.phrases.get(&category).cloned().unwrap_or_default();
         let label = format!(
             "{}{}",
@@ -600,7 +603,10 @@ fn preview_ui(ui: &mut Ui, previews: &[Preview]) {
                             });
                     }
                     (None, Some(reason)) => {
-                        ui.label(RichText::new(format!("held back: {reason}")).color(theme::FAIL));
+                        ui.label(
+                            RichText::new(format!("held back: {reason}"))
+                                .color(theme::readable(ui.visuals(), theme::FAIL)),
+                        );
                     }
                     (None, None) => {}
                 }
@@ -612,11 +618,14 @@ fn preview_ui(ui: &mut Ui, previews: &[Preview]) {
                             step.detail
                         ))
                         .size(theme::SMALL_TEXT_PX)
-                        .color(if step.passed {
-                            theme::PASS
-                        } else {
-                            theme::FAIL
-                        }),
+                        .color(theme::readable(
+                            ui.visuals(),
+                            if step.passed {
+                                theme::PASS
+                            } else {
+                                theme::FAIL
+                            },
+                        )),
                     );
                 }
             }

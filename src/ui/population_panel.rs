@@ -231,7 +231,7 @@ fn inputs_ui(
     ui.label(RichText::new("archetype mix").strong());
     match &state.default_mix {
         Err(e) => {
-            ui.colored_label(theme::ERROR, e);
+            ui.colored_label(theme::readable(ui.visuals(), theme::ERROR), e);
         }
         Ok(mix) => mix_ui(ui, &mut state.settings, mix),
     }
@@ -341,10 +341,10 @@ fn run_ui(ui: &mut Ui, state: &PopulationState, commands: &mut Vec<Command>) {
     }
     match state.runner.end() {
         Some(RunEnd::Cancelled) => {
-            ui.colored_label(theme::WARNING, "cancelled");
+            ui.colored_label(theme::readable(ui.visuals(), theme::WARNING), "cancelled");
         }
         Some(RunEnd::Failed(message)) => {
-            ui.colored_label(theme::ERROR, message);
+            ui.colored_label(theme::readable(ui.visuals(), theme::ERROR), message);
         }
         Some(RunEnd::Finished) | None => {}
     }
@@ -372,7 +372,7 @@ fn open_user_ui(ui: &mut Ui, state: &mut PopulationState, commands: &mut Vec<Com
         }
     });
     if let Some(e) = &state.open_error {
-        ui.colored_label(theme::ERROR, e);
+        ui.colored_label(theme::readable(ui.visuals(), theme::ERROR), e);
     }
 }
 
@@ -472,12 +472,12 @@ fn results_ui(ui: &mut Ui, view: &ResultView, commands: &mut Vec<Command>) {
                 base.warnings.len(),
                 if base.warnings.len() == 1 { "" } else { "s" }
             ))
-            .color(theme::WARNING),
+            .color(theme::readable(ui.visuals(), theme::WARNING)),
         )
         .id_salt("population warnings")
         .show(ui, |ui| {
             for w in &base.warnings {
-                ui.colored_label(theme::WARNING, w);
+                ui.colored_label(theme::readable(ui.visuals(), theme::WARNING), w);
             }
         });
     }
@@ -541,6 +541,7 @@ fn run_line_ui(ui: &mut Ui, color: Color32, text: String) {
 fn chart(id: &str) -> Plot<'static> {
     Plot::new(id.to_owned())
         .height(PLOT_HEIGHT)
+        .grid_spacing(super::time_axis::GRID_SPACING_PT)
         .allow_drag(false)
         .allow_zoom(false)
         .allow_scroll(false)
@@ -565,26 +566,125 @@ fn hover_values_ui<R>(
     }
 }
 
-/// Integer marks about `target` apart at most ten times across the bounds, for a count axis.
-fn integer_marks(input: egui_plot::GridInput, first: f64) -> Vec<GridMark> {
+/// The least distance between two labels of a count axis, in points (room for "20+" and a
+/// gap).
+const COUNT_LABEL_SPACING_PT: f64 = 36.0;
+
+/// Whole-number marks for a count axis: multiples of the finest of `steps` whose labels stand
+/// at least [`COUNT_LABEL_SPACING_PT`] apart at the chart's width, and `first` too (day 1, one
+/// nudge) when the next one is at least half a step away. Every mark carries the step as its
+/// size, so every one is labelled (see [`count_axis`]).
+fn integer_marks(input: egui_plot::GridInput, first: f64, steps: &[f64]) -> Vec<GridMark> {
     let (lo, hi) = input.bounds;
-    let span = (hi - lo).max(1.0);
-    let step = [1.0, 2.0, 5.0, 7.0, 10.0, 14.0, 30.0, 60.0, 90.0, 180.0]
-        .into_iter()
-        .find(|s| span / s <= 10.0)
-        .unwrap_or(365.0);
+    if !(lo.is_finite() && hi.is_finite() && input.base_step_size > 0.0) || hi <= lo {
+        return Vec::new();
+    }
+    let grid_pt = f64::from(*super::time_axis::GRID_SPACING_PT.start());
+    let pt_per_unit = grid_pt / input.base_step_size;
+    let step = steps
+        .iter()
+        .copied()
+        .find(|s| s * pt_per_unit >= COUNT_LABEL_SPACING_PT)
+        .unwrap_or_else(|| {
+            let coarsest = steps.last().copied().unwrap_or(1.0);
+            (COUNT_LABEL_SPACING_PT / pt_per_unit / coarsest).ceil() * coarsest
+        });
     let mut marks = Vec::new();
-    let mut v = first;
-    while v <= hi {
-        if v >= lo {
-            marks.push(GridMark {
-                value: v,
-                step_size: step,
-            });
+    let start = first.max((lo / step).ceil() * step);
+    if first >= lo && first <= hi && (first / step).fract().abs() > 1e-9 {
+        let next = (first / step).ceil() * step;
+        if next - first >= step / 2.0 {
+            marks.push(first);
         }
+    }
+    let mut v = (start / step).ceil() * step;
+    while v <= hi && marks.len() < 1000 {
+        marks.push(v);
         v += step;
     }
     marks
+        .into_iter()
+        .map(|value| GridMark {
+            value,
+            step_size: step,
+        })
+        .collect()
+}
+
+/// An x axis for whole numbers, named `label`, its marks from [`integer_marks`]: every mark is
+/// labelled, at full strength, by `format`.
+fn count_axis(
+    label: &str,
+    format: impl Fn(f64) -> String + 'static,
+) -> Vec<egui_plot::AxisHints<'static>> {
+    let spacing = COUNT_LABEL_SPACING_PT as f32 - 6.0;
+    vec![
+        egui_plot::AxisHints::new_x()
+            .label(label.to_owned())
+            .formatter(move |mark, _| format(mark.value))
+            .label_spacing(spacing..=spacing + 1.0),
+    ]
+}
+
+#[cfg(test)]
+mod chart_tests {
+    use super::*;
+
+    /// The marks of `lo..hi` drawn `width_pt` wide.
+    fn marks(lo: f64, hi: f64, width_pt: f64, first: f64, steps: &[f64]) -> Vec<f64> {
+        let grid_pt = f64::from(*super::super::time_axis::GRID_SPACING_PT.start());
+        integer_marks(
+            egui_plot::GridInput {
+                bounds: (lo, hi),
+                base_step_size: (hi - lo) / width_pt * grid_pt,
+            },
+            first,
+            steps,
+        )
+        .into_iter()
+        .map(|m| m.value)
+        .collect()
+    }
+
+    #[test]
+    fn ninety_days_on_a_narrow_chart_get_labelled_days() {
+        let days = [1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 90.0];
+        // The 1280-pixel layout gives the chart about 310 points: every 20 days, day 1 first.
+        assert_eq!(
+            marks(-2.0, 93.0, 310.0, 1.0, &days),
+            [1.0, 20.0, 40.0, 60.0, 80.0]
+        );
+        // Wider, every 10 days; wider still, every 5.
+        assert_eq!(marks(-2.0, 93.0, 500.0, 1.0, &days).len(), 10);
+        assert_eq!(marks(-2.0, 93.0, 700.0, 1.0, &days).len(), 19);
+        // A week: every day.
+        assert_eq!(
+            marks(0.5, 7.5, 310.0, 1.0, &days),
+            [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+        );
+    }
+
+    #[test]
+    fn hours_come_in_steps_that_divide_a_day() {
+        let hours = [1.0, 2.0, 3.0, 6.0, 12.0];
+        assert_eq!(
+            marks(-0.5, 23.5, 310.0, 0.0, &hours),
+            [0.0, 3.0, 6.0, 9.0, 12.0, 15.0, 18.0, 21.0]
+        );
+    }
+
+    #[test]
+    fn labels_never_crowd_and_bad_bounds_give_nothing() {
+        for width in [120.0, 310.0, 900.0] {
+            let m = marks(-2.0, 365.0, width, 1.0, &[1.0, 2.0, 5.0, 10.0]);
+            let pt_per_day = width / 367.0;
+            for pair in m.windows(2) {
+                assert!((pair[1] - pair[0]) * pt_per_day >= COUNT_LABEL_SPACING_PT / 2.0);
+            }
+        }
+        assert!(marks(5.0, 5.0, 300.0, 1.0, &[1.0]).is_empty());
+        assert!(marks(0.0, f64::NAN, 300.0, 1.0, &[1.0]).is_empty());
+    }
 }
 
 fn per_day_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
@@ -595,17 +695,14 @@ fn per_day_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
         .max()
         .unwrap_or(0);
     let response = chart("population per day")
-        .x_axis_label("day of the run (day 1 = start date)")
+        .custom_x_axes(count_axis("day of the run (day 1 = start date)", |day| {
+            format!("{day:.0}")
+        }))
         .y_axis_label("nudges sent")
         .include_x(1.0)
         .include_x(days.max(2) as f64)
-        .x_grid_spacer(|input| integer_marks(input, 1.0))
-        .x_axis_formatter(|mark, _| {
-            if mark.value.fract().abs() > 1e-6 {
-                String::new()
-            } else {
-                format!("{:.0}", mark.value)
-            }
+        .x_grid_spacer(|input| {
+            integer_marks(input, 1.0, &[1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 90.0])
         })
         .show(ui, |plot| {
             for (report, total, color) in runs {
@@ -721,7 +818,14 @@ fn by_hour_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
     ui.label(RichText::new("sends by the user's local hour").strong());
     let width = 0.8 / runs.len() as f64;
     let response = chart("population by hour")
-        .x_axis_label("user's local hour (0–23 h)")
+        .custom_x_axes(count_axis("user's local hour (0–23 h)", |h| {
+            if (0.0..24.0).contains(&h) {
+                format!("{h:.0} h")
+            } else {
+                String::new()
+            }
+        }))
+        .x_grid_spacer(|input| integer_marks(input, 0.0, &[1.0, 2.0, 3.0, 6.0, 12.0]))
         .y_axis_label("nudges sent")
         .include_x(-0.5)
         .include_x(23.5)
@@ -763,18 +867,17 @@ fn per_user_ui(ui: &mut Ui, runs: &[(&PopulationReport, &Metrics, Color32)]) {
     let width = 0.8 / runs.len() as f64;
     let last = NUDGES_PER_USER_BUCKETS - 1;
     let response = chart("population per user")
-        .x_axis_label("nudges received by one user")
-        .y_axis_label("users")
-        .x_axis_formatter(move |mark, _| {
-            let n = mark.value;
-            if n.fract().abs() > 1e-6 || n < 1.0 {
+        .custom_x_axes(count_axis("nudges received by one user", move |n| {
+            if n < 1.0 || n > last as f64 {
                 String::new()
-            } else if n as usize >= last {
+            } else if n as usize == last {
                 format!("{last}+")
             } else {
                 format!("{n:.0}")
             }
-        })
+        }))
+        .x_grid_spacer(|input| integer_marks(input, 1.0, &[1.0, 2.0, 5.0, 10.0]))
+        .y_axis_label("users")
         .show(ui, |plot| {
             for (k, (report, total, color)) in runs.iter().enumerate() {
                 let offset = (k as f64 - (runs.len() as f64 - 1.0) / 2.0) * width;
@@ -953,7 +1056,10 @@ fn samples_ui(ui: &mut Ui, report: &PopulationReport, commands: &mut Vec<Command
                     .get(*archetype)
                     .map_or("?", |a| a.name.as_str());
                 ui.label(name);
-                ui.colored_label(theme::reason_color(*reason), theme::reason_words(*reason));
+                ui.colored_label(
+                    theme::readable(ui.visuals(), theme::reason_color(*reason)),
+                    theme::reason_words(*reason),
+                );
                 ui.horizontal(|ui| {
                     for index in users {
                         if ui

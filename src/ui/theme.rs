@@ -1,10 +1,19 @@
 //! Colours, marker shapes and names for the kinds of timeline items and decision outcomes, in
 //! one place (as rerun's design tokens), plus the light/dark theme choice.
+//!
+//! The colours of message kinds and outcomes come from the library's [`palette`], which the
+//! HTML and SVG reports use too, so that "sent" is the same green everywhere.
 
 use egui::Color32;
 use egui_plot::MarkerShape;
 
 use crate::engine::Reason;
+use crate::report::palette::{self, Rgb};
+
+/// A palette colour as egui's.
+pub const fn color32(rgb: Rgb) -> Color32 {
+    Color32::from_rgb(rgb.r, rgb.g, rgb.b)
+}
 
 /// A kind of marker on the timeline: one plot series per kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -82,8 +91,8 @@ impl MarkerKind {
     /// The marker's colour.
     pub fn color(self) -> Color32 {
         match self {
-            MarkerKind::UserMessage => Color32::from_rgb(66, 133, 244),
-            MarkerKind::BotReply => Color32::from_rgb(140, 140, 150),
+            MarkerKind::UserMessage => color32(palette::USER_MESSAGE),
+            MarkerKind::BotReply => color32(palette::BOT_MESSAGE),
             MarkerKind::NudgeSent => SENT,
             MarkerKind::HeldBack(reason) => reason_color(reason),
         }
@@ -159,16 +168,16 @@ impl MarkerKind {
 }
 
 /// The colour of sent nudges.
-pub const SENT: Color32 = Color32::from_rgb(30, 170, 90);
+pub const SENT: Color32 = color32(palette::SENT);
 
 /// The colour of a passed check in traces.
-pub const PASS: Color32 = Color32::from_rgb(30, 150, 80);
+pub const PASS: Color32 = color32(palette::PASS);
 
 /// The colour of a failed check in traces.
-pub const FAIL: Color32 = Color32::from_rgb(215, 60, 60);
+pub const FAIL: Color32 = color32(palette::FAIL);
 
 /// The colour of validation errors.
-pub const ERROR: Color32 = Color32::from_rgb(215, 60, 60);
+pub const ERROR: Color32 = color32(palette::FAIL);
 
 /// The colour of lint warnings.
 pub const WARNING: Color32 = Color32::from_rgb(210, 140, 20);
@@ -199,13 +208,17 @@ pub const SELECTED_LANE: Color32 = Color32::from_rgba_premultiplied(8, 8, 8, 16)
 pub const SMALL_TEXT_PX: f32 = 12.0;
 
 /// `color` as text on the panel background of the current theme: darker in the light theme,
-/// lighter in the dark one, so that yellows and greens stay readable on light fills.
+/// lighter in the dark one, so that yellows and greens stay readable on light fills (the
+/// palette's [`Rgb::on_light`] and [`Rgb::on_dark`], as in the reports).
 pub fn readable(visuals: &egui::Visuals, color: Color32) -> Color32 {
-    if visuals.dark_mode {
-        color.lerp_to_gamma(Color32::WHITE, 0.2)
+    let [r, g, b, a] = color.to_srgba_unmultiplied();
+    let rgb = Rgb::new(r, g, b);
+    let text = if visuals.dark_mode {
+        rgb.on_dark()
     } else {
-        color.lerp_to_gamma(Color32::BLACK, 0.45)
-    }
+        rgb.on_light()
+    };
+    Color32::from_rgba_unmultiplied(text.r, text.g, text.b, a)
 }
 
 /// Neutral accent for verdicts that are neither a rule passing nor one failing.
@@ -216,19 +229,9 @@ pub fn tint(color: Color32) -> Color32 {
     color.gamma_multiply(0.16)
 }
 
-/// The colour of a held-back decision with this reason.
+/// The colour of a decision with this reason (the palette's, shared with the reports).
 pub fn reason_color(reason: Reason) -> Color32 {
-    match reason {
-        Reason::Sent => SENT,
-        Reason::Minor => Color32::from_rgb(150, 80, 200),
-        Reason::OptedOut => Color32::from_rgb(120, 110, 100),
-        Reason::Sensitive => Color32::from_rgb(220, 50, 50),
-        Reason::Wellbeing => Color32::from_rgb(240, 130, 30),
-        Reason::WindowExpired => Color32::from_rgb(90, 120, 160),
-        Reason::TooFewMessages => Color32::from_rgb(215, 175, 20),
-        Reason::NoApprovedTemplate => Color32::from_rgb(20, 160, 170),
-        Reason::NoSafeText => Color32::from_rgb(220, 90, 160),
-    }
+    color32(palette::reason(reason))
 }
 
 /// A reason in plain words ("too few messages").
@@ -246,9 +249,10 @@ pub fn reason_words(reason: Reason) -> &'static str {
     }
 }
 
-/// The same colour, faded for items after the replay cursor.
-pub fn dimmed(color: Color32) -> Color32 {
-    color.gamma_multiply(0.25)
+/// The same colour, faded for items after the replay cursor: still visible on the light
+/// theme's white plot, where a quarter of a yellow or green disappears.
+pub fn dimmed(visuals: &egui::Visuals, color: Color32) -> Color32 {
+    color.gamma_multiply(if visuals.dark_mode { 0.3 } else { 0.5 })
 }
 
 /// The light or dark look, as saved in the preferences.
@@ -301,6 +305,52 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), MarkerKind::COUNT);
+    }
+
+    #[test]
+    fn the_studio_and_the_reports_use_one_palette() {
+        let hex = |c: Color32| format!("#{:02x}{:02x}{:02x}", c.r(), c.g(), c.b());
+        assert_eq!(hex(SENT), palette::SENT.hex());
+        assert_eq!(hex(MarkerKind::NudgeSent.color()), palette::SENT.hex());
+        assert_eq!(
+            hex(MarkerKind::UserMessage.color()),
+            palette::USER_MESSAGE.hex()
+        );
+        assert_eq!(
+            hex(MarkerKind::BotReply.color()),
+            palette::BOT_MESSAGE.hex()
+        );
+        assert_eq!(hex(PASS), palette::PASS.hex());
+        assert_eq!(hex(FAIL), palette::FAIL.hex());
+        for reason in Reason::ALL {
+            assert_eq!(hex(reason_color(reason)), palette::reason(reason).hex());
+            assert_eq!(
+                hex(MarkerKind::of_reason(reason).color()),
+                palette::reason(reason).hex()
+            );
+        }
+    }
+
+    #[test]
+    fn outcome_text_reads_on_the_panels_of_both_themes() {
+        for visuals in [egui::Visuals::light(), egui::Visuals::dark()] {
+            let [r, g, b, _] = visuals.panel_fill.to_srgba_unmultiplied();
+            let panel = Rgb::new(r, g, b);
+            let colours = Reason::ALL
+                .into_iter()
+                .map(reason_color)
+                .chain([PASS, FAIL, ERROR, WARNING, NEUTRAL, CURSOR])
+                .chain(MarkerKind::all().map(MarkerKind::color));
+            for c in colours {
+                let [r, g, b, _] = readable(&visuals, c).to_srgba_unmultiplied();
+                let ratio = palette::contrast_ratio(Rgb::new(r, g, b), panel);
+                assert!(
+                    ratio >= 4.5,
+                    "{c:?} on the {} panel: {ratio:.2}",
+                    if visuals.dark_mode { "dark" } else { "light" }
+                );
+            }
+        }
     }
 
     #[test]

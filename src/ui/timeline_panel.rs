@@ -209,7 +209,7 @@ pub fn timeline_ui(
             ui.label("simulating…");
         });
         if let Some(f) = inputs.failure {
-            ui.colored_label(theme::ERROR, f);
+            ui.colored_label(theme::readable(ui.visuals(), theme::ERROR), f);
         }
         return inputs.side_width;
     };
@@ -335,7 +335,7 @@ fn scenario_bar_ui(ui: &mut Ui, inputs: &TimelineInputs<'_>, commands: &mut Vec<
             ui.label("simulating…");
         }
         if let Some(f) = inputs.failure {
-            ui.colored_label(theme::ERROR, f);
+            ui.colored_label(theme::readable(ui.visuals(), theme::ERROR), f);
         }
     });
 }
@@ -530,13 +530,15 @@ fn plot_ui(ui: &mut Ui, view: &mut TimelineView, output: &SimOutput, commands: &
         Selection::Instant { at_secs, .. } => Some(at_secs),
         _ => None,
     };
+    let visuals = ui.visuals().clone();
     let mut plot = Plot::new("timeline plot")
+        .grid_spacing(time_axis::GRID_SPACING_PT)
         .x_grid_spacer(time_axis::grid_marks)
         .custom_x_axes(vec![
             egui_plot::AxisHints::new_x()
                 .label("time (UTC)")
                 .formatter(|m, _| time_axis::mark_label(m))
-                .label_spacing(90.0..=140.0),
+                .label_spacing(time_axis::LABEL_SPACING_PT),
         ])
         .y_grid_spacer(move |input| {
             let (lo, hi) = input.bounds;
@@ -638,7 +640,7 @@ fn plot_ui(ui: &mut Ui, view: &mut TimelineView, output: &SimOutput, commands: &
                     Points::new(name.clone(), PlotPoints::Borrowed(future))
                         .shape(kind.shape())
                         .radius(kind.radius())
-                        .color(theme::dimmed(kind.color()))
+                        .color(theme::dimmed(&visuals, kind.color()))
                         .filled(true)
                         .allow_hover(false),
                 );
@@ -780,7 +782,7 @@ fn tooltip_ui(ui: &mut Ui, output: &SimOutput, kind: MarkerKind, marker: MarkerR
                 None => {
                     ui.label(
                         RichText::new(format!("held back: {}", theme::reason_words(d.reason)))
-                            .color(theme::reason_color(d.reason)),
+                            .color(theme::readable(ui.visuals(), theme::reason_color(d.reason))),
                     );
                 }
             }

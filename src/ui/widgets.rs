@@ -135,7 +135,10 @@ pub fn diagnostic_ui(ui: &mut Ui, d: &Diagnostic) {
         .position
         .map(|(l, c)| format!(" (line {l}, column {c})"))
         .unwrap_or_default();
-    ui.label(RichText::new(format!("{word}: {}{place}", d.message)).color(color));
+    ui.label(
+        RichText::new(format!("{word}: {}{place}", d.message))
+            .color(theme::readable(ui.visuals(), color)),
+    );
 }
 
 /// A list of short strings as chips with a remove button each, and a box to add one.
@@ -209,23 +212,30 @@ pub fn lines_ui(ui: &mut Ui, label: &str, lines: &mut Vec<String>) -> bool {
     ui.label(label);
     ui.indent(label, |ui| {
         for (i, line) in lines.iter_mut().enumerate() {
-            ui.horizontal(|ui| {
-                let name = format!("{label} {}", i + 1);
-                changed |= ui
-                    .add(
-                        egui::TextEdit::singleline(line)
-                            .hint_text(name.clone())
-                            .desired_width(ui.available_width() - 30.0),
-                    )
-                    .changed();
-                if ui
-                    .small_button("×")
-                    .on_hover_text(format!("remove {name}"))
-                    .clicked()
-                {
-                    remove = Some(i);
-                }
-            });
+            // The remove button first, from the right, so that the field takes exactly the
+            // width left: a row wider than the form would widen every field below it.
+            let row = egui::Layout::right_to_left(egui::Align::Center);
+            ui.allocate_ui_with_layout(
+                egui::vec2(ui.available_width(), ui.spacing().interact_size.y),
+                row,
+                |ui| {
+                    let name = format!("{label} {}", i + 1);
+                    if ui
+                        .small_button("×")
+                        .on_hover_text(format!("remove {name}"))
+                        .clicked()
+                    {
+                        remove = Some(i);
+                    }
+                    changed |= ui
+                        .add(
+                            egui::TextEdit::singleline(line)
+                                .hint_text(name)
+                                .desired_width(f32::INFINITY),
+                        )
+                        .changed();
+                },
+            );
         }
         if ui.small_button(format!("+ add to {label}")).clicked() {
             lines.push(String::new());
