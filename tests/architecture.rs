@@ -30,9 +30,7 @@ const ALLOWED_SIDEWAYS: &[(&str, &str)] = &[("cli", "ui")];
 const KNOWN_LAYER_BREAKS: &[(&str, &str)] = &[("engine", "compose"), ("compose", "engine")];
 
 /// Circular imports between files that exist today, each as its sorted set of files.
-const KNOWN_FILE_CYCLES: &[&[&str]] = &[
-    &["compose/mod.rs", "engine/mod.rs", "engine/trace.rs"],
-];
+const KNOWN_FILE_CYCLES: &[&[&str]] = &[&["compose/mod.rs", "engine/mod.rs", "engine/trace.rs"]];
 
 /// A module's layer, or `None` for the crate root and unknown modules.
 fn layer_of(module: &str) -> Option<usize> {

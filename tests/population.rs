@@ -249,8 +249,15 @@ mod against_the_engine {
     use super::*;
 
     fn compare(policy: Policy, users: u64) {
-        let pop = Population::new(config(policy.clone(), users, 45, 13)).expect("valid");
-        let persona = persona();
+        compare_with(persona(), policy, users);
+    }
+
+    /// [`compare`] for `persona` (its safety additions, its classifier setting).
+    fn compare_with(persona: Persona, policy: Policy, users: u64) {
+        let mut c = PopulationConfig::new(persona.clone(), policy.clone())
+            .unwrap_or_else(|e| panic!("{e}"));
+        (c.users, c.days, c.seed) = (users, 45, 13);
+        let pop = Population::new(c).expect("valid");
         let mut decisions = 0;
         for index in 0..users {
             let user = pop.user_run(index).expect("user");
@@ -299,6 +306,16 @@ mod against_the_engine {
         for name in ["omni", "pushy", "omni-conversation-start", "omni-two-weeks"] {
             compare(Policy::preset(name).expect("preset"), 250);
         }
+    }
+
+    /// With the crisis classifier turned on, the phrases the simulation writes as ordinary
+    /// messages are ones it can never read as a crisis, even several in a sitting.
+    #[test]
+    fn with_the_crisis_classifier_on_replayed_users_give_the_same_decisions() {
+        let mut persona = persona();
+        persona.safety.crisis_threshold =
+            Some(relance::safety::classifier::Classifier::builtin().threshold());
+        compare_with(persona, Policy::preset("omni").expect("preset"), 250);
     }
 
     #[test]

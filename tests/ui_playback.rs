@@ -223,8 +223,10 @@ fn presentation_shows_the_nudge_text_and_follows_the_narrated_user() {
                 harness.state().timeline().selection,
                 Selection::Decision { user, index }
             );
+            // The held-back card speaks the captions' language (French here).
             if result.of_user(user)[index].reason != Reason::Sent {
-                harness.get_by_label_contains("held back: ");
+                harness.get_by_label_contains("retenue : ");
+                harness.get_by_label_contains("rien n'est envoyé à ");
             }
         }
     }
@@ -243,6 +245,29 @@ fn presentation_shows_the_nudge_text_and_follows_the_narrated_user() {
     harness.step();
     harness.get_by_label_contains("Day ");
     harness.get_by_label(&text);
+    // In English, the next held-back card too.
+    let mut held = false;
+    for _ in 0..10 {
+        harness
+            .state_mut()
+            .push(Command::Presentation(PresentationCommand::Next));
+        harness.step();
+        harness.step();
+        let Some(stop) = harness
+            .state()
+            .presentation()
+            .and_then(|p| p.current_stop())
+        else {
+            break;
+        };
+        if result.of_user(stop.user)[stop.index].reason != Reason::Sent {
+            harness.get_by_label_contains("held back: ");
+            harness.get_by_label_contains("nothing is sent to ");
+            held = true;
+            break;
+        }
+    }
+    assert!(held, "a held-back decision follows Léa's follow-up");
 }
 
 #[test]

@@ -258,6 +258,19 @@ impl SafetyChecker {
         self.crisis_threshold <= 1.0
     }
 
+    /// Whether a message of this evidence can never make a crisis, alone or in a sitting of
+    /// `messages` messages that all pass this test: what the simulator asks of the phrases it
+    /// writes as ordinary messages, since it draws their facts without reading them. Always
+    /// true when the classifier is off.
+    pub fn is_ordinary_in_any_sitting(&self, evidence: Evidence, messages: usize) -> bool {
+        if !self.classifier_on() {
+            return true;
+        }
+        self.classifier()
+            .max_ordinary_sum(self.crisis_threshold, messages)
+            .is_some_and(|max| evidence.sum <= max)
+    }
+
     /// Whether the classifier's `evidence` (of a message or a sitting) passes this checker's
     /// threshold (never when the classifier is off).
     pub fn is_crisis(&self, evidence: Evidence) -> bool {

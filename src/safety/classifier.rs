@@ -258,6 +258,25 @@ impl Classifier {
         sigmoid(z)
     }
 
+    /// The largest weight sum a message may have so that no sitting of `messages` such
+    /// messages reaches `threshold`, however many features they have: the sitting's sum is at
+    /// most `messages` times it, and its norm at most that of [`MIN_FEATURES`] features.
+    /// `None` when even an empty sitting reaches it (a threshold at or below the prior).
+    pub fn max_ordinary_sum(&self, threshold: f32, messages: usize) -> Option<i64> {
+        if threshold >= 1.0 || threshold.is_nan() {
+            return (threshold >= 1.0).then_some(i64::MAX);
+        }
+        let logit = (threshold / (1.0 - threshold)).ln();
+        let room = logit - self.bias;
+        if room <= 0.0 {
+            return None;
+        }
+        // z = bias + sum * scale * norm <= bias + messages * max * scale / sqrt(MIN_FEATURES).
+        let per_message = room / (self.scale * norm(MIN_FEATURES) * messages.max(1) as f32);
+        // Strictly below the threshold: one unit of margin for the float rounding.
+        Some((per_message.floor() as i64 - 1).max(-1))
+    }
+
     /// The probability that `text` is a crisis message.
     pub fn score(&self, text: &str) -> f32 {
         self.probability(self.evidence(text))
@@ -516,6 +535,35 @@ mod tests {
     fn the_embedded_model_loads() {
         let c = Classifier::builtin();
         assert!(c.threshold() > 0.0 && c.threshold() < 1.0);
+    }
+
+    #[test]
+    fn messages_under_the_ordinary_bound_never_make_a_crisis_together() {
+        let c = Classifier::builtin();
+        let threshold = 0.9;
+        let max = c
+            .max_ordinary_sum(threshold, 3)
+            .expect("the prior is below 0.9");
+        // The worst sittings: three messages at the bound, with few or many features.
+        for features in [1u32, 10, 16, 47, 48, 200] {
+            let one = Evidence { sum: max, features };
+            let sitting = one.plus(one).plus(one);
+            assert!(c.probability(sitting) < threshold, "{features}");
+            assert!(c.probability(one) < threshold);
+        }
+        // One unit above the bound per message can reach it, with the fewest features.
+        let over = Evidence {
+            sum: 3 * (max + 2),
+            features: 3,
+        };
+        assert!(
+            c.probability(over) >= threshold * 0.99,
+            "{}",
+            c.probability(over)
+        );
+        // Off, nothing is bounded; at the prior or below, nothing is ordinary.
+        assert_eq!(c.max_ordinary_sum(f32::INFINITY, 3), Some(i64::MAX));
+        assert_eq!(c.max_ordinary_sum(0.0, 3), None);
     }
 
     #[test]

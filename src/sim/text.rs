@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use super::SimError;
 use super::archetype::Mix;
 use super::random::Stream;
-use crate::engine::facts::{fold_opt_out, is_opt_out};
+use crate::engine::facts::{SITTING_MESSAGES, fold_opt_out, is_opt_out};
 use crate::model::{Lang, Persona, Policy};
 use crate::safety::{Category, SafetyChecker, stated_age};
 
@@ -69,6 +69,8 @@ impl TextBook {
                     checker.first_blocking(p).map(|f| f.category) == Some(*category)
                         && stated_age(p).is_none()
                         && !is_opt_out(p, &out.opt_out_words)
+                        // Any other category must stay one: not read as a crisis.
+                        && (*category == Category::SelfHarm || is_no_crisis(checker, p))
                 });
                 let used = mix.archetypes.iter().any(|(a, _)| {
                     a.flagged.share > 0.0 && a.flagged.categories.contains_key(category)
@@ -157,6 +159,7 @@ impl TextBook {
                 is_opt_out(w, &out.opt_out_words)
                     && checker.first_blocking(w).is_none()
                     && stated_age(w).is_none()
+                    && is_no_crisis(checker, w)
             });
         if out.opt_out.is_none()
             && mix
@@ -178,7 +181,9 @@ impl TextBook {
     }
 
     fn is_plain_but_age(&self, checker: &SafetyChecker, text: &str) -> bool {
-        checker.first_blocking(text).is_none() && !is_opt_out(text, &self.opt_out_words)
+        checker.first_blocking(text).is_none()
+            && !is_opt_out(text, &self.opt_out_words)
+            && is_no_crisis(checker, text)
     }
 
     /// Whether some verified phrase of `lang` is flagged as `category`.
@@ -271,9 +276,20 @@ impl TextBook {
     }
 }
 
-/// A text the engine reads as an ordinary message: no blocking flag, no stated age, no opt-out.
+/// A text the engine reads as an ordinary message: no blocking flag, no stated age, no opt-out,
+/// and no crisis for the classifier.
 fn is_plain(checker: &SafetyChecker, opt_out_words: &[String], text: &str) -> bool {
     checker.first_blocking(text).is_none()
         && stated_age(text).is_none()
         && !is_opt_out(text, opt_out_words)
+        && is_no_crisis(checker, text)
+}
+
+/// Whether the crisis classifier (when the persona turns it on) can never read `text` as a
+/// crisis, alone or in a sitting of such texts (see [`SafetyChecker::is_ordinary_in_any_sitting`]):
+/// the simulation draws a message's facts without reading its text, so a text it writes must
+/// give the engine no catch it did not draw. A sitting that follows a self-harm message can
+/// still be read as one crisis; it already holds nudges back for the same reason.
+fn is_no_crisis(checker: &SafetyChecker, text: &str) -> bool {
+    checker.is_ordinary_in_any_sitting(checker.read_message(text).crisis, SITTING_MESSAGES)
 }

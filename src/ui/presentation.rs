@@ -563,10 +563,18 @@ pub fn presentation_ui(
     let decision = presentation
         .current_stop()
         .and_then(|stop| Some((stop, output.replay.of_user(stop.user).get(stop.index)?)));
+    let lang = presentation.lang(&output.persona);
+    // Columns lay out justified, which would stretch the spaces of a wrapped caption: each
+    // column is laid out from the left instead.
+    let left = egui::Layout::top_down(egui::Align::LEFT);
     ui.columns(2, |columns| {
-        columns[0].add(egui::Label::new(RichText::new(caption).size(30.0).strong()).wrap());
+        columns[0].with_layout(left, |ui| {
+            ui.add(egui::Label::new(RichText::new(caption).size(30.0).strong()).wrap());
+        });
         if let Some((stop, d)) = decision {
-            narrated_decision_ui(&mut columns[1], output, stop.user, d);
+            columns[1].with_layout(left, |ui| {
+                narrated_decision_ui(ui, output, stop.user, d, lang);
+            });
         }
     });
     ui.add_space(6.0);
@@ -612,8 +620,8 @@ pub fn presentation_ui(
 }
 
 /// What the narrated decision did: the nudge as the user would read it, or the held-back card
-/// with its reason.
-fn narrated_decision_ui(ui: &mut Ui, output: &SimOutput, user: usize, d: &Decision) {
+/// with its reason, in the captions' language.
+fn narrated_decision_ui(ui: &mut Ui, output: &SimOutput, user: usize, d: &Decision, lang: Lang) {
     let name = output
         .scenario
         .users
@@ -621,7 +629,12 @@ fn narrated_decision_ui(ui: &mut Ui, output: &SimOutput, user: usize, d: &Decisi
         .map_or("", |u| u.name.as_str());
     match d.text() {
         Some(text) => {
-            ui.label(RichText::new(format!("{} to {name}", output.persona.name)).weak());
+            let bot = &output.persona.name;
+            let header = match lang {
+                Lang::Fr => format!("{bot} à {name}"),
+                Lang::En => format!("{bot} to {name}"),
+            };
+            ui.label(RichText::new(header).weak());
             egui::Frame::new()
                 .fill(theme::tint(theme::SENT))
                 .stroke(egui::Stroke::new(2.0, theme::SENT))
@@ -640,17 +653,39 @@ fn narrated_decision_ui(ui: &mut Ui, output: &SimOutput, user: usize, d: &Decisi
                 .corner_radius(6.0)
                 .inner_margin(12.0)
                 .show(ui, |ui| {
-                    ui.label(
-                        RichText::new(format!("held back: {}", theme::reason_words(d.reason)))
-                            .size(22.0)
-                            .strong(),
-                    );
-                    ui.label(
-                        RichText::new(format!("nothing is sent to {name}"))
-                            .size(16.0)
-                            .weak(),
-                    );
+                    let (title, nothing) = held_back_card_words(d.reason, name, lang);
+                    ui.label(RichText::new(title).size(22.0).strong());
+                    let text = ui.visuals().text_color();
+                    ui.label(RichText::new(nothing).size(16.0).color(text));
                 });
+        }
+    }
+}
+
+/// The held-back card's title and line, in `lang` ("held back: too few messages", "nothing is
+/// sent to Tom").
+fn held_back_card_words(reason: Reason, name: &str, lang: Lang) -> (String, String) {
+    match lang {
+        Lang::En => (
+            format!("held back: {}", theme::reason_words(reason)),
+            format!("nothing is sent to {name}"),
+        ),
+        Lang::Fr => {
+            let why = match reason {
+                Reason::Sent => "envoyée",
+                Reason::Minor => "mineur",
+                Reason::OptedOut => "désinscription",
+                Reason::Sensitive => "sujet sensible",
+                Reason::Wellbeing => "bien-être",
+                Reason::WindowExpired => "fenêtre expirée",
+                Reason::TooFewMessages => "trop peu de messages",
+                Reason::NoApprovedTemplate => "aucun modèle approuvé",
+                Reason::NoSafeText => "aucun texte sûr",
+            };
+            (
+                format!("retenue : {why}"),
+                format!("rien n'est envoyé à {name}"),
+            )
         }
     }
 }
