@@ -315,6 +315,7 @@ impl StudioApp {
             self.simulator.set_wake(ctx.clone());
             self.population.set_wake(ctx.clone());
             ctx.set_theme(self.prefs.theme.preference());
+            super::theme::install(&ctx);
             ctx.set_zoom_factor(self.prefs.clamped_zoom());
         }
         if self.presentation.is_none() {

@@ -207,13 +207,12 @@ pub fn compare_toggle_ui(ui: &mut egui::Ui, ghosts: &mut Ghosts) {
     ui.checkbox(&mut ghosts.compare_saved, "compare with saved version")
         .on_hover_text("draw the decisions of the persona as last saved as hollow blue markers under each lane");
     if let Some(e) = ghosts.saved_error() {
-        ui.colored_label(theme::WARNING, e);
+        ui.colored_label(theme::readable(ui.visuals(), theme::WARNING), e);
     }
     if ghosts.expected.is_some() {
         ui.label(
             egui::RichText::new("expected by the test: red diamond")
-                .small()
-                .color(theme::FAIL),
+                .color(theme::readable(ui.visuals(), theme::FAIL)),
         );
     }
 }

@@ -186,7 +186,7 @@ fn decision_ui(
             RichText::new(format!(
                 "Crisis case: a human-safety protocol must take over. Referral: {referral}"
             ))
-            .color(theme::FAIL)
+            .color(theme::readable(ui.visuals(), theme::FAIL))
             .strong(),
         );
     }
@@ -309,11 +309,16 @@ fn event_ui(
             move_to.clear();
         }
         if !move_to.trim().is_empty() && parsed.is_none() {
-            ui.colored_label(theme::WARNING, "write YYYY-MM-DD HH:MM");
+            ui.colored_label(
+                theme::readable(ui.visuals(), theme::WARNING),
+                "write YYYY-MM-DD HH:MM",
+            );
         }
     });
     if ui
-        .button(RichText::new("delete this message").color(theme::FAIL))
+        .button(
+            RichText::new("delete this message").color(theme::readable(ui.visuals(), theme::FAIL)),
+        )
         .clicked()
     {
         commands.push(Command::Edit(

@@ -569,7 +569,7 @@ fn chat_form_ui(ui: &mut Ui, form: &mut ChatForm, commands: &mut Vec<Command>) {
         .labelled_by(label.id);
     });
     if let Err(e) = form.timezone() {
-        ui.colored_label(theme::ERROR, e);
+        ui.colored_label(theme::readable(ui.visuals(), theme::ERROR), e);
     }
     ui.checkbox(
         &mut form.pseudonymise,
@@ -578,7 +578,7 @@ fn chat_form_ui(ui: &mut Ui, form: &mut ChatForm, commands: &mut Vec<Command>) {
     if !form.problems.is_empty() {
         ui.add_space(6.0);
         ui.colored_label(
-            theme::ERROR,
+            theme::readable(ui.visuals(), theme::ERROR),
             format!(
                 "{} malformed line{}",
                 form.problems.len(),
@@ -619,7 +619,7 @@ fn chat_form_ui(ui: &mut Ui, form: &mut ChatForm, commands: &mut Vec<Command>) {
     if let Some(what) = &form.replaces_unsaved {
         ui.add_space(6.0);
         ui.colored_label(
-            theme::WARNING,
+            theme::readable(ui.visuals(), theme::WARNING),
             format!("The scenario “{what}” has unsaved changes: importing replaces it."),
         );
     }
@@ -627,10 +627,10 @@ fn chat_form_ui(ui: &mut Ui, form: &mut ChatForm, commands: &mut Vec<Command>) {
     if let Err(why) = &request
         && form.timezone().is_ok()
     {
-        ui.colored_label(theme::WARNING, why);
+        ui.colored_label(theme::readable(ui.visuals(), theme::WARNING), why);
     }
     if let Some(e) = &form.error {
-        ui.colored_label(theme::ERROR, e);
+        ui.colored_label(theme::readable(ui.visuals(), theme::ERROR), e);
     }
     let ok = if form.replaces_unsaved.is_some() {
         "Discard changes and import"

@@ -163,7 +163,7 @@ pub fn library_ui(
                 let mut text = RichText::new(format!("{}  ·  {langs}", entry.name));
                 if entry.error.is_some() {
                     text = RichText::new(format!("{} (does not load)", entry.name))
-                        .color(theme::ERROR);
+                        .color(theme::readable(ui.visuals(), theme::ERROR));
                 }
                 let r = ui
                     .horizontal(|ui| {

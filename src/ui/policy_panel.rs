@@ -487,6 +487,9 @@ fn referrals_ui(ui: &mut Ui, p: &mut Policy, form: &mut Form<'_>, f: &dyn Fn(&st
         form.note(&f("crisis_referrals"), true);
     }
     if p.crisis_referrals.is_empty() {
-        ui.label(RichText::new("no referral: crisis cases show none").color(theme::WARNING));
+        ui.label(
+            RichText::new("no referral: crisis cases show none")
+                .color(theme::readable(ui.visuals(), theme::WARNING)),
+        );
     }
 }

@@ -153,7 +153,7 @@ fn suite_ui(ui: &mut Ui, suite: &SuiteRun, commands: &mut Vec<Command>) {
     });
     match &suite.results {
         Err(e) => {
-            ui.colored_label(theme::ERROR, e);
+            ui.colored_label(theme::readable(ui.visuals(), theme::ERROR), e);
         }
         Ok(results) => {
             for r in results {

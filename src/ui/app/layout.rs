@@ -85,7 +85,11 @@ impl StudioApp {
                 .corner_radius(4.0)
                 .show(ui, |ui| {
                     ui.horizontal(|ui| {
-                        ui.label(RichText::new(&report.title).strong().color(theme::ERROR));
+                        ui.label(
+                            RichText::new(&report.title)
+                                .strong()
+                                .color(theme::readable(ui.visuals(), theme::ERROR)),
+                        );
                         if ui.button("dismiss").clicked() {
                             commands.push(Command::DismissError);
                         }
@@ -174,21 +178,24 @@ impl StudioApp {
             let warnings = self.diagnostics.len() - errors;
             match (errors, warnings) {
                 (0, 0) => {
-                    ui.colored_label(theme::PASS, "valid");
+                    ui.colored_label(theme::readable(ui.visuals(), theme::PASS), "valid");
                 }
                 (0, w) => {
-                    ui.colored_label(theme::WARNING, format!("valid, {w} warning{}", plural(w)));
+                    ui.colored_label(
+                        theme::readable(ui.visuals(), theme::WARNING),
+                        format!("valid, {w} warning{}", plural(w)),
+                    );
                 }
                 (e, w) => {
                     ui.colored_label(
-                        theme::ERROR,
+                        theme::readable(ui.visuals(), theme::ERROR),
                         format!("{e} error{}, {w} warning{}", plural(e), plural(w)),
                     );
                 }
             }
             ui.separator();
             if let Some(blocked) = &self.sim_blocked {
-                ui.colored_label(theme::ERROR, blocked);
+                ui.colored_label(theme::readable(ui.visuals(), theme::ERROR), blocked);
             } else if let Some(out) = self.simulator.latest() {
                 let (sent, held) = out.timeline.totals;
                 ui.label(format!(
@@ -201,7 +208,7 @@ impl StudioApp {
                 ui.spinner();
             }
             if let Some(f) = self.simulator.failure() {
-                ui.colored_label(theme::ERROR, f);
+                ui.colored_label(theme::readable(ui.visuals(), theme::ERROR), f);
             }
             if let Some(s) = &self.status {
                 ui.separator();
@@ -209,7 +216,10 @@ impl StudioApp {
             }
             if self.error.is_some() {
                 ui.separator();
-                ui.colored_label(theme::ERROR, "error: see the report above the tabs");
+                ui.colored_label(
+                    theme::readable(ui.visuals(), theme::ERROR),
+                    "error: see the report above the tabs",
+                );
             }
         });
     }
