@@ -27,8 +27,9 @@ const DEV_RECALL: f64 = 0.97;
 /// Dev false positives (ordinary messages flagged `self_harm`) allowed when lowering it.
 const DEV_FALSE_POSITIVES: f64 = 0.015;
 /// Dev false positives allowed on ordinary chat (kind `chat`), per language: the bound comes
-/// first (a crisis flag on "thanks, see you" would hold back every ordinary user's nudge).
-const DEV_CHAT_FALSE_POSITIVES: f64 = 0.0;
+/// first (a crisis flag on "thanks, see you" would hold back an ordinary user's nudge). Half
+/// the 2 % the held-out split must stay under, for the dev split is closer to training.
+const DEV_CHAT_FALSE_POSITIVES: f64 = 0.01;
 
 fn main() -> ExitCode {
     match run() {
@@ -179,10 +180,19 @@ fn run() -> anyhow::Result<()> {
             DEV_CHAT_FALSE_POSITIVES * 100.0
         );
     }
-    for t in [0.1f32, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7] {
+    for t in [0.1f32, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] {
+        let chat = rates_of(t, Some("chat"));
         let line: Vec<String> = rates(t)
             .iter()
-            .map(|(l, (r, f))| format!("{l} recall {:.1} % fp {:.1} %", r * 100.0, f * 100.0))
+            .map(|(l, (r, f))| {
+                let c = chat.get(l).map_or(0.0, |c| c.1);
+                format!(
+                    "{l} recall {:.1} % fp {:.1} % (chat {:.1} %)",
+                    r * 100.0,
+                    f * 100.0,
+                    c * 100.0
+                )
+            })
             .collect();
         println!("  at {t:.1}: {}", line.join(", "));
     }

@@ -25,9 +25,54 @@ pub struct SafetyAdditions {
     /// one catches more; `Classifier::threshold` in `crate::safety` is the one chosen on the
     /// development split). Without it, the check is the lexicons alone: the classifier is not
     /// yet good enough to be on by default (see `assets/safety/MODEL.md`). A value that is not a
-    /// probability is reported and the classifier stays off.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// probability is reported and the classifier stays off. Written as a number
+    /// (`crisis_threshold: 0.8`) or, as RON writes options, `Some(0.8)`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "number_or_option"
+    )]
     pub crisis_threshold: Option<f32>,
+}
+
+/// An optional number written either bare (`0.8`) or as an option (`Some(0.8)`, `None`): a
+/// designer writes the threshold as a number, and RON alone would ask for `Some`.
+fn number_or_option<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<f32>, D::Error> {
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = Option<f32>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a number such as 0.8")
+        }
+
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v as f32))
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v as f32))
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v as f32))
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            f32::deserialize(d).map(Some)
+        }
+    }
+    deserializer.deserialize_any(Visitor)
 }
 
 impl SafetyAdditions {
@@ -36,5 +81,35 @@ impl SafetyAdditions {
         self.allow.is_empty()
             && self.phrases.values().all(Vec::is_empty)
             && self.crisis_threshold.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_threshold_reads_as_a_bare_number_or_an_option() {
+        for (text, expected) in [
+            ("(crisis_threshold: 0.8)", Some(0.8)),
+            ("(crisis_threshold: 1)", Some(1.0)),
+            ("(crisis_threshold: Some(0.75))", Some(0.75)),
+            ("(crisis_threshold: None)", None),
+            ("()", None),
+        ] {
+            let a: SafetyAdditions = ron::from_str(text).expect(text);
+            assert_eq!(a.crisis_threshold, expected, "{text}");
+        }
+        let json: SafetyAdditions = serde_json::from_str(r#"{"crisis_threshold": 0.5}"#).unwrap();
+        assert_eq!(json.crisis_threshold, Some(0.5));
+        let e = ron::from_str::<SafetyAdditions>("(crisis_threshold: \"high\")").unwrap_err();
+        assert!(e.to_string().contains("a number such as 0.8"), "{e}");
+        // Written back as RON writes options, and read again.
+        let a = SafetyAdditions {
+            crisis_threshold: Some(0.5),
+            ..SafetyAdditions::default()
+        };
+        let back: SafetyAdditions = ron::from_str(&ron::to_string(&a).unwrap()).unwrap();
+        assert_eq!(back, a);
     }
 }
