@@ -1,7 +1,7 @@
 //! The follow-up composer: what a sent nudge says, in the persona's voice, from what the user
 //! said.
 //!
-//! [`compose`] turns a decision the policy engine let through into a text, or holds it back:
+//! A [`Composer`] turns a decision the policy engine let through into a text, or holds it back:
 //!
 //! 1. **Memory** ([`memory`]): what the persona can echo from the user's messages before the
 //!    nudge: its topics and the things the user named, best first; flagged messages, items an
@@ -29,8 +29,8 @@
 //! default); WhatsApp templates are sent as approved, so there it is noted in the trace instead.
 //!
 //! ```
-//! use relance::engine::{ReplayOptions, replay};
 //! use relance::model::{Persona, Policy, Scenario};
+//! use relance::replay::{ReplayOptions, replay};
 //!
 //! let dir = env!("CARGO_MANIFEST_DIR");
 //! let persona = Persona::load(format!("{dir}/personas/cinema-maestro.ron").as_ref()).unwrap();
@@ -52,10 +52,8 @@ pub mod voice;
 use std::cell::Cell;
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
-use crate::engine::{Decision, Reason, TraceStep};
+pub use crate::model::decision::Composed;
+use crate::model::decision::{Nudge, Reason, TraceStep, local_short};
 use crate::model::{Channel, Lang, Persona, User};
 use crate::safety::SafetyChecker;
 
@@ -69,30 +67,6 @@ pub use voice::Voice;
 use memory::source_phrase;
 use template::{Filled, Piece, Slot, Template, agree};
 use voice::{default_greeting, fallback_templates, mix};
-
-/// A composed nudge.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Composed {
-    /// The text to send.
-    pub text: String,
-    /// Its language.
-    pub lang: Lang,
-    /// The persona template used (`fallback` or `fallback-alt` for the generic lines); on
-    /// WhatsApp, the approved template's name.
-    pub template: String,
-    /// The WhatsApp template filled, on WhatsApp.
-    pub channel_template: Option<String>,
-    /// The main thing the text echoes (the first of `echoed`).
-    pub memory: Option<MemoryItem>,
-    /// Everything the text echoes, named things first.
-    pub echoed: Vec<MemoryItem>,
-    /// The placeholder values in order: the parameters of a WhatsApp template.
-    pub channel_params: Vec<String>,
-    /// Whether the AI disclosure line was added.
-    pub ai_disclosure: bool,
-    /// When the nudge is sent.
-    pub at: DateTime<Utc>,
-}
 
 /// What the composer made of a sent decision.
 #[derive(Clone, Debug, PartialEq)]
@@ -129,13 +103,13 @@ fn language_step(persona: &Persona, locale: &str, lang: Lang) -> Option<TraceSte
 
 /// The hash behind every choice of a nudge: the same persona, user, decision and seed always give
 /// the same text.
-pub fn choice_hash(persona: &Persona, user: &User, decision: &Decision, seed: u64) -> u64 {
+pub fn choice_hash(persona: &Persona, user: &User, nudge: &Nudge, seed: u64) -> u64 {
     stable_hash(&[
         &persona.id,
         &user.id,
-        &decision.at.to_rfc3339(),
-        &decision.silence_event.to_string(),
-        &decision.nth.to_string(),
+        &nudge.at.to_rfc3339(),
+        &nudge.silence_event.to_string(),
+        &nudge.nth.to_string(),
         &seed.to_string(),
     ])
 }
@@ -157,28 +131,6 @@ struct Fit<'a> {
     rank: (usize, usize),
 }
 
-/// Composes the text of a sent decision for `user`; `previous` are the nudges already composed
-/// for this user, oldest first; `seed` varies the choices of a whole replay.
-pub fn compose(
-    persona: &Persona,
-    checker: &SafetyChecker,
-    user: &User,
-    decision: &Decision,
-    previous: &[Composed],
-    seed: u64,
-) -> ComposeOutcome {
-    compose_with(
-        &Recognizers::default(),
-        &mut UserReading::default(),
-        persona,
-        checker,
-        user,
-        decision,
-        previous,
-        seed,
-    )
-}
-
 /// The persona's recognisers (topics, lexicon, forbidden phrases), compiled once per language on
 /// first use and shared by every user of a replay: compiling them costs more than composing.
 /// Valid for one persona only: make a new one when the persona changes.
@@ -195,83 +147,219 @@ impl Recognizers {
     }
 }
 
-/// [`compose`] with recognisers shared across calls (`recognizers` must belong to `persona`)
-/// and what was already read of this user's messages (`reading`: one per user of a replay).
-#[allow(clippy::too_many_arguments)]
-pub fn compose_with(
-    recognizers: &Recognizers,
-    reading: &mut UserReading,
-    persona: &Persona,
-    checker: &SafetyChecker,
-    user: &User,
-    decision: &Decision,
-    previous: &[Composed],
+/// The composer of one persona: the persona, its safety checker, its recognisers (compiled on
+/// first use, then shared by every user of a replay) and the seed that varies a replay's
+/// choices. `Sync`: users are composed in parallel.
+#[derive(Debug)]
+pub struct Composer<'a> {
+    persona: &'a Persona,
+    checker: SafetyChecker,
+    recognizers: Recognizers,
     seed: u64,
-) -> ComposeOutcome {
-    let lang = persona.language_for(&user.locale);
-    let hash = choice_hash(persona, user, decision, seed);
-    let mut steps = Vec::new();
-    let lapse = decision.at - decision.silence_start;
-    let lapse_days = lapse.num_days();
-    // Outside WhatsApp's customer service window only approved templates may be sent; inside
-    // it (a custom policy with a short delay), free-form text may.
-    let in_service_window = lapse < chrono::Duration::hours(channel::WHATSAPP_SERVICE_WINDOW_HOURS);
-    let whatsapp = decision.channel == Channel::Whatsapp && !in_service_window;
-    if decision.channel == Channel::Whatsapp && in_service_window {
-        steps.push(TraceStep::new(
-            "channel_template",
-            true,
-            format!(
-                "The user wrote {} minutes before: within WhatsApp's {}-hour customer service window, free-form text is allowed.",
-                lapse.num_minutes(),
-                channel::WHATSAPP_SERVICE_WINDOW_HOURS
-            ),
-        ));
-    }
-    if let Some(step) = language_step(persona, &user.locale, lang) {
-        steps.push(step);
-    }
-    let disclosure_due =
-        persona.ai_disclosure.enabled && lapse_days >= persona.ai_disclosure.after_days;
-    let last_template = previous.last().map(|p| p.template.as_str());
-    let (kind, rule) = if whatsapp {
-        ("WhatsApp template", "channel_template")
-    } else {
-        ("template", "template")
-    };
+}
 
-    let candidates: Vec<Candidate<'_>> = if whatsapp {
-        persona
-            .whatsapp_templates
-            .iter()
-            .filter(|t| t.lang == lang)
-            .map(|t| Candidate {
-                id: &t.name,
-                text: &t.body,
-            })
-            .collect()
-    } else {
-        persona
-            .templates
-            .iter()
-            .filter(|t| t.lang == lang)
-            .map(|t| Candidate {
-                id: &t.id,
-                text: &t.text,
-            })
-            .collect()
-    };
-    if whatsapp && candidates.is_empty() {
-        let declared: Vec<String> = persona
+/// One text to compose: the parts that change from call to call.
+#[derive(Debug)]
+pub struct ComposeRequest<'r> {
+    /// The user the nudge goes to.
+    pub user: &'r User,
+    /// The sent decision to write the text of.
+    pub nudge: Nudge,
+    /// The nudges already composed for this user, oldest first.
+    pub previous: &'r [Composed],
+    /// What was already read of this user's messages: one per user, kept across its nudges
+    /// ([`UserReading::default`] for a single call).
+    pub reading: &'r mut UserReading,
+}
+
+/// What one call works out before it writes, and the trace it writes as it goes.
+struct Draft<'r> {
+    user: &'r User,
+    nudge: Nudge,
+    lang: Lang,
+    /// The choice hash ([`choice_hash`]).
+    hash: u64,
+    lapse_days: i64,
+    /// Outside WhatsApp's customer service window: only approved templates may be sent.
+    whatsapp: bool,
+    /// The AI disclosure line is due (the lapse is long enough).
+    disclosure_due: bool,
+    /// The template of the previous nudge to this user.
+    last_template: Option<&'r str>,
+    steps: Vec<TraceStep>,
+}
+
+impl Draft<'_> {
+    /// The kind of template tried and its trace step's rule.
+    fn kind_and_rule(&self) -> (&'static str, &'static str) {
+        if self.whatsapp {
+            ("WhatsApp template", "channel_template")
+        } else {
+            ("template", "template")
+        }
+    }
+
+    fn hold(self, reason: Reason) -> ComposeOutcome {
+        ComposeOutcome::Hold(reason, self.steps)
+    }
+}
+
+impl<'a> Composer<'a> {
+    /// The composer of `persona`, checking texts with `checker` (the persona's, see
+    /// `engine::checker_for`); `seed` varies the choices of templates and phrasings, and the same
+    /// seed always gives the same texts.
+    pub fn new(persona: &'a Persona, checker: SafetyChecker, seed: u64) -> Self {
+        Self {
+            persona,
+            checker,
+            recognizers: Recognizers::default(),
+            seed,
+        }
+    }
+
+    /// The persona.
+    pub fn persona(&self) -> &'a Persona {
+        self.persona
+    }
+
+    /// Composes the text of a sent decision, or holds it back.
+    pub fn compose(&self, request: ComposeRequest<'_>) -> ComposeOutcome {
+        let ComposeRequest {
+            user,
+            nudge,
+            previous,
+            reading,
+        } = request;
+        let mut draft = self.draft(user, nudge, previous);
+        let candidates = self.candidates(draft.lang, draft.whatsapp);
+        if draft.whatsapp && candidates.is_empty() {
+            return self.no_approved_template(draft);
+        }
+        let recognizer = self.recognizers.get(self.persona, draft.lang);
+        let memory =
+            memory::remember_with(recognizer, &self.checker, user, nudge.at, previous, reading);
+        draft
+            .steps
+            .push(TraceStep::new("memory", true, memory.sentence(user)));
+        let voice = self.voice(&mut draft, &memory, previous);
+        let rules = OutputRules {
+            checker: &self.checker,
+            recognizer,
+            channel: nudge.channel,
+            lang: draft.lang,
+            formality: self.persona.tone.formality,
+        };
+        let slot_value = SlotValues {
+            persona: self.persona,
+            user,
+            memory: &memory,
+            voice: &voice.voice,
+            lang: draft.lang,
+            lapse_days: draft.lapse_days,
+            emoji_used: Cell::new(0),
+            default_greeting: false,
+            quiet: voice.quiet,
+        };
+        let (fits, skipped) = fits(&draft, &candidates, &slot_value);
+        let rejected = match self.first_passing(&mut draft, fits, &slot_value, &rules, &skipped) {
+            Ok(composed) => return composed,
+            Err(rejected) => rejected,
+        };
+        if draft.whatsapp {
+            return whatsapp_hold(draft, rejected, &skipped);
+        }
+        self.generic_line(
+            draft,
+            SlotValues {
+                default_greeting: true,
+                ..slot_value
+            },
+            &rules,
+            &skipped,
+        )
+    }
+
+    /// The facts of the nudge every step reads, and the first trace steps: WhatsApp's service
+    /// window, the language when it is not the user's own.
+    fn draft<'r>(&self, user: &'r User, nudge: Nudge, previous: &'r [Composed]) -> Draft<'r> {
+        let persona = self.persona;
+        let lang = persona.language_for(&user.locale);
+        let mut steps = Vec::new();
+        let lapse = nudge.at - nudge.silence_start;
+        let lapse_days = lapse.num_days();
+        // Outside WhatsApp's customer service window only approved templates may be sent;
+        // inside it (a custom policy with a short delay), free-form text may.
+        let in_service_window =
+            lapse < chrono::Duration::hours(channel::WHATSAPP_SERVICE_WINDOW_HOURS);
+        let whatsapp = nudge.channel == Channel::Whatsapp && !in_service_window;
+        if nudge.channel == Channel::Whatsapp && in_service_window {
+            steps.push(TraceStep::new(
+                "channel_template",
+                true,
+                format!(
+                    "The user wrote {} minutes before: within WhatsApp's {}-hour customer service window, free-form text is allowed.",
+                    lapse.num_minutes(),
+                    channel::WHATSAPP_SERVICE_WINDOW_HOURS
+                ),
+            ));
+        }
+        if let Some(step) = language_step(persona, &user.locale, lang) {
+            steps.push(step);
+        }
+        Draft {
+            user,
+            nudge,
+            lang,
+            hash: choice_hash(persona, user, &nudge, self.seed),
+            lapse_days,
+            whatsapp,
+            disclosure_due: persona.ai_disclosure.enabled
+                && lapse_days >= persona.ai_disclosure.after_days,
+            last_template: previous.last().map(|p| p.template.as_str()),
+            steps,
+        }
+    }
+
+    /// The persona's templates in `lang`: its approved WhatsApp templates, or its own.
+    fn candidates(&self, lang: Lang, whatsapp: bool) -> Vec<Candidate<'a>> {
+        let persona = self.persona;
+        if whatsapp {
+            persona
+                .whatsapp_templates
+                .iter()
+                .filter(|t| t.lang == lang)
+                .map(|t| Candidate {
+                    id: &t.name,
+                    text: &t.body,
+                })
+                .collect()
+        } else {
+            persona
+                .templates
+                .iter()
+                .filter(|t| t.lang == lang)
+                .map(|t| Candidate {
+                    id: &t.id,
+                    text: &t.text,
+                })
+                .collect()
+        }
+    }
+
+    /// Held back on WhatsApp: the persona declares no approved template in the language.
+    fn no_approved_template(&self, mut draft: Draft<'_>) -> ComposeOutcome {
+        let declared: Vec<String> = self
+            .persona
             .whatsapp_templates
             .iter()
             .map(|t| format!("`{}` ({})", t.name, t.lang))
             .collect();
-        steps.push(TraceStep::new(
+        draft.steps.push(TraceStep::new(
             "channel_template",
             false,
             format!(
-                "WhatsApp allows only pre-approved templates outside the 24-hour customer service window, and the persona declares none in {lang}{}: held back.",
+                "WhatsApp allows only pre-approved templates outside the 24-hour customer service window, and the persona declares none in {}{}: held back.",
+                draft.lang,
                 if declared.is_empty() {
                     String::new()
                 } else {
@@ -279,64 +367,235 @@ pub fn compose_with(
                 }
             ),
         ));
-        return ComposeOutcome::Hold(Reason::NoApprovedTemplate, steps);
+        draft.hold(Reason::NoApprovedTemplate)
     }
 
-    let recognizer = recognizers.get(persona, lang);
-    let memory = memory::remember_with(recognizer, checker, user, decision.at, previous, reading);
-    steps.push(TraceStep::new("memory", true, memory.sentence(user)));
-    let mut voice = Voice::pick_after(
-        persona,
-        lang,
-        hash,
-        previous.last().map(|p| p.text.as_str()),
-    );
-    // After a painful message (grief, health, money worries… not blocking, or the policy would
-    // have held the nudge back), a quieter voice: no catchphrase, no emoji.
-    let painful = memory.skipped.iter().find_map(|k| match k {
-        memory::Skip::FlaggedMessage { at, category, .. } => Some((*at, *category)),
-        _ => None,
-    });
-    if let Some((at, category)) = painful {
-        voice.signature = None;
-        voice.emoji.clear();
-        steps.push(TraceStep::new(
-            "tone",
-            true,
-            format!(
-                "The user's message of {} was flagged {}: a quieter voice, without signature phrase or emoji.",
-                crate::engine::trace::local_short(at, user.timezone),
-                category.as_str()
-            ),
-        ));
+    /// The voice of the nudge: picked by the choice hash, and quieter after a painful message
+    /// (grief, health, money worries… not blocking, or the policy would have held the nudge
+    /// back): no catchphrase, no emoji.
+    fn voice(&self, draft: &mut Draft<'_>, memory: &Memory, previous: &[Composed]) -> PickedVoice {
+        let mut voice = Voice::pick_after(
+            self.persona,
+            draft.lang,
+            draft.hash,
+            previous.last().map(|p| p.text.as_str()),
+        );
+        let painful = memory.skipped.iter().find_map(|k| match k {
+            memory::Skip::FlaggedMessage { at, category, .. } => Some((*at, *category)),
+            _ => None,
+        });
+        if let Some((at, category)) = painful {
+            voice.signature = None;
+            voice.emoji.clear();
+            draft.steps.push(TraceStep::new(
+                "tone",
+                true,
+                format!(
+                    "The user's message of {} was flagged {}: a quieter voice, without signature phrase or emoji.",
+                    local_short(at, draft.user.timezone),
+                    category.as_str()
+                ),
+            ));
+        }
+        PickedVoice {
+            voice,
+            quiet: painful.is_some(),
+        }
     }
-    let rules = OutputRules {
-        checker,
-        recognizer,
-        channel: decision.channel,
-        lang,
-        formality: persona.tone.formality,
-    };
-    let slot_value = SlotValues {
-        persona,
-        user,
-        memory: &memory,
-        voice: &voice,
-        lang,
-        lapse_days,
-        emoji_used: Cell::new(0),
-        default_greeting: false,
-        quiet: painful.is_some(),
-    };
+
+    /// Tries the fitting templates in order; the first that passes the output check is sent.
+    /// Otherwise, how many the output check rejected.
+    fn first_passing(
+        &self,
+        draft: &mut Draft<'_>,
+        fits: Vec<Fit<'_>>,
+        slot_value: &SlotValues<'_>,
+        rules: &OutputRules<'_>,
+        skipped: &Skipped,
+    ) -> Result<ComposeOutcome, usize> {
+        let (kind, rule) = draft.kind_and_rule();
+        let lang = draft.lang;
+        let mut rejected = 0;
+        let total = fits.len();
+        for fit in order(fits, draft.hash) {
+            let filled = match fit.filled {
+                Some(filled) => filled,
+                // `fillable` said yes, so this fills; a template that does not is skipped.
+                None => match slot_value.fill(&fit.template) {
+                    Ok(filled) => filled,
+                    Err(_) => continue,
+                },
+            };
+            let Filled {
+                mut text,
+                mut voice_text,
+                params,
+            } = filled;
+            let disclosed = draft.disclosure_due && !draft.whatsapp;
+            if disclosed {
+                let line = self.persona.ai_disclosure.line(lang);
+                text = format!("{text} {line}");
+                voice_text = format!("{voice_text} {line}");
+            }
+            if let Err(why) = rules.check(&text, &voice_text) {
+                rejected += 1;
+                draft.steps.push(TraceStep::new(
+                    "output_check",
+                    false,
+                    format!("{kind} `{}` rejected: {why}; trying the next one.", fit.id),
+                ));
+                continue;
+            }
+            let chosen = Chosen {
+                kind,
+                id: fit.id,
+                echoed: &fit.echoed,
+                params: &params,
+            };
+            let detail = chosen.sentence(draft, total, rejected, skipped);
+            draft.steps.push(TraceStep::new(rule, true, detail));
+            draft.steps.push(TraceStep::new(
+                "output_check",
+                true,
+                rules.passed_sentence(&text),
+            ));
+            push_disclosure_step(
+                &mut draft.steps,
+                self.persona,
+                draft.disclosure_due,
+                draft.whatsapp,
+                draft.lapse_days,
+            );
+            let channel_template = draft.whatsapp.then(|| fit.id.to_owned());
+            return Ok(ComposeOutcome::Message(
+                Box::new(Composed {
+                    text,
+                    lang,
+                    template: fit.id.to_owned(),
+                    channel_template,
+                    memory: fit.echoed.first().cloned(),
+                    echoed: fit.echoed,
+                    channel_params: if draft.whatsapp { params } else { Vec::new() },
+                    ai_disclosure: disclosed,
+                    at: draft.nudge.at,
+                }),
+                std::mem::take(&mut draft.steps),
+            ));
+        }
+        Err(rejected)
+    }
+
+    /// The generic lines of last resort (two of them, so that two consecutive ones differ), or
+    /// held back with `no_safe_text` if even they fail the output check.
+    fn generic_line(
+        &self,
+        mut draft: Draft<'_>,
+        generic: SlotValues<'_>,
+        rules: &OutputRules<'_>,
+        skipped: &Skipped,
+    ) -> ComposeOutcome {
+        let persona = self.persona;
+        let lang = draft.lang;
+        let lines = fallback_templates(lang, persona.tone.formality);
+        let start = (mix(draft.hash, 9) % lines.len() as u64) as usize;
+        for k in 0..lines.len() {
+            let (id, line) = lines[(start + k) % lines.len()];
+            if Some(id) == draft.last_template {
+                continue;
+            }
+            let Ok(filled) = generic.fill(&Template::parse(line)) else {
+                continue;
+            };
+            let disclosed = draft.disclosure_due;
+            let (text, voice_text) = if disclosed {
+                let d = persona.ai_disclosure.line(lang);
+                (
+                    format!("{} {d}", filled.text),
+                    format!("{} {d}", filled.voice_text),
+                )
+            } else {
+                (filled.text, filled.voice_text)
+            };
+            if let Err(why) = rules.check(&text, &voice_text) {
+                draft.steps.push(TraceStep::new(
+                    "output_check",
+                    false,
+                    format!("The generic line `{id}` rejected: {why}."),
+                ));
+                continue;
+            }
+            draft.steps.push(TraceStep::new(
+                "template",
+                true,
+                format!(
+                    "No template of the persona fits{}: its generic {lang} line `{id}`, echoing nothing.",
+                    if skipped.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (skipped {})", skipped.sentence())
+                    }
+                ),
+            ));
+            draft.steps.push(TraceStep::new(
+                "output_check",
+                true,
+                rules.passed_sentence(&text),
+            ));
+            push_disclosure_step(
+                &mut draft.steps,
+                persona,
+                draft.disclosure_due,
+                false,
+                draft.lapse_days,
+            );
+            return ComposeOutcome::Message(
+                Box::new(Composed {
+                    text,
+                    lang,
+                    template: id.to_owned(),
+                    channel_template: None,
+                    memory: None,
+                    echoed: Vec::new(),
+                    channel_params: Vec::new(),
+                    ai_disclosure: disclosed,
+                    at: draft.nudge.at,
+                }),
+                draft.steps,
+            );
+        }
+        draft.steps.push(TraceStep::new(
+            "output_check",
+            false,
+            "No candidate text passed the output check, not even the generic lines: held back.",
+        ));
+        draft.hold(Reason::NoSafeText)
+    }
+}
+
+/// The voice a nudge speaks in.
+struct PickedVoice {
+    voice: Voice,
+    /// The quieter voice after a painful message: no signature phrase, no emoji.
+    quiet: bool,
+}
+
+/// The candidates whose placeholders can all be filled, in the persona's order, and those
+/// skipped with why (the previous nudge's template, a missing value, a bad WhatsApp
+/// parameter).
+fn fits<'t>(
+    draft: &Draft<'_>,
+    candidates: &[Candidate<'t>],
+    slot_value: &SlotValues<'_>,
+) -> (Vec<Fit<'t>>, Skipped) {
     let mut skipped = Skipped::default();
-    let mut fits: Vec<Fit<'_>> = Vec::new();
-    for c in &candidates {
-        if Some(c.id) == last_template {
+    let mut fits: Vec<Fit<'t>> = Vec::new();
+    for c in candidates {
+        if Some(c.id) == draft.last_template {
             skipped.add(c.id, "the previous nudge used it".to_owned());
             continue;
         }
         let template = Template::parse(c.text);
-        let filled = if whatsapp {
+        let filled = if draft.whatsapp {
             slot_value.fill(&template).map(Some)
         } else {
             slot_value.fillable(&template).map(|()| None)
@@ -366,43 +625,40 @@ pub fn compose_with(
             }
         }
     }
+    (fits, skipped)
+}
 
-    let mut rejected = 0;
-    let total = fits.len();
-    for fit in order(fits, hash) {
-        let filled = match fit.filled {
-            Some(filled) => filled,
-            // `fillable` said yes, so this fills; a template that does not is skipped.
-            None => match slot_value.fill(&fit.template) {
-                Ok(filled) => filled,
-                Err(_) => continue,
-            },
-        };
-        let Filled {
-            mut text,
-            mut voice_text,
-            params,
-        } = filled;
-        let disclosed = disclosure_due && !whatsapp;
-        if disclosed {
-            let line = persona.ai_disclosure.line(lang);
-            text = format!("{text} {line}");
-            voice_text = format!("{voice_text} {line}");
-        }
-        if let Err(why) = rules.check(&text, &voice_text) {
-            rejected += 1;
-            steps.push(TraceStep::new(
-                "output_check",
-                false,
-                format!("{kind} `{}` rejected: {why}; trying the next one.", fit.id),
-            ));
-            continue;
-        }
+/// The template chosen, for its trace sentence.
+struct Chosen<'a> {
+    /// `template` or `WhatsApp template`.
+    kind: &'a str,
+    id: &'a str,
+    echoed: &'a [MemoryItem],
+    /// The WhatsApp parameters.
+    params: &'a [String],
+}
+
+impl Chosen<'_> {
+    /// Which template, with which WhatsApp parameters, what it echoes, how many fit, and what
+    /// was rejected or skipped before it.
+    fn sentence(
+        &self,
+        draft: &Draft<'_>,
+        total: usize,
+        rejected: usize,
+        skipped: &Skipped,
+    ) -> String {
         let mut detail = String::with_capacity(400);
-        let _ = write!(detail, "{} `{}` in {lang}", capitalised(kind), fit.id);
-        if whatsapp && !params.is_empty() {
+        let _ = write!(
+            detail,
+            "{} `{}` in {}",
+            capitalised(self.kind),
+            self.id,
+            draft.lang
+        );
+        if draft.whatsapp && !self.params.is_empty() {
             detail.push_str(", parameters ");
-            for (i, p) in params.iter().enumerate() {
+            for (i, p) in self.params.iter().enumerate() {
                 if i > 0 {
                     detail.push_str(", ");
                 }
@@ -410,7 +666,7 @@ pub fn compose_with(
             }
         }
         detail.push_str(", ");
-        detail.push_str(&echo_sentence(&fit.echoed, user));
+        detail.push_str(&echo_sentence(self.echoed, draft.user));
         let _ = write!(
             detail,
             ". {total} template{} fit{} (more named things echoed first, then a rotation for this user and decision)",
@@ -430,129 +686,38 @@ pub fn compose_with(
             detail.push_str(&skipped.sentence());
             detail.push('.');
         }
-        steps.push(TraceStep::new(rule, true, detail));
-        steps.push(TraceStep::new(
-            "output_check",
-            true,
-            rules.passed_sentence(&text),
-        ));
-        push_disclosure_step(&mut steps, persona, disclosure_due, whatsapp, lapse_days);
-        let channel_template = whatsapp.then(|| fit.id.to_owned());
-        return ComposeOutcome::Message(
-            Box::new(Composed {
-                text,
-                lang,
-                template: fit.id.to_owned(),
-                channel_template,
-                memory: fit.echoed.first().cloned(),
-                echoed: fit.echoed,
-                channel_params: if whatsapp { params } else { Vec::new() },
-                ai_disclosure: disclosed,
-                at: decision.at,
-            }),
-            steps,
-        );
+        detail
     }
+}
 
-    if whatsapp {
-        let (reason, why) = if rejected > 0 {
-            (
-                Reason::NoSafeText,
-                "no filled approved template passed the output check",
-            )
-        } else {
-            (
-                Reason::NoApprovedTemplate,
-                "no approved template could be filled",
-            )
-        };
-        steps.push(TraceStep::new(
-            "channel_template",
-            false,
-            format!(
-                "WhatsApp allows only pre-approved templates, and {why} in {lang}{}: held back.",
-                if skipped.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (skipped {})", skipped.sentence())
-                }
-            ),
-        ));
-        return ComposeOutcome::Hold(reason, steps);
-    }
-
-    // The generic lines of last resort.
-    let generic = SlotValues {
-        default_greeting: true,
-        ..slot_value
+/// Held back on WhatsApp: no approved template could be filled, or none filled passed the
+/// output check.
+fn whatsapp_hold(mut draft: Draft<'_>, rejected: usize, skipped: &Skipped) -> ComposeOutcome {
+    let (reason, why) = if rejected > 0 {
+        (
+            Reason::NoSafeText,
+            "no filled approved template passed the output check",
+        )
+    } else {
+        (
+            Reason::NoApprovedTemplate,
+            "no approved template could be filled",
+        )
     };
-    let lines = fallback_templates(lang, persona.tone.formality);
-    let start = (mix(hash, 9) % lines.len() as u64) as usize;
-    for k in 0..lines.len() {
-        let (id, line) = lines[(start + k) % lines.len()];
-        if Some(id) == last_template {
-            continue;
-        }
-        let Ok(filled) = generic.fill(&Template::parse(line)) else {
-            continue;
-        };
-        let disclosed = disclosure_due;
-        let (text, voice_text) = if disclosed {
-            let d = persona.ai_disclosure.line(lang);
-            (
-                format!("{} {d}", filled.text),
-                format!("{} {d}", filled.voice_text),
-            )
-        } else {
-            (filled.text, filled.voice_text)
-        };
-        if let Err(why) = rules.check(&text, &voice_text) {
-            steps.push(TraceStep::new(
-                "output_check",
-                false,
-                format!("The generic line `{id}` rejected: {why}."),
-            ));
-            continue;
-        }
-        steps.push(TraceStep::new(
-            "template",
-            true,
-            format!(
-                "No template of the persona fits{}: its generic {lang} line `{id}`, echoing nothing.",
-                if skipped.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (skipped {})", skipped.sentence())
-                }
-            ),
-        ));
-        steps.push(TraceStep::new(
-            "output_check",
-            true,
-            rules.passed_sentence(&text),
-        ));
-        push_disclosure_step(&mut steps, persona, disclosure_due, false, lapse_days);
-        return ComposeOutcome::Message(
-            Box::new(Composed {
-                text,
-                lang,
-                template: id.to_owned(),
-                channel_template: None,
-                memory: None,
-                echoed: Vec::new(),
-                channel_params: Vec::new(),
-                ai_disclosure: disclosed,
-                at: decision.at,
-            }),
-            steps,
-        );
-    }
-    steps.push(TraceStep::new(
-        "output_check",
+    draft.steps.push(TraceStep::new(
+        "channel_template",
         false,
-        "No candidate text passed the output check, not even the generic lines: held back.",
+        format!(
+            "WhatsApp allows only pre-approved templates, and {why} in {}{}: held back.",
+            draft.lang,
+            if skipped.is_empty() {
+                String::new()
+            } else {
+                format!(" (skipped {})", skipped.sentence())
+            }
+        ),
     ));
-    ComposeOutcome::Hold(Reason::NoSafeText, steps)
+    draft.hold(reason)
 }
 
 /// Templates skipped, grouped by why.

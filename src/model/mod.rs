@@ -4,6 +4,7 @@
 //! [`persona::Persona::load`], [`scenario::Scenario::load`] and [`policy::Policy::validate`]
 //! never re-checks them.
 
+pub mod decision;
 pub mod diagnostics;
 pub mod expect;
 pub mod limits;

@@ -1230,11 +1230,11 @@ impl StudioApp {
             Command::ExportReport(format) => {
                 self.interop = None;
                 let dir = self.scenarios_dir.clone();
+                let shown = self.simulator.latest().cloned();
                 match interop::export_report_flow(
                     self.dialogs.as_mut(),
-                    self.doc.persona(),
+                    shown.as_deref(),
                     self.doc.persona_path(),
-                    self.doc.scenario(),
                     &dir,
                     format,
                 ) {

@@ -671,7 +671,7 @@ fn narrated_decision_ui(ui: &mut Ui, output: &SimOutput, user: usize, d: &Decisi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{ReplayOptions, replay};
+    use crate::replay::{ReplayOptions, replay};
     use crate::ui::files::{DEFAULT_PERSONA, DEFAULT_SCENARIO, resource};
 
     fn demo() -> (Persona, Scenario, crate::engine::Replay) {
