@@ -3,9 +3,15 @@
 
 use std::collections::BTreeSet;
 
+use std::cell::Cell;
+
+use super::composer::{Fit, Skipped, order};
+use super::slots::SlotValues;
+use super::template::Template;
 use super::*;
 use crate::model::{Policy, Scenario};
 use crate::replay::{ReplayOptions, replay};
+use crate::safety::SafetyChecker;
 
 fn fit(id: &str, rank: (usize, usize)) -> Fit<'_> {
     Fit {

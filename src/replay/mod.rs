@@ -227,9 +227,10 @@ impl<'a> Replayer<'a> {
         })
     }
 
-    /// Makes the parts of users `0..count` with `part`, in parallel a batch at a time on
-    /// another thread, and hands them to `sink` in order on this one, the previous batch while
-    /// the next is made.
+    /// Makes the parts of users `0..count` with `part`, in parallel a batch at a time, and
+    /// hands them to `sink` in order: on this thread while the next batch is made on another,
+    /// or in turn when this thread is one of rayon's (a replay inside a parallel job, which
+    /// must not block the pool waiting for it).
     fn run_with<S: DecisionSink, E>(
         &self,
         count: usize,
@@ -239,17 +240,27 @@ impl<'a> Replayer<'a> {
     where
         E: From<S::Error> + Send,
     {
+        let batch = |start: usize| {
+            (start..count.min(start + BATCH_USERS))
+                .into_par_iter()
+                .map(&part)
+                .collect::<Result<Vec<S::Part>, E>>()
+        };
+        if rayon::current_thread_index().is_some() {
+            for start in (0..count).step_by(BATCH_USERS) {
+                for p in batch(start)? {
+                    sink.take(p)?;
+                }
+            }
+            return Ok(());
+        }
         std::thread::scope(|scope| {
             let (parts_tx, parts_rx) = std::sync::mpsc::sync_channel(1);
-            let part = &part;
+            let batch = &batch;
             scope.spawn(move || {
                 for start in (0..count).step_by(BATCH_USERS) {
-                    let parts = (start..count.min(start + BATCH_USERS))
-                        .into_par_iter()
-                        .map(part)
-                        .collect::<Result<Vec<S::Part>, E>>();
                     // The sink stopped (an error): no more batches.
-                    if parts_tx.send(parts).is_err() {
+                    if parts_tx.send(batch(start)).is_err() {
                         break;
                     }
                 }
@@ -411,4 +422,131 @@ pub fn explain_at(
         .find(|d| d.silence_start == last);
     }
     explanation
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn maestro() -> Persona {
+        Persona::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("personas/cinema-maestro.ron"))
+            .expect("the shipped persona loads")
+    }
+
+    /// The demo scenario's users repeated to `count` users, ids made unique.
+    fn many_users(count: usize) -> Scenario {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut scenario = Scenario::load(&root.join("assets/scenarios/demo-cinema.json"))
+            .expect("the shipped scenario loads");
+        let demo = std::mem::take(&mut scenario.users);
+        scenario.users = (0..count)
+            .map(|i| {
+                let mut user = demo[i % demo.len()].clone();
+                user.id = format!("{}-{i}", user.id);
+                user
+            })
+            .collect();
+        scenario
+    }
+
+    /// Records the order users reach it in, and stops at a given user.
+    struct Recorder {
+        taken: Vec<usize>,
+        stop_at: Option<usize>,
+    }
+
+    impl DecisionSink for Recorder {
+        type Part = (usize, usize);
+        type Error = usize;
+
+        fn part(replayed: UserReplay<'_>) -> Result<(usize, usize), usize> {
+            Ok((replayed.index, replayed.decisions.len()))
+        }
+
+        fn take(&mut self, (index, _): (usize, usize)) -> Result<(), usize> {
+            if self.stop_at == Some(index) {
+                return Err(index);
+            }
+            self.taken.push(index);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_sink_takes_every_user_in_scenario_order_and_its_error_stops_the_replay() {
+        let persona = maestro();
+        let policy = Policy::omni();
+        let scenario = many_users(BATCH_USERS * 2 + 3);
+        let replayer = Replayer::new(&persona, &policy, &scenario, ReplayOptions::default());
+        let mut all = Recorder {
+            taken: Vec::new(),
+            stop_at: None,
+        };
+        replayer.run(&scenario.users, &mut all).expect("no error");
+        assert_eq!(all.taken, (0..scenario.users.len()).collect::<Vec<_>>());
+        let mut stopped = Recorder {
+            taken: Vec::new(),
+            stop_at: Some(BATCH_USERS + 7),
+        };
+        assert_eq!(
+            replayer.run(&scenario.users, &mut stopped),
+            Err(BATCH_USERS + 7)
+        );
+        assert_eq!(stopped.taken, (0..BATCH_USERS + 7).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn replays_inside_a_parallel_job_finish_with_the_same_decisions() {
+        let persona = maestro();
+        let scenario = many_users(BATCH_USERS + 5);
+        let omni = Policy::omni();
+        let pushy = Policy::preset("pushy").expect("a preset");
+        let options = ReplayOptions::default();
+        // Two replays on rayon's threads at once (as `relance diff` runs them): neither blocks
+        // the pool waiting for the other.
+        let (a, b) = rayon::join(
+            || replay(&persona, &omni, &scenario, options),
+            || replay(&persona, &pushy, &scenario, options),
+        );
+        assert_eq!(a, replay(&persona, &omni, &scenario, options));
+        assert_eq!(b, replay(&persona, &pushy, &scenario, options));
+        assert!(a.totals().0 > 0 && a != b);
+    }
+
+    #[test]
+    fn the_composer_writes_sent_decisions_and_the_engine_alone_does_not() {
+        let persona = maestro();
+        let scenario = many_users(8);
+        let policy = Policy::omni();
+        let composed = replay(&persona, &policy, &scenario, ReplayOptions::default());
+        let decided = replay(
+            &persona,
+            &policy,
+            &scenario,
+            ReplayOptions {
+                compose: false,
+                ..ReplayOptions::default()
+            },
+        );
+        let pairs: Vec<(&Decision, &Decision)> = composed
+            .users
+            .iter()
+            .flat_map(|u| &u.decisions)
+            .zip(decided.users.iter().flat_map(|u| &u.decisions))
+            .collect();
+        assert!(pairs.iter().any(|(c, _)| c.text().is_some()));
+        for (c, d) in pairs {
+            assert_eq!((c.at, c.silence_start), (d.at, d.silence_start));
+            assert!(d.message.is_none() && d.compose_trace.is_empty());
+            // Sent by the engine: composed, or held back by the composer with its reason.
+            assert_eq!(c.message.is_some(), c.outcome == Outcome::Sent);
+            if d.outcome == Outcome::Sent {
+                assert!(!c.compose_trace.is_empty());
+            } else {
+                assert_eq!((c.outcome, c.reason), (d.outcome, d.reason));
+            }
+        }
+    }
 }
