@@ -6,10 +6,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use relance::engine::{
-    Profile, ReplayOptions, UserFacts, checker_for, decide_user, evaluate, schedule,
-};
+use relance::engine::{Profile, UserFacts, checker_for, evaluate, schedule};
 use relance::model::{Persona, Policy, User};
+use relance::replay::{ReplayOptions, decide_user};
 use relance::sim::{Population, PopulationConfig};
 
 fn heavy_user(persona: &Persona, policy: &Policy) -> (User, Option<chrono::DateTime<chrono::Utc>>) {

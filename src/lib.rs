@@ -2,13 +2,14 @@
 //! messages ("nudges", in French "relances") they send to users who have gone quiet.
 //!
 //! The library holds the domain model ([`model`]), the policy engine ([`engine`]), the composer
-//! ([`compose`]), the safety checks ([`safety`]) and the exports ([`report`]); the command line
-//! ([`cli`]) and the studio (`ui`) are thin layers over it. Only `ui` depends on egui.
+//! ([`compose`]), the replay that joins them ([`replay`]), the safety checks ([`safety`]) and
+//! the exports ([`report`]); the command line ([`cli`]) and the studio (`ui`) are thin layers
+//! over it. Only `ui` depends on egui.
 //!
 //! ```
-//! use relance::engine::{ReplayOptions, replay};
 //! use relance::model::{Persona, Policy, Scenario};
 //! use relance::model::scenario::ScenarioFormat;
+//! use relance::replay::{ReplayOptions, replay};
 //!
 //! let persona = Persona::new_blank("demo", "Demo");
 //! let json = r#"{"name": "one user", "users": [{"id": "ana", "timezone": "Europe/Paris",
@@ -27,6 +28,7 @@ pub mod compose;
 pub mod engine;
 pub mod interop;
 pub mod model;
+pub mod replay;
 pub mod report;
 pub mod safety;
 pub mod sim;

@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use relance::compose::{Composed, MemoryKind, Skip, output_check};
-use relance::engine::{Decision, Outcome, Reason, Replay, ReplayOptions, checker_for, replay};
+use relance::engine::{Decision, Outcome, Reason, Replay, checker_for};
 use relance::model::persona::{Formality, Template};
 use relance::model::{Channel, Lang, LoadError, Persona, Policy, Scenario, Sender, User};
+use relance::replay::{ReplayOptions, replay};
 
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 

@@ -12,12 +12,12 @@ use std::sync::OnceLock;
 use std::sync::atomic::AtomicBool;
 
 use proptest::prelude::*;
-use relance::engine::{ReplayOptions, replay};
 use relance::interop::chat::{ChatImportOptions, import_chat_str};
 use relance::interop::{PersonaFormat, export_persona, import_persona_bytes};
 use relance::model::policy::bounds;
 use relance::model::scenario::ScenarioFormat;
 use relance::model::{Persona, Policy, Scenario};
+use relance::replay::{ReplayOptions, replay};
 use relance::sim::{Archetype, Mix, NoSink, Population, PopulationConfig, Progress};
 
 /// Cases per target: `RELANCE_FUZZ_CASES`, else 64.

@@ -767,8 +767,9 @@ mod chats {
 
 mod reports {
     use super::*;
-    use relance::engine::{Outcome, ReplayOptions, replay};
+    use relance::engine::Outcome;
     use relance::model::Policy;
+    use relance::replay::{ReplayOptions, replay};
     use relance::report::document::{ReportFormat, ReportInput, render_report};
 
     fn demo() -> (Persona, Scenario, Policy) {
@@ -782,12 +783,13 @@ mod reports {
     fn render(format: ReportFormat, population: Option<&Value>) -> String {
         let (persona, scenario, policy) = demo();
         let avatar = card_png::placeholder_png(16, 16, [10, 20, 30]);
+        let result = replay(&persona, &policy, &scenario, ReplayOptions::default());
         render_report(
             &ReportInput {
                 persona: &persona,
                 avatar_png: Some(&avatar),
                 scenario: &scenario,
-                policy: &policy,
+                replay: &result,
                 population,
             },
             format,

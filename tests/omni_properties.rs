@@ -5,9 +5,10 @@
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use proptest::prelude::*;
-use relance::engine::{Outcome, ReplayOptions, replay};
+use relance::engine::Outcome;
 use relance::model::policy::{PRESET_NAMES, Policy};
 use relance::model::{Channel, Event, Persona, Scenario, Sender, User};
+use relance::replay::{ReplayOptions, replay};
 
 /// What a generated user message is, known by construction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,9 +4,10 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use relance::engine::{Reason, ReplayOptions, replay};
+use relance::engine::Reason;
 use relance::model::scenario::ScenarioFormat;
 use relance::model::{Persona, Policy, Scenario};
+use relance::replay::{ReplayOptions, replay};
 use relance::sim::report::{comparison_json, population_json};
 use relance::sim::{
     MessageKind, Metrics, NoSink, Population, PopulationConfig, PopulationReport, Progress,

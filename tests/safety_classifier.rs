@@ -4,8 +4,9 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use relance::engine::trace::decision_trace;
-use relance::engine::{ReplayOptions, UserFacts, checker_for, decide_user};
+use relance::engine::{UserFacts, checker_for};
 use relance::model::{Channel, Event, Persona, Policy, Sender, Severity, User};
+use relance::replay::{ReplayOptions, decide_user};
 use relance::safety::classifier::Classifier;
 use relance::safety::{Category, SafetyAdditions, SafetyChecker, SafetyError};
 

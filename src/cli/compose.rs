@@ -8,10 +8,12 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::compose::{ComposeOutcome, Composed, MemoryItem, compose};
-use crate::engine::trace::local;
-use crate::engine::{Decision, Outcome, ReplayOptions, TraceStep, checker_for, decide_user};
+use crate::compose::{ComposeOutcome, ComposeRequest, Composed, Composer, MemoryItem, UserReading};
+use crate::engine::trace::check_sentence;
+use crate::engine::{Decision, Outcome, TraceStep, checker_for};
+use crate::model::decision::local;
 use crate::model::{Channel, Sender, User};
+use crate::replay::{ReplayOptions, decide_user};
 
 use super::explain::parse_instant;
 
@@ -121,21 +123,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             TraceStep::new(
                 c.rule.as_str(),
                 false,
-                crate::engine::trace::check_sentence(c, &policy, user, None, decision.at),
+                check_sentence(c, &policy, user, None, decision.at),
             )
         })
         .collect();
     let preview = match (&decision.message, decision.compose_trace.is_empty()) {
-        (None, true) => match compose(&persona, &checker, user, decision, &previous, args.seed) {
-            ComposeOutcome::Message(m, steps) => {
-                trace.extend(steps);
-                Some(*m)
+        (None, true) => {
+            match Composer::new(&persona, checker.clone(), args.seed).compose(ComposeRequest {
+                user,
+                nudge: decision.nudge(),
+                previous: &previous,
+                reading: &mut UserReading::default(),
+            }) {
+                ComposeOutcome::Message(m, steps) => {
+                    trace.extend(steps);
+                    Some(*m)
+                }
+                ComposeOutcome::Hold(_, steps) => {
+                    trace.extend(steps);
+                    None
+                }
             }
-            ComposeOutcome::Hold(_, steps) => {
-                trace.extend(steps);
-                None
-            }
-        },
+        }
         _ => {
             trace.extend(decision.compose_trace.iter().cloned());
             None

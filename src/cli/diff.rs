@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::engine::{ReplayOptions, replay};
 use crate::model::Persona;
+use crate::replay::{ReplayOptions, replay};
 use crate::suite::diff::diff_replays;
 
 /// Arguments of `relance diff`. The old side is `--against`, `--against-rev` or

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use crate::engine::explain_at;
-use crate::engine::trace::{decision_trace, local};
+use crate::engine::trace::decision_trace;
+use crate::model::decision::local;
+use crate::replay::explain_at;
 
 /// Arguments of `relance explain`.
 #[derive(Debug, clap::Args)]

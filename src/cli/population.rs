@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use chrono::NaiveDate;
 
-use crate::engine::{ReplayOptions, replay};
 use crate::model::Persona;
 use crate::model::scenario::ScenarioFormat;
+use crate::replay::{ReplayOptions, replay};
 use crate::report::simulation::{simulation_json_text, simulation_text};
 use crate::sim::report::{comparison_json, comparison_text, population_json, population_text};
 use crate::sim::{Mix, NoSink, Population, PopulationConfig, PopulationReport, Progress};

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use crate::model::diagnostics::LoadError;
+use crate::replay::{ReplayOptions, replay};
 use crate::report::document::{ReportFormat, ReportInput, render_report};
 
 /// Arguments of `relance report`.
@@ -69,12 +70,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             None
         }
     };
+    let result = replay(&persona, &policy, &scenario, ReplayOptions::default());
     let text = render_report(
         &ReportInput {
             persona: &persona,
             avatar_png: avatar.as_deref(),
             scenario: &scenario,
-            policy: &policy,
+            replay: &result,
             population: population.as_ref(),
         },
         format,

@@ -3,13 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::engine::{ReplayOptions, replay};
 use crate::model::Persona;
 use crate::model::diagnostics::writes_in_place;
 use crate::model::scenario::{ReplaySource, ScenarioText, StreamedScenario};
-use crate::report::simulation::{
-    StreamedReplayError, simulation_text, write_replay_json, write_streamed_replay_json,
-};
+use crate::replay::{ReplayOptions, Replayer, StreamedError};
+use crate::report::simulation::{JsonWriter, TextReport};
 
 /// Arguments of `relance simulate`.
 #[derive(Debug, clap::Args)]
@@ -48,16 +46,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     super::print_warnings(&args.scenario, warnings);
     let policy = super::resolve_policy(&persona, args.policy.as_deref())?;
+    let replayer = Replayer::new(&persona, &policy, &scenario, ReplayOptions::default());
     if args.json {
         // Replayed and written user by user: the JSON of a large scenario is never held whole.
         super::emit_with(args.out.as_ref(), |out| {
-            write_replay_json(&persona, &policy, &scenario, ReplayOptions::default(), out)
+            let mut json = JsonWriter::start(&policy.name, out)?;
+            replayer.run(&scenario.users, &mut json)?;
+            json.finish()
         })?;
     } else {
-        let result = replay(&persona, &policy, &scenario, ReplayOptions::default());
+        let mut text = TextReport::default();
+        match replayer.run(&scenario.users, &mut text) {
+            Ok(()) => {}
+            Err(never) => match never {},
+        }
         super::emit(
             args.out.as_ref(),
-            &simulation_text(&persona, &scenario, &result),
+            &text.finish(&persona, &scenario, &policy),
         )?;
     }
     Ok(ExitCode::SUCCESS)
@@ -73,19 +78,18 @@ fn streamed_json(
     let policy = super::resolve_policy(persona, args.policy.as_deref())?;
     let mut invalid = None;
     let mut warnings = Vec::new();
+    let replayer = Replayer::new(persona, &policy, scenario.head(), ReplayOptions::default());
     let written = super::emit_with(args.out.as_ref(), |out| {
-        match write_streamed_replay_json(persona, &policy, scenario, ReplayOptions::default(), out)
-        {
-            Ok(found) => {
-                warnings = found;
-                Ok(())
-            }
-            Err(StreamedReplayError::Io(error)) => Err(error),
-            Err(StreamedReplayError::Scenario(error)) => {
+        let mut json = JsonWriter::start(&policy.name, out)?;
+        match replayer.run_streamed(scenario, &mut json) {
+            Ok(found) => warnings = found,
+            Err(StreamedError::Sink(error)) => return Err(error),
+            Err(StreamedError::Scenario(error)) => {
                 invalid = Some(error);
-                Err(std::io::Error::other("the scenario is invalid"))
+                return Err(std::io::Error::other("the scenario is invalid"));
             }
         }
+        json.finish()
     });
     if let Some(error) = invalid {
         return Err(error.into());

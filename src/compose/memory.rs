@@ -32,7 +32,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Composed;
 use super::text::{Phrase, PhraseIndex, Token, tokens, word_set};
-use crate::engine::trace::local_short;
+use crate::model::decision::local_short;
+pub use crate::model::decision::{MemoryItem, MemoryKind, MemorySource};
 use crate::model::{Lang, Persona, Sender, User};
 use crate::safety::{Category, SafetyChecker};
 use words::{ARTICLES, COMPANION, CONNECTORS, OPENERS, RELATIONS, STOP_WORDS};
@@ -49,51 +50,6 @@ const MAX_QUOTED_WORDS: usize = 6;
 
 /// The longest quoted phrase taken as a name, in characters.
 const MAX_QUOTED_CHARS: usize = 60;
-
-/// Something the user talked about that a nudge can echo.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemoryItem {
-    /// `topic` or `mention`.
-    pub kind: MemoryKind,
-    /// The persona's topic id, or the matching key of the named thing.
-    pub key: String,
-    /// The words used in the nudge ("musiques de film", "Hans Zimmer").
-    pub label: String,
-    /// Event index of the most recent message it came from.
-    pub event: u32,
-    /// When that message was sent.
-    pub at: DateTime<Utc>,
-    /// How many of the user's messages mention it.
-    pub count: u32,
-    /// How it was recognised.
-    pub source: MemorySource,
-    /// The words the user wrote in that message ("BO", "hans zimmer").
-    pub matched: String,
-}
-
-/// What a memory item is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MemoryKind {
-    /// A topic of the persona, recognised by its keywords.
-    Topic,
-    /// A film, person, place or dish the user named.
-    Mention,
-}
-
-/// How a memory item was recognised in a message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MemorySource {
-    /// One of the topic's keywords.
-    Keyword,
-    /// An entry of the persona's lexicon.
-    Lexicon,
-    /// A phrase the user put in quotes.
-    Quoted,
-    /// A run of capitalised words.
-    Capitalised,
-}
 
 impl MemorySource {
     /// Lower ranks first among equally recent and frequent mentions.

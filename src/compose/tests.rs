@@ -3,9 +3,15 @@
 
 use std::collections::BTreeSet;
 
+use std::cell::Cell;
+
+use super::composer::{Fit, Skipped, order};
+use super::slots::SlotValues;
+use super::template::Template;
 use super::*;
-use crate::engine::{ReplayOptions, replay};
 use crate::model::{Policy, Scenario};
+use crate::replay::{ReplayOptions, replay};
+use crate::safety::SafetyChecker;
 
 fn fit(id: &str, rank: (usize, usize)) -> Fit<'_> {
     Fit {
@@ -146,12 +152,12 @@ fn choices_depend_on_the_seed() {
     let d = &result.users[0].decisions[0];
     let user = &scenario.users[0];
     let hashes: BTreeSet<u64> = (0..16)
-        .map(|seed| choice_hash(&persona, user, d, seed))
+        .map(|seed| choice_hash(&persona, user, &d.nudge(), seed))
         .collect();
     assert_eq!(hashes.len(), 16);
     assert_eq!(
-        choice_hash(&persona, user, d, 5),
-        choice_hash(&persona, user, d, 5)
+        choice_hash(&persona, user, &d.nudge(), 5),
+        choice_hash(&persona, user, &d.nudge(), 5)
     );
 }
 

@@ -12,101 +12,14 @@ pub mod trace;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Tz;
-use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use crate::compose::{self, ComposeOutcome, Composed};
+use crate::model::decision::{Composed, Nudge};
 use crate::model::policy::{Anchor, Policy, QuietHours, Rule};
-use crate::model::{Channel, Persona, Scenario, User};
+use crate::model::{Channel, Persona, User};
 use crate::safety::{Category, SafetyChecker};
 
+pub use crate::model::decision::{Outcome, Reason, TraceStep};
 pub use facts::{MessageFacts, UserFacts, instant};
-pub use trace::TraceStep;
-
-/// Whether a nudge goes out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// The nudge is sent.
-    Sent,
-    /// The nudge is held back.
-    Suppressed,
-}
-
-/// Why a decision came out as it did: `sent`, or the first failing check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    /// Every check passed.
-    Sent,
-    /// The user is a minor.
-    Minor,
-    /// The user opted out.
-    OptedOut,
-    /// A flagged message in the cooldown.
-    Sensitive,
-    /// Compulsive-use signals.
-    Wellbeing,
-    /// Past the follow-up window.
-    WindowExpired,
-    /// Too few user messages.
-    TooFewMessages,
-    /// WhatsApp nudge, but the persona declares no approved template for the language.
-    NoApprovedTemplate,
-    /// Every candidate text failed the output check.
-    NoSafeText,
-}
-
-impl Reason {
-    /// Every reason, sent first.
-    pub const ALL: [Reason; 9] = [
-        Reason::Sent,
-        Reason::Minor,
-        Reason::OptedOut,
-        Reason::Sensitive,
-        Reason::Wellbeing,
-        Reason::WindowExpired,
-        Reason::TooFewMessages,
-        Reason::NoApprovedTemplate,
-        Reason::NoSafeText,
-    ];
-
-    /// The name used in JSON (`too_few_messages`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Sent => "sent",
-            Reason::Minor => "minor",
-            Reason::OptedOut => "opted_out",
-            Reason::Sensitive => "sensitive",
-            Reason::Wellbeing => "wellbeing",
-            Reason::WindowExpired => "window_expired",
-            Reason::TooFewMessages => "too_few_messages",
-            Reason::NoApprovedTemplate => "no_approved_template",
-            Reason::NoSafeText => "no_safe_text",
-        }
-    }
-
-    /// The reason a failing rule gives.
-    pub fn of_rule(rule: Rule) -> Self {
-        match rule {
-            Rule::Minor => Reason::Minor,
-            Rule::OptedOut => Reason::OptedOut,
-            Rule::Sensitive => Reason::Sensitive,
-            Rule::Wellbeing => Reason::Wellbeing,
-            Rule::WindowExpired => Reason::WindowExpired,
-            Rule::TooFewMessages => Reason::TooFewMessages,
-        }
-    }
-
-    /// The outcome this reason implies.
-    pub fn outcome(self) -> Outcome {
-        if self == Reason::Sent {
-            Outcome::Sent
-        } else {
-            Outcome::Suppressed
-        }
-    }
-}
 
 /// What a check measured, for its trace sentence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -459,13 +372,25 @@ pub struct Decision {
     pub evaluation: Evaluation,
     /// The crisis referral, when a self-harm flag lies in the cooldown.
     pub crisis_referral: Option<String>,
-    /// The message, for sent decisions (and the composer's reasoning).
+    /// The message of a sent decision, once the composer wrote it (the engine leaves it empty;
+    /// `replay` fills it).
     pub message: Option<Composed>,
     /// The composer's steps (templates tried, output checks, channel template).
     pub compose_trace: Vec<TraceStep>,
 }
 
 impl Decision {
+    /// What the composer needs of this decision.
+    pub fn nudge(&self) -> Nudge {
+        Nudge {
+            at: self.at,
+            silence_start: self.silence_start,
+            silence_event: self.silence_event,
+            nth: self.nth,
+            channel: self.channel,
+        }
+    }
+
     /// The text of a sent nudge.
     pub fn text(&self) -> Option<&str> {
         self.message.as_ref().map(|m| m.text.as_str())
@@ -521,25 +446,6 @@ impl Replay {
     }
 }
 
-/// Options of a replay.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReplayOptions {
-    /// Compose the texts of sent nudges (the population simulation skips it).
-    pub compose: bool,
-    /// Varies the composer's choices of templates and phrasings; the same seed always gives
-    /// the same texts.
-    pub seed: u64,
-}
-
-impl Default for ReplayOptions {
-    fn default() -> Self {
-        Self {
-            compose: true,
-            seed: 0,
-        }
-    }
-}
-
 /// The checker for a persona: the built-in lexicons plus the persona's additions.
 ///
 /// Invalid additions are left out one by one (the valid ones still apply), and a crisis
@@ -555,74 +461,14 @@ pub fn checker_for(persona: &Persona) -> SafetyChecker {
     }
 }
 
-/// The decisions for one user.
-pub fn decide_user(
-    persona: &Persona,
+/// The decisions for one user up to `until`, in time order, and the facts they were made from
+/// (the flags that traces quote). Sent decisions carry no text yet: composing it is the
+/// composer's job, joined to the engine's by `replay`.
+pub fn decide(
     policy: &Policy,
     checker: &SafetyChecker,
     user: &User,
     until: Option<DateTime<Utc>>,
-    options: ReplayOptions,
-) -> Vec<Decision> {
-    let recognizers = compose::Recognizers::default();
-    decide_user_and_facts(&recognizers, persona, policy, checker, user, until, options).0
-}
-
-/// What a replay shares across its users: the persona's safety checker and composing
-/// recognisers, compiled once, and the scenario's horizon. `Sync`: users are replayed in
-/// parallel.
-pub struct Replayer<'a> {
-    persona: &'a Persona,
-    policy: &'a Policy,
-    checker: SafetyChecker,
-    recognizers: compose::Recognizers,
-    until: Option<DateTime<Utc>>,
-    options: ReplayOptions,
-}
-
-impl<'a> Replayer<'a> {
-    /// A replay of `scenario`'s users under `policy`.
-    pub fn new(
-        persona: &'a Persona,
-        policy: &'a Policy,
-        scenario: &Scenario,
-        options: ReplayOptions,
-    ) -> Self {
-        Self {
-            persona,
-            policy,
-            checker: checker_for(persona),
-            recognizers: compose::Recognizers::default(),
-            until: scenario.horizon(),
-            options,
-        }
-    }
-
-    /// The decisions for `user`, and the facts they were made from (the flags that traces
-    /// quote), so that a caller writing traces need not read the messages again.
-    pub fn decide(&self, user: &User) -> (Vec<Decision>, UserFacts) {
-        decide_user_and_facts(
-            &self.recognizers,
-            self.persona,
-            self.policy,
-            &self.checker,
-            user,
-            self.until,
-            self.options,
-        )
-    }
-}
-
-/// [`decide_user`] with the persona's composing recognisers shared across users
-/// (`recognizers` must belong to `persona`), also returning the facts.
-fn decide_user_and_facts(
-    recognizers: &compose::Recognizers,
-    persona: &Persona,
-    policy: &Policy,
-    checker: &SafetyChecker,
-    user: &User,
-    until: Option<DateTime<Utc>>,
-    options: ReplayOptions,
 ) -> (Vec<Decision>, UserFacts) {
     let facts = UserFacts::from_user(user, policy, checker);
     let profile = Profile::of(user);
@@ -654,64 +500,7 @@ fn decide_user_and_facts(
             });
         },
     );
-    if options.compose {
-        let mut previous: Vec<Composed> = Vec::new();
-        let mut reading = compose::UserReading::with_flags(
-            user,
-            facts
-                .messages
-                .iter()
-                .zip(&facts.first_flags)
-                .map(|(m, &flag)| (m.event as usize, flag)),
-        );
-        for d in decisions.iter_mut().filter(|d| d.outcome == Outcome::Sent) {
-            match compose::compose_with(
-                recognizers,
-                &mut reading,
-                persona,
-                checker,
-                user,
-                d,
-                &previous,
-                options.seed,
-            ) {
-                ComposeOutcome::Message(composed, steps) => {
-                    d.compose_trace = steps;
-                    previous.push((*composed).clone());
-                    d.message = Some(*composed);
-                }
-                ComposeOutcome::Hold(reason, steps) => {
-                    d.compose_trace = steps;
-                    d.reason = reason;
-                    d.outcome = Outcome::Suppressed;
-                }
-            }
-        }
-    }
     (decisions, facts)
-}
-
-/// Replays every user of `scenario` under `policy` (users in parallel, results in scenario order).
-pub fn replay(
-    persona: &Persona,
-    policy: &Policy,
-    scenario: &Scenario,
-    options: ReplayOptions,
-) -> Replay {
-    let replayer = Replayer::new(persona, policy, scenario, options);
-    let users = scenario
-        .users
-        .par_iter()
-        .enumerate()
-        .map(|(i, user)| UserDecisions {
-            user: i,
-            decisions: replayer.decide(user).0,
-        })
-        .collect();
-    Replay {
-        policy: policy.clone(),
-        users,
-    }
 }
 
 /// What the engine would decide for a user at an arbitrary instant.
@@ -727,19 +516,19 @@ pub struct Explanation {
     pub evaluation: Option<Evaluation>,
     /// The trace sentences.
     pub trace: Vec<TraceStep>,
-    /// The actual decision of the silence the instant falls in, if the engine makes one.
+    /// The actual decision of the silence the instant falls in, if the engine makes one (without
+    /// its text: `replay::explain_at` composes it).
     pub decision_of_silence: Option<Decision>,
 }
 
 /// Explains what the engine would decide for `user` if a nudge were considered at `at`.
 pub fn explain_at(
-    persona: &Persona,
     policy: &Policy,
+    checker: &SafetyChecker,
     user: &User,
     at: DateTime<Utc>,
 ) -> Explanation {
-    let checker = checker_for(persona);
-    let facts = UserFacts::from_user(user, policy, &checker);
+    let facts = UserFacts::from_user(user, policy, checker);
     let profile = Profile::of(user);
     let t = at.timestamp();
     let upto = facts.count_up_to(t);
@@ -761,16 +550,10 @@ pub fn explain_at(
         evaluation.as_ref(),
     );
     let decision_of_silence = last_message.and_then(|last| {
-        decide_user(
-            persona,
-            policy,
-            &checker,
-            user,
-            None,
-            ReplayOptions::default(),
-        )
-        .into_iter()
-        .find(|d| d.silence_start == last)
+        decide(policy, checker, user, None)
+            .0
+            .into_iter()
+            .find(|d| d.silence_start == last)
     });
     Explanation {
         at,

@@ -123,7 +123,7 @@ pub fn follow_up_window(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{ReplayOptions, checker_for, decide_user};
+    use crate::engine::{checker_for, decide};
     use crate::model::policy::{Anchor, MinMessages};
     use crate::model::scenario::ScenarioFormat;
     use crate::model::{Persona, Scenario};
@@ -238,17 +238,7 @@ mod tests {
         let user = &scenario.users[0];
         let persona = Persona::new_blank("p", "P");
         let policy = Policy::omni();
-        let decisions = decide_user(
-            &persona,
-            &policy,
-            &checker_for(&persona),
-            user,
-            scenario.horizon(),
-            ReplayOptions {
-                compose: false,
-                ..ReplayOptions::default()
-            },
-        );
+        let (decisions, _) = decide(&policy, &checker_for(&persona), user, scenario.horizon());
         let last = decisions.last().expect("the last silence has a decision");
         let (start, end) = follow_up_window(&policy, last, None);
         assert_eq!(start, secs("2026-01-21T10:00:00Z"));

@@ -57,17 +57,7 @@ fn engaged(last: DateTime<Utc>, n: i64) -> Vec<(DateTime<Utc>, Sender, &'static 
 fn decide(policy: &Policy, u: &User) -> Vec<Decision> {
     let persona = Persona::new_blank("t", "T");
     let checker = checker_for(&persona);
-    decide_user(
-        &persona,
-        policy,
-        &checker,
-        u,
-        None,
-        ReplayOptions {
-            compose: false,
-            ..ReplayOptions::default()
-        },
-    )
+    super::decide(policy, &checker, u, None).0
 }
 
 fn reasons(ds: &[Decision]) -> Vec<&'static str> {
@@ -395,17 +385,7 @@ fn decisions_after_until_are_not_reported() {
     let checker = checker_for(&persona);
     let u = user(PARIS, engaged(last, 5));
     let until = Some(last + Duration::hours(23));
-    let ds = decide_user(
-        &persona,
-        &Policy::omni(),
-        &checker,
-        &u,
-        until,
-        ReplayOptions {
-            compose: false,
-            ..ReplayOptions::default()
-        },
-    );
+    let (ds, _) = super::decide(&Policy::omni(), &checker, &u, until);
     assert!(ds.is_empty());
 }
 
@@ -414,9 +394,10 @@ fn explain_at_reports_quiet_hours_and_the_silences_decision() {
     let last = local(PARIS, 2026, 1, 7, 14, 0);
     let u = user(PARIS, engaged(last, 3));
     let persona = Persona::new_blank("t", "T");
+    let checker = checker_for(&persona);
     let e = explain_at(
-        &persona,
         &Policy::omni(),
+        &checker,
         &u,
         local(PARIS, 2026, 1, 8, 23, 0),
     );
@@ -430,7 +411,7 @@ fn explain_at_reports_quiet_hours_and_the_silences_decision() {
         e.decision_of_silence.map(|d| d.reason),
         Some(Reason::TooFewMessages)
     );
-    let before_any = explain_at(&persona, &Policy::omni(), &u, at("2025-01-01T00:00:00Z"));
+    let before_any = explain_at(&Policy::omni(), &checker, &u, at("2025-01-01T00:00:00Z"));
     assert!(before_any.evaluation.is_none());
     assert_eq!(before_any.trace.len(), 1);
 }

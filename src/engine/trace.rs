@@ -2,139 +2,15 @@
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
-use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use super::facts::{CrisisCatch, UserFacts, instant};
 use super::{Check, Decision, Evaluation, Evidence};
+use crate::model::decision::{HhMm, Local, LocalShort, TraceStep, local_short};
 use crate::model::policy::{Anchor, Policy};
 use crate::model::{Sender, User};
 use crate::safety::Classifier;
-
-/// One line of a decision's trace.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TraceStep {
-    /// The rule or step (`schedule`, `too_few_messages`, `template`…).
-    pub rule: String,
-    /// Whether it allowed the nudge.
-    pub passed: bool,
-    /// What was checked, in one sentence.
-    pub detail: String,
-}
-
-impl TraceStep {
-    /// A step.
-    pub fn new(rule: impl Into<String>, passed: bool, detail: impl Into<String>) -> Self {
-        Self {
-            rule: rule.into(),
-            passed,
-            detail: detail.into(),
-        }
-    }
-}
-
-/// "12 Jan 09:00 (Europe/Paris)": an instant in the user's zone.
-pub fn local(at: DateTime<Utc>, tz: Tz) -> String {
-    Local(at, tz).to_string()
-}
-
-/// "12 Jan 09:00": an instant in the user's zone, without the zone's name (the same text as
-/// chrono's `%-d %b %H:%M`).
-pub fn local_short(at: DateTime<Utc>, tz: Tz) -> String {
-    LocalShort(at, tz).text().as_str().to_owned()
-}
-
-/// [`local`] as a value to format: a trace sentence writes it in place rather than make a
-/// string of it first.
-#[derive(Clone, Copy, Debug)]
-pub struct Local(pub DateTime<Utc>, pub Tz);
-
-impl std::fmt::Display for Local {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let Local(at, tz) = *self;
-        write!(f, "{} ({})", LocalShort(at, tz), tz.name())
-    }
-}
-
-/// [`local_short`] as a value to format.
-#[derive(Clone, Copy, Debug)]
-pub struct LocalShort(pub DateTime<Utc>, pub Tz);
-
-impl LocalShort {
-    /// The text, built in place without parsing a format string: replays write it for every
-    /// decision.
-    fn text(self) -> ShortText {
-        const MONTHS: [&[u8; 3]; 12] = [
-            b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-            b"Dec",
-        ];
-        let t = self.0.with_timezone(&self.1);
-        let digit = |n: u32| b'0' + (n % 10) as u8;
-        let mut out = ShortText::default();
-        let day = t.day();
-        if day >= 10 {
-            out.push(digit(day / 10));
-        }
-        out.push(digit(day));
-        out.push(b' ');
-        MONTHS[t.month0() as usize]
-            .iter()
-            .for_each(|&b| out.push(b));
-        out.push(b' ');
-        for b in two_digits(t.hour()) {
-            out.push(b);
-        }
-        out.push(b':');
-        for b in two_digits(t.minute()) {
-            out.push(b);
-        }
-        out
-    }
-}
-
-impl std::fmt::Display for LocalShort {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.text().as_str())
-    }
-}
-
-/// The text of a [`LocalShort`]: at most "31 Dec 23:59", 12 ASCII bytes.
-#[derive(Default)]
-struct ShortText {
-    bytes: [u8; 12],
-    len: usize,
-}
-
-impl ShortText {
-    fn push(&mut self, b: u8) {
-        self.bytes[self.len] = b;
-        self.len += 1;
-    }
-
-    fn as_str(&self) -> &str {
-        // Only ASCII digits, letters, spaces and colons are pushed.
-        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
-    }
-}
-
-/// The two digits of `n` (under 100).
-fn two_digits(n: u32) -> [u8; 2] {
-    [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8]
-}
-
-/// "09:00": a time of day as chrono's `%H:%M` writes it, without parsing a format string.
-#[derive(Clone, Copy, Debug)]
-pub struct HhMm(pub chrono::NaiveTime);
-
-impl std::fmt::Display for HhMm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let [h1, h2] = two_digits(self.0.hour());
-        let [m1, m2] = two_digits(self.0.minute());
-        let text = [h1, h2, b':', m1, m2];
-        f.write_str(std::str::from_utf8(&text).unwrap_or_default())
-    }
-}
 
 fn quote(user: &User, event: u32) -> String {
     let text = user
@@ -515,46 +391,4 @@ pub fn explain_steps(
         }));
     }
     steps
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn local_times_read_like_chrono_formats() {
-        let tz: Tz = "Europe/Paris".parse().unwrap();
-        for at in [
-            "2026-01-12T08:00:00Z",
-            "2026-03-29T00:59:59Z",
-            "2026-03-29T01:00:00Z",
-            "2026-12-31T23:05:00Z",
-            "2026-07-04T09:09:00Z",
-        ] {
-            let at: DateTime<Utc> = at.parse().unwrap();
-            let expected = at.with_timezone(&tz).format("%-d %b %H:%M").to_string();
-            assert_eq!(local_short(at, tz), expected);
-            assert_eq!(local(at, tz), format!("{expected} (Europe/Paris)"));
-        }
-        let at: DateTime<Utc> = "2026-01-12T08:00:00Z".parse().unwrap();
-        assert_eq!(local(at, tz), "12 Jan 09:00 (Europe/Paris)");
-        assert_eq!(format!("[{}]", LocalShort(at, tz)), "[12 Jan 09:00]");
-    }
-
-    proptest::proptest! {
-        /// Instants and times of day written in place read as chrono writes them.
-        #[test]
-        fn written_in_place_like_chrono(secs in 0i64..4_102_444_800, zone in 0usize..4) {
-            let tz: Tz = ["Europe/Paris", "America/New_York", "Asia/Kolkata", "UTC"][zone]
-                .parse()
-                .unwrap();
-            let at = DateTime::from_timestamp(secs, 0).unwrap();
-            let expected = at.with_timezone(&tz).format("%-d %b %H:%M").to_string();
-            proptest::prop_assert_eq!(LocalShort(at, tz).to_string(), expected.clone());
-            proptest::prop_assert_eq!(local_short(at, tz), expected.clone());
-            proptest::prop_assert_eq!(Local(at, tz).to_string(), format!("{expected} ({})", tz.name()));
-            let time = at.with_timezone(&tz).time();
-            proptest::prop_assert_eq!(HhMm(time).to_string(), time.format("%H:%M").to_string());
-        }
-    }
 }

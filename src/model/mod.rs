@@ -6,6 +6,7 @@
 
 pub mod card_info;
 pub mod category;
+pub mod decision;
 pub mod diagnostics;
 pub mod expect;
 pub mod limits;

@@ -1,14 +1,15 @@
-//! Reports for stakeholders in one call: replay, then CSV, JSON or HTML, written atomically.
-//! `relance report` and the studio's "Export report…" both use [`write_report`].
+//! Reports for stakeholders in one call: a replay already made, as CSV, JSON or HTML, written
+//! atomically. `relance report` and the studio's "Export report…" (which exports the replay it
+//! shows) both use [`write_report`].
 
 use std::path::Path;
 
 use serde_json::Value;
 
 use super::html::{HtmlReport, report_html};
-use crate::engine::{ReplayOptions, replay};
+use crate::engine::Replay;
 use crate::model::diagnostics::{LoadError, write_atomically};
-use crate::model::{Persona, Policy, Scenario};
+use crate::model::{Persona, Scenario};
 
 /// The report formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -52,33 +53,27 @@ pub struct ReportInput<'a> {
     pub persona: &'a Persona,
     /// The persona's avatar (PNG), for the HTML report.
     pub avatar_png: Option<&'a [u8]>,
-    /// The scenario to replay.
+    /// The scenario replayed.
     pub scenario: &'a Scenario,
-    /// The policy to apply.
-    pub policy: &'a Policy,
+    /// Its replay (the policy applied is the replay's).
+    pub replay: &'a Replay,
     /// A population summary (`relance population --json`), shown in the HTML report.
     pub population: Option<&'a Value>,
 }
 
-/// Replays the scenario and renders the report in `format`.
+/// Renders the report of the replay in `format`.
 pub fn render_report(input: &ReportInput<'_>, format: ReportFormat) -> String {
-    let result = replay(
-        input.persona,
-        input.policy,
-        input.scenario,
-        ReplayOptions::default(),
-    );
     match format {
-        ReportFormat::Csv => super::csv::decisions_csv(input.scenario, &result),
+        ReportFormat::Csv => super::csv::decisions_csv(input.scenario, input.replay),
         ReportFormat::Json => {
-            super::simulation::simulation_json_text(input.persona, input.scenario, &result)
+            super::simulation::simulation_json_text(input.persona, input.scenario, input.replay)
                 .unwrap_or_else(|_| "\n".to_owned())
         }
         ReportFormat::Html => report_html(&HtmlReport {
             persona: input.persona,
             avatar_png: input.avatar_png,
             scenario: input.scenario,
-            replay: &result,
+            replay: input.replay,
             population: input.population,
         }),
     }

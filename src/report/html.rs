@@ -403,7 +403,7 @@ pub fn report_html(report: &HtmlReport<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{ReplayOptions, replay};
+    use crate::replay::{ReplayOptions, replay};
 
     fn demo_report() -> String {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -304,14 +304,14 @@ mod tests {
             .expect("shipped persona");
         let scenario = Scenario::load(&root.join("assets/scenarios/demo-cinema.json"))
             .expect("shipped scenario");
-        let replay = crate::engine::replay(
+        let replay = crate::replay::replay(
             &persona,
             &persona
                 .policy
                 .resolve()
                 .expect("the persona names a known policy"),
             &scenario,
-            crate::engine::ReplayOptions::default(),
+            crate::replay::ReplayOptions::default(),
         );
         let svg = timeline_svg(&scenario, &replay);
         let sent = format!("fill=\"{}\"><title>Nudge sent", palette::SENT.hex());

@@ -49,8 +49,9 @@ pub use population::{Population, PopulationConfig};
 pub use text::MessageKind;
 pub use user::{Reaction, SimMessage, UserPlan};
 
-use crate::engine::{Candidate, Evaluation, Reason, ReplayOptions, decide_user, instant};
+use crate::engine::{Candidate, Evaluation, Reason, instant};
 use crate::model::{Event, LoadError, Scenario, Sender, User};
+use crate::replay::{ReplayOptions, decide_user};
 use random::{Purpose, Stream};
 use user::{Observer, Scratch};
 

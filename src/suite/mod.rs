@@ -16,13 +16,14 @@ use chrono::{DateTime, Utc};
 
 use crate::compose::text::fold_key;
 use crate::engine::trace::decision_trace;
-use crate::engine::{Decision, Outcome, Reason, Replay, ReplayOptions, replay};
+use crate::engine::{Decision, Outcome, Reason, Replay};
 use crate::model::expect::{
     DecisionExpect, Expectations, ExpectedOutcome, ExpectedReason, TextExpect,
 };
 use crate::model::persona::Formality;
 use crate::model::scenario::ScenarioFormat;
 use crate::model::{Persona, Policy, Scenario, User};
+use crate::replay::{ReplayOptions, replay};
 
 /// The result of one expectation.
 #[derive(Clone, Debug, PartialEq)]

@@ -13,8 +13,9 @@ use egui_plot::{MarkerShape, PlotPoint, PlotPoints, PlotUi, Points};
 use super::simulation::SimOutput;
 use super::theme::{self, MarkerKind};
 use super::timeline_data::lane_y;
-use crate::engine::{Outcome, Reason, ReplayOptions, replay};
+use crate::engine::{Outcome, Reason};
 use crate::model::Persona;
+use crate::replay::{ReplayOptions, replay};
 
 /// How far under its lane a ghost is drawn: under the real decision markers (at -0.2), so
 /// that the two stand one above the other.

@@ -22,6 +22,7 @@ use egui::{RichText, Ui};
 use super::command::{ChatRequest, Command, ExportForm};
 use super::error_report::{ErrorReport, error_report};
 use super::files::{DialogKind, FileDialogs};
+use super::simulation::SimOutput;
 use super::theme;
 use crate::interop::chat::{
     ChatFormat, ChatImport, ChatImportOptions, LineProblem, ParsedChat, Skipped, import_chat,
@@ -122,25 +123,22 @@ pub fn export_persona_flow(
 
 // ---- reports --------------------------------------------------------------------------------
 
-/// Replays the scenario and writes the report after asking where. Returns a status line, `None`
-/// when the dialog was cancelled.
+/// Writes the report of the replay the studio shows after asking where. Returns a status line,
+/// `None` when the dialog was cancelled.
 pub fn export_report_flow(
     dialogs: &mut dyn FileDialogs,
-    persona: &Persona,
+    shown: Option<&SimOutput>,
     persona_file: Option<&Path>,
-    scenario: &Scenario,
     dir: &Path,
     format: ReportFormat,
 ) -> Result<Option<String>, ErrorReport> {
-    let Some(policy) = persona.policy.resolve() else {
+    let Some(shown) = shown else {
         return Err(ErrorReport {
             title: "cannot export the report".to_owned(),
-            lines: vec![format!(
-                "no preset is named `{}`: choose a policy first",
-                persona.policy.name()
-            )],
+            lines: vec!["the replay is not ready yet: try again in a moment".to_owned()],
         });
     };
+    let persona = &shown.persona;
     let extension = format.name();
     let kind = DialogKind::Export {
         label: report_label(format),
@@ -158,8 +156,8 @@ pub fn export_report_flow(
     let input = ReportInput {
         persona,
         avatar_png: avatar.as_deref(),
-        scenario,
-        policy: &policy,
+        scenario: &shown.scenario,
+        replay: &shown.replay,
         population: None,
     };
     write_report(&input, format, &out)

@@ -693,7 +693,7 @@ fn held_back_card_words(reason: Reason, name: &str, lang: Lang) -> (String, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{ReplayOptions, replay};
+    use crate::replay::{ReplayOptions, replay};
     use crate::ui::files::{DEFAULT_PERSONA, DEFAULT_SCENARIO, resource};
 
     fn demo() -> (Persona, Scenario, crate::engine::Replay) {

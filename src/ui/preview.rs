@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::engine::{ReplayOptions, TraceStep, checker_for, decide_user};
+use crate::engine::{TraceStep, checker_for};
 use crate::model::{Channel, Event, Lang, Persona, Policy, Sender, User};
+use crate::replay::{ReplayOptions, decide_user};
 
 /// What the preview shows for one language and channel.
 #[derive(Clone, Debug, PartialEq)]

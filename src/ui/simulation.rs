@@ -9,8 +9,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::timeline_data::TimelineData;
-use crate::engine::{Replay, ReplayOptions, replay};
+use crate::engine::Replay;
 use crate::model::{Persona, Policy, Scenario};
+use crate::replay::{ReplayOptions, replay};
 
 /// What a run needs.
 #[derive(Clone, Debug)]

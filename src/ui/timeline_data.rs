@@ -176,9 +176,9 @@ impl TimelineData {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{ReplayOptions, replay};
     use crate::model::scenario::ScenarioFormat;
     use crate::model::{Persona, Policy};
+    use crate::replay::{ReplayOptions, replay};
 
     const JSON: &str = r#"{"name": "s", "users": [
       {"id": "a", "timezone": "UTC", "locale": "en", "events": [

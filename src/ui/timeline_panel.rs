@@ -20,8 +20,9 @@ use super::theme::{self, MarkerKind};
 use super::time_axis;
 use super::timeline_data::{Item, MarkerRef, TimelineData, lane_at, lane_y};
 use crate::engine::spans::{follow_up_window, message_count_spans, quiet_hours_spans};
-use crate::engine::{Explanation, Profile, UserFacts, checker_for, explain_at, instant};
+use crate::engine::{Explanation, Profile, UserFacts, checker_for, instant};
 use crate::model::{Channel, Scenario, Sender};
+use crate::replay::explain_at;
 
 /// The selected user's shaded spans and facts, for one simulation result.
 #[derive(Debug)]

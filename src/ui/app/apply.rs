@@ -395,11 +395,12 @@ impl StudioApp {
     fn export_report(&mut self, format: ReportFormat) {
         self.interop = None;
         let dir = self.scenarios_dir.clone();
+        // The report of the replay the studio shows, not a new one.
+        let shown = self.simulator.latest().cloned();
         match interop::export_report_flow(
             self.dialogs.as_mut(),
-            self.doc.persona(),
+            shown.as_deref(),
             self.doc.persona_path(),
-            self.doc.scenario(),
             &dir,
             format,
         ) {
