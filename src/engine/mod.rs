@@ -414,7 +414,7 @@ pub struct UserDecisions {
     pub decisions: Vec<Decision>,
 }
 
-/// A replay of a scenario under a policy.
+/// A replay of a scenario under a policy, collected whole (`replay::replay`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Replay {
     /// The policy applied.

@@ -87,3 +87,52 @@ pub fn write_report(
 ) -> Result<(), LoadError> {
     write_atomically(out, render_report(input, format).as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::replay::{ReplayOptions, replay};
+
+    /// A report shows the replay it is given, not one of its own: a replay with one user's
+    /// decisions left out gives a report without them.
+    #[test]
+    fn a_report_shows_the_replay_it_is_given() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let persona = Persona::load(&root.join("personas/cinema-maestro.ron")).unwrap();
+        let scenario = Scenario::load(&root.join("assets/scenarios/demo-cinema.json")).unwrap();
+        let policy = persona.policy.resolve().unwrap();
+        let full = replay(&persona, &policy, &scenario, ReplayOptions::default());
+        let mut partial = full.clone();
+        let dropped = partial.users.remove(0);
+        assert!(!dropped.decisions.is_empty());
+        let dropped_id = &scenario.users[dropped.user].id;
+        let input = |replay| ReportInput {
+            persona: &persona,
+            avatar_png: None,
+            scenario: &scenario,
+            replay,
+            population: None,
+        };
+        for format in [ReportFormat::Csv, ReportFormat::Json] {
+            let whole = render_report(&input(&full), format);
+            let part = render_report(&input(&partial), format);
+            assert!(whole.contains(dropped_id.as_str()), "{format:?}");
+            assert!(!part.contains(dropped_id.as_str()), "{format:?}");
+        }
+        let decisions =
+            |replay: &Replay| -> usize { replay.users.iter().map(|u| u.decisions.len()).sum() };
+        let csv = render_report(&input(&partial), ReportFormat::Csv);
+        assert_eq!(csv.lines().count(), 1 + decisions(&partial));
+        // The HTML report has one article per decision (and shows every user's messages on
+        // its timeline).
+        for replay in [&full, &partial] {
+            let html = render_report(&input(replay), ReportFormat::Html);
+            assert_eq!(
+                html.matches("<article class=\"decision").count(),
+                decisions(replay)
+            );
+        }
+    }
+}
