@@ -1,7 +1,6 @@
 //! `relance compose`: the follow-up one user would get at the next decision, with the composer's
 //! reasoning; for iterating on a persona's templates from the terminal.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -20,18 +19,12 @@ use super::explain::parse_instant;
 /// Arguments of `relance compose`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Persona file (.ron).
-    #[arg(long)]
-    pub persona: PathBuf,
-    /// Scenario file (.ron or .json).
-    #[arg(long)]
-    pub scenario: PathBuf,
+    /// The persona, the scenario and the policy.
+    #[command(flatten)]
+    pub replay: super::ReplayArgs,
     /// The user's id in the scenario.
     #[arg(long)]
     pub user: String,
-    /// A preset name or a policy file; default: the persona's policy.
-    #[arg(long)]
-    pub policy: Option<String>,
     /// The first decision at or after this instant (RFC 3339, or `YYYY-MM-DD HH:MM` in UTC);
     /// default: the decision after the user's last message.
     #[arg(long)]
@@ -76,14 +69,14 @@ pub struct ComposeJson<'a> {
 
 /// Runs `relance compose`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let persona = super::load_persona(&args.persona)?;
-    let scenario = super::load_scenario(&args.scenario)?;
-    let policy = super::resolve_policy(&persona, args.policy.as_deref())?;
+    let persona = super::load_persona(&args.replay.persona)?;
+    let scenario = super::load_scenario(&args.replay.scenario)?;
+    let policy = super::resolve_policy(&persona, args.replay.policy.as_deref())?;
     let at = args.at.as_deref().map(parse_instant).transpose()?;
     let user = scenario.user(&args.user).with_context(|| {
         format!(
             "{}: no user `{}`; the users are {}",
-            args.scenario.display(),
+            args.replay.scenario.display(),
             args.user,
             scenario
                 .users
@@ -102,7 +95,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Some(index) = next_decision(&decisions, user, at) else {
         anyhow::bail!(
             "{}: the engine makes no decision for `{}`{}: the user never went quiet",
-            args.scenario.display(),
+            args.replay.scenario.display(),
             user.id,
             at.map(|t| format!(" at or after {}", t.format("%Y-%m-%d %H:%M UTC")))
                 .unwrap_or_default()

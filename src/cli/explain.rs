@@ -1,6 +1,5 @@
 //! `relance explain`: the full trace for one user at one instant.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -13,12 +12,9 @@ use crate::replay::explain_at;
 /// Arguments of `relance explain`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Persona file (.ron).
-    #[arg(long)]
-    pub persona: PathBuf,
-    /// Scenario file (.ron or .json).
-    #[arg(long)]
-    pub scenario: PathBuf,
+    /// The persona, the scenario and the policy.
+    #[command(flatten)]
+    pub replay: super::ReplayArgs,
     /// The user's id in the scenario.
     #[arg(long)]
     pub user: String,
@@ -26,9 +22,6 @@ pub struct Args {
     /// `YYYY-MM-DD HH:MM` in UTC.
     #[arg(long)]
     pub at: String,
-    /// A preset name or a policy file; default: the persona's policy.
-    #[arg(long)]
-    pub policy: Option<String>,
 }
 
 /// Parses an instant given on the command line.
@@ -59,14 +52,14 @@ pub fn parse_instant(s: &str) -> anyhow::Result<DateTime<Utc>> {
 
 /// Runs `relance explain`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let persona = super::load_persona(&args.persona)?;
-    let scenario = super::load_scenario(&args.scenario)?;
-    let policy = super::resolve_policy(&persona, args.policy.as_deref())?;
+    let persona = super::load_persona(&args.replay.persona)?;
+    let scenario = super::load_scenario(&args.replay.scenario)?;
+    let policy = super::resolve_policy(&persona, args.replay.policy.as_deref())?;
     let at = parse_instant(&args.at)?;
     let user = scenario.user(&args.user).with_context(|| {
         format!(
             "{}: no user `{}`; the users are {}",
-            args.scenario.display(),
+            args.replay.scenario.display(),
             args.user,
             scenario
                 .users

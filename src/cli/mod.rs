@@ -163,6 +163,21 @@ fn warm_up_safety_checker() {
     });
 }
 
+/// The arguments every command that replays a scenario takes: `--persona`, `--scenario` and
+/// `--policy` (flattened into `simulate`, `explain`, `compose` and `report`).
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// Persona file (.ron).
+    #[arg(long)]
+    pub persona: PathBuf,
+    /// Scenario file (.ron or .json).
+    #[arg(long)]
+    pub scenario: PathBuf,
+    /// A preset name or a policy file; default: the persona's policy.
+    #[arg(long)]
+    pub policy: Option<String>,
+}
+
 /// Loads a persona file (the error names the file and place).
 pub fn load_persona(path: &Path) -> anyhow::Result<Persona> {
     let persona = Persona::load(path)?;

@@ -12,15 +12,9 @@ use crate::report::document::{ReportFormat, ReportInput, render_report};
 /// Arguments of `relance report`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Persona file (.ron).
-    #[arg(long)]
-    pub persona: PathBuf,
-    /// Scenario file (.ron or .json).
-    #[arg(long)]
-    pub scenario: PathBuf,
-    /// A preset name or a policy file; default: the persona's policy.
-    #[arg(long)]
-    pub policy: Option<String>,
+    /// The persona, the scenario and the policy.
+    #[command(flatten)]
+    pub replay: super::ReplayArgs,
     /// A population summary (`relance population --json` output) to include in the HTML report.
     #[arg(long)]
     pub population: Option<PathBuf>,
@@ -46,9 +40,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .context("say which report to write with --format csv|json|html")?;
     let format = ReportFormat::from_name(&name)
         .with_context(|| format!("unknown report format `{name}`; use csv, json or html"))?;
-    let persona = super::load_persona(&args.persona)?;
-    let scenario = super::load_scenario(&args.scenario)?;
-    let policy = super::resolve_policy(&persona, args.policy.as_deref())?;
+    let persona = super::load_persona(&args.replay.persona)?;
+    let scenario = super::load_scenario(&args.replay.scenario)?;
+    let policy = super::resolve_policy(&persona, args.replay.policy.as_deref())?;
     let population = match &args.population {
         Some(path) => {
             let text = crate::model::limits::read_text_limited(
@@ -63,7 +57,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let avatar = match crate::interop::load_avatar(&persona, &args.persona) {
+    let avatar = match crate::interop::load_avatar(&persona, &args.replay.persona) {
         Ok(avatar) => avatar,
         Err(e) => {
             eprintln!("warning: the avatar is left out: {e}");

@@ -12,15 +12,9 @@ use crate::report::simulation::{JsonWriter, TextReport};
 /// Arguments of `relance simulate`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Persona file (.ron).
-    #[arg(long)]
-    pub persona: PathBuf,
-    /// Scenario file (.ron or .json).
-    #[arg(long)]
-    pub scenario: PathBuf,
-    /// A preset name or a policy file; default: the persona's policy.
-    #[arg(long)]
-    pub policy: Option<String>,
+    /// The persona, the scenario and the policy.
+    #[command(flatten)]
+    pub replay: super::ReplayArgs,
     /// Print one JSON object (the documented contract) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -31,8 +25,8 @@ pub struct Args {
 
 /// Runs `relance simulate`.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let persona = super::load_persona(&args.persona)?;
-    let text = ScenarioText::read(&args.scenario)?;
+    let persona = super::load_persona(&args.replay.persona)?;
+    let text = ScenarioText::read(&args.replay.scenario)?;
     // JSON to a file written atomically: a large scenario can be read along with the replay,
     // since an invalid user found on the way leaves the file untouched.
     let streamable = args.json && args.out.as_ref().is_some_and(|out| !writes_in_place(out));
@@ -44,8 +38,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         text.load()?
     };
-    super::print_warnings(&args.scenario, warnings);
-    let policy = super::resolve_policy(&persona, args.policy.as_deref())?;
+    super::print_warnings(&args.replay.scenario, warnings);
+    let policy = super::resolve_policy(&persona, args.replay.policy.as_deref())?;
     let replayer = Replayer::new(&persona, &policy, &scenario, ReplayOptions::default());
     if args.json {
         // Replayed and written user by user: the JSON of a large scenario is never held whole.
@@ -75,7 +69,7 @@ fn streamed_json(
     args: &Args,
     scenario: &StreamedScenario<'_>,
 ) -> anyhow::Result<ExitCode> {
-    let policy = super::resolve_policy(persona, args.policy.as_deref())?;
+    let policy = super::resolve_policy(persona, args.replay.policy.as_deref())?;
     let mut invalid = None;
     let mut warnings = Vec::new();
     let replayer = Replayer::new(persona, &policy, scenario.head(), ReplayOptions::default());
@@ -95,6 +89,6 @@ fn streamed_json(
         return Err(error.into());
     }
     written?;
-    super::print_warnings(&args.scenario, warnings);
+    super::print_warnings(&args.replay.scenario, warnings);
     Ok(ExitCode::SUCCESS)
 }
