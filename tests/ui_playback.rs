@@ -181,8 +181,8 @@ fn an_empty_spot_after_the_silences_follow_up_says_it_was_already_sent() {
 fn presentation_shows_the_nudge_text_and_follows_the_narrated_user() {
     use relance::engine::Reason;
     use relance::model::{Persona, Scenario};
-    use relance::ui::command::PresentationCommand;
     use relance::replay::{ReplayOptions, replay};
+    use relance::ui::command::PresentationCommand;
     use relance::ui::files::{DEFAULT_PERSONA, DEFAULT_SCENARIO, resource};
 
     let persona = Persona::load(&resource(DEFAULT_PERSONA)).expect("persona");

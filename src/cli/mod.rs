@@ -190,7 +190,7 @@ pub fn load_persona(path: &Path) -> anyhow::Result<Persona> {
 
 /// Loads a scenario file (RON or JSON).
 pub fn load_scenario(path: &Path) -> anyhow::Result<Scenario> {
-    let (scenario, warnings) = Scenario::load_with_warnings(path)?;
+    let (scenario, warnings) = crate::model::scenario::ScenarioText::read(path)?.load()?;
     print_warnings(path, warnings);
     Ok(scenario)
 }

@@ -148,7 +148,7 @@ fn a_large_json_scenario_streamed_gives_the_json_and_warnings_of_its_whole_load(
     assert!(text.len() > 1 << 20, "{} bytes only", text.len());
     let dir = temp_dir("streamed-json");
     let path = scenario_file(&dir, "large.json", &text);
-    let (whole, whole_warnings) = Scenario::load_with_warnings(&path).unwrap();
+    let (whole, whole_warnings) = ScenarioText::read(&path).unwrap().load().unwrap();
     assert_eq!(whole_warnings.len(), 2);
     let mut expected = Vec::new();
     write_replay_json(
@@ -269,7 +269,7 @@ fn only_large_json_files_that_set_until_are_streamed() {
     };
     assert_eq!(
         (whole, warnings),
-        Scenario::load_with_warnings(&no_until).unwrap()
+        ScenarioText::read(&no_until).unwrap().load().unwrap()
     );
     assert_eq!(
         Scenario::load(&no_until).unwrap(),

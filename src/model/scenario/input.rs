@@ -81,14 +81,20 @@ pub enum ReplaySource<'a> {
 }
 
 impl ScenarioText {
-    /// Reads a scenario file, mapping a large one as [`Scenario::load_with_warnings`] does: for
-    /// command-line runs.
+    /// Reads a scenario file, mapping a large one rather than copying it (see [`Source`]): for
+    /// command-line runs, where nothing unsaved is lost if another program truncates the file
+    /// at that instant.
     pub fn read(path: &Path) -> Result<Self, LoadError> {
         Self::read_with(path, true)
     }
 
+    /// Reads a scenario file into memory, never mapped: for the studio.
+    pub fn read_unmapped(path: &Path) -> Result<Self, LoadError> {
+        Self::read_with(path, false)
+    }
+
     /// Reads a scenario file; with `map`, a large one is mapped (see [`Source`]).
-    pub(super) fn read_with(path: &Path, map: bool) -> Result<Self, LoadError> {
+    fn read_with(path: &Path, map: bool) -> Result<Self, LoadError> {
         let format = ScenarioFormat::from_path(path).ok_or_else(|| LoadError::UnknownFormat {
             path: path.to_owned(),
             expected: ".ron or .json",

@@ -3,6 +3,13 @@
 //! Loaded from RON or JSON (chosen by extension); the JSON shape is the documented interchange
 //! format (README, "Scenario files"). Raw file structs are checked once into [`Scenario`]: time
 //! zones parsed, ids unique, events in time order (out-of-order events are sorted and reported).
+//!
+//! One way in from a file: [`ScenarioText::read`] (a large file is mapped, not copied), then
+//! [`ScenarioText::load`] for the whole scenario with its warnings or
+//! [`ScenarioText::open_for_replay`] for a replay that may stream a large JSON file user by
+//! user. [`Scenario::load`] is the studio's shorthand (read, never mapped, warnings dropped), and
+//! [`Scenario::from_str`] parses text already in memory. The fast JSON path lives in `json`,
+//! file reading and streaming in `input`.
 
 mod input;
 mod json;
@@ -322,20 +329,11 @@ impl ScenarioFormat {
 pub const DEFAULT_HORIZON_DAYS: i64 = 14;
 
 impl Scenario {
-    /// Loads a scenario file; warnings (such as sorted events) are dropped.
+    /// Loads a scenario file, read rather than mapped (the studio's way: another program
+    /// truncating a mapped file would stop it, with unsaved edits); warnings (such as sorted
+    /// events) are dropped. Command-line runs use [`ScenarioText::read`].
     pub fn load(path: &Path) -> Result<Self, LoadError> {
-        Self::load_from(path, false).map(|(s, _)| s)
-    }
-
-    /// Loads a scenario file and returns it with its warnings, mapping a large file rather
-    /// than reading it (see [`Source`]): for command-line runs, where nothing unsaved is lost
-    /// if another program truncates the file at that instant. The studio reads files.
-    pub fn load_with_warnings(path: &Path) -> Result<(Self, Vec<Diagnostic>), LoadError> {
-        Self::load_from(path, true)
-    }
-
-    fn load_from(path: &Path, map: bool) -> Result<(Self, Vec<Diagnostic>), LoadError> {
-        ScenarioText::read_with(path, map)?.load()
+        ScenarioText::read_unmapped(path)?.load().map(|(s, _)| s)
     }
 
     /// Parses scenario text in `format`; `path` names the file in errors.
@@ -778,13 +776,16 @@ mod tests {
             Source::read(&path, false).unwrap(),
             Source::Read(_)
         ));
-        let (mapped, _) = Scenario::load_with_warnings(&path).unwrap();
+        let (mapped, _) = ScenarioText::read(&path).and_then(|t| t.load()).unwrap();
         assert_eq!(mapped, Scenario::load(&path).unwrap());
         // A byte that is not UTF-8 is the same error either way, naming the file.
         let mut bytes = json.into_bytes();
         bytes[1000] = 0xff;
         std::fs::write(&path, &bytes).unwrap();
-        let mapped = Scenario::load_with_warnings(&path).unwrap_err().to_string();
+        let mapped = ScenarioText::read(&path)
+            .and_then(|t| t.load())
+            .unwrap_err()
+            .to_string();
         let read = Scenario::load(&path).unwrap_err().to_string();
         assert_eq!(mapped, read);
         assert!(
