@@ -42,6 +42,22 @@ pub fn own_scenario(persona_path: &Path, scenarios_dir: &Path) -> Option<PathBuf
         .find(|p| p.is_file())
 }
 
+/// A file name stem from a display name: letters and digits lowercased, anything else a dash,
+/// no dash at either end ("Cinema demo: one user" → `cinema-demo--one-user`).
+pub fn file_stem_of(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    stem.trim_matches('-').to_owned()
+}
+
 /// The `.ron` and `.json` files of a folder, sorted by name; empty when it cannot be read.
 pub fn list_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -320,6 +336,13 @@ impl FileDialogs for ScriptedDialogs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_stems_keep_letters_and_digits() {
+        assert_eq!(file_stem_of("Cinema demo: 7 users"), "cinema-demo--7-users");
+        assert_eq!(file_stem_of("  Été 2026 !"), "Été-2026");
+        assert_eq!(file_stem_of("???"), "");
+    }
 
     #[test]
     fn kinds_are_guessed_from_extension_and_content() {

@@ -21,7 +21,7 @@ use egui::{RichText, Ui};
 
 use super::command::{ChatRequest, Command, ExportForm};
 use super::error_report::{ErrorReport, error_report};
-use super::files::{DialogKind, FileDialogs};
+use super::files::{DialogKind, FileDialogs, file_stem_of};
 use super::simulation::SimOutput;
 use super::theme;
 use crate::interop::chat::{
@@ -429,18 +429,7 @@ pub fn pick_timeline_png(
     dir: &Path,
     scenario: &Scenario,
 ) -> Option<PathBuf> {
-    let stem: String = scenario
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let suggested = format!("{}-timeline.png", stem.trim_matches('-'));
+    let suggested = format!("{}-timeline.png", file_stem_of(&scenario.name));
     let kind = DialogKind::Export {
         label: "PNG image",
         extension: "png",

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::super::command::Command;
 use super::super::dialogs::{Dialog, PendingAction};
 use super::super::error_report::ErrorReport;
-use super::super::files::{DialogKind, FileKind, list_files, own_scenario};
+use super::super::files::{DialogKind, FileKind, file_stem_of, list_files, own_scenario};
 use super::super::library_panel::copy_path;
 use super::super::prefs::absolute;
 use super::super::timeline_panel::same_file;
@@ -283,20 +283,7 @@ impl StudioApp {
     }
 
     pub(super) fn save_scenario_as(&mut self) -> bool {
-        let stem: String = self
-            .doc
-            .scenario()
-            .name
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        let name = format!("{}.json", stem.trim_matches('-'));
+        let name = format!("{}.json", file_stem_of(&self.doc.scenario().name));
         let dir = self.scenarios_dir.clone();
         let Some(mut path) = self
             .dialogs
