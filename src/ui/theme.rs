@@ -101,7 +101,7 @@ impl MarkerKind {
     /// Paints the marker's shape in a small square of the UI (for legends: the default fonts
     /// have no geometric symbols).
     pub fn icon_ui(self, ui: &mut egui::Ui, color: Color32) {
-        let size = 12.0;
+        let size = ICON_PX;
         let (rect, _) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
         let c = rect.center();
         let r = size * 0.38;
@@ -203,6 +203,9 @@ pub const COUNT_MET: Color32 = Color32::from_rgba_premultiplied(120, 90, 0, 140)
 
 /// Shading of the selected user's lane.
 pub const SELECTED_LANE: Color32 = Color32::from_rgba_premultiplied(8, 8, 8, 16);
+
+/// The side of a marker's icon beside its name (filters, legends), in points.
+pub const ICON_PX: f32 = 12.0;
 
 /// The smallest text size the studio uses, in points: captions, legends, trace notes.
 pub const SMALL_TEXT_PX: f32 = 12.0;

@@ -446,8 +446,26 @@ fn legend_ui(ui: &mut Ui, view: &mut TimelineView, data: &TimelineData) {
                 ui.visuals().weak_text_color()
             };
             // A neutral chip with a coloured icon: the colour never carries the text.
+            let label = format!("{} ({count})", kind.name());
+            // The row wraps before the icon when the icon and its chip do not both fit, so
+            // that a wrap never parts them.
+            let chip_width = {
+                let font = egui::TextStyle::Button.resolve(ui.style());
+                let text_width = ui
+                    .painter()
+                    .layout_no_wrap(label.clone(), font, egui::Color32::PLACEHOLDER)
+                    .size()
+                    .x;
+                let spacing = ui.spacing();
+                theme::ICON_PX
+                    + text_width
+                    + 2.0 * (spacing.button_padding.x + spacing.item_spacing.x)
+            };
+            if chip_width > ui.available_size_before_wrap().x {
+                ui.end_row();
+            }
             kind.icon_ui(ui, color);
-            let text = RichText::new(format!("{} ({count})", kind.name()));
+            let text = RichText::new(label);
             if ui
                 .selectable_label(*shown, text)
                 .on_hover_text("show or hide these markers")
