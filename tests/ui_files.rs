@@ -9,9 +9,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use common::TempDir;
+use common::{TempDir, settle};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use relance::ui::command::Tab;
@@ -22,25 +21,7 @@ fn studio_on(persona: &Path, watch_files: bool) -> Harness<'static, StudioApp> {
     let mut options = StudioOptions::headless(Box::new(ScriptedDialogs::new(Vec::new())));
     options.persona = Some(persona.to_owned());
     options.watch_files = watch_files;
-    let app = StudioApp::new(options);
-    let mut harness = Harness::builder()
-        .with_size([1600.0, 1000.0])
-        .build_ui_state(|ui, app: &mut StudioApp| app.studio_ui(ui), app);
-    settle(&mut harness);
-    harness
-}
-
-/// Runs frames until the background simulation has answered.
-fn settle(harness: &mut Harness<'static, StudioApp>) {
-    for _ in 0..2000 {
-        harness.step();
-        if !harness.state().is_busy() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    assert!(!harness.state().is_busy(), "the simulation never finished");
-    harness.step();
+    common::studio_harness(options)
 }
 
 /// Runs frames for `secs` seconds of the app's clock (a frame is a quarter of a second).
