@@ -4,25 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn relance(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_relance"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod run;
+use run::{relance, root, scratch, stderr, stdout};
 
 fn simulate_json(persona: &str, scenario: &str, policy: Option<&str>) -> serde_json::Value {
     let mut args = vec![
@@ -573,13 +556,6 @@ fn a_large_scenario_read_along_with_the_replay_still_reports_a_bad_user_and_leav
 }
 
 /// A scratch folder for one test, removed by the test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("relance-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Runs `args` with a standard output whose reader is gone before the command writes.
 fn relance_into_closed_pipe(args: &[&str]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_relance"))

@@ -11,6 +11,8 @@ use relance::model::persona::{Formality, Template};
 use relance::model::{Channel, Lang, LoadError, Persona, Policy, Scenario, Sender, User};
 use relance::replay::{ReplayOptions, replay};
 
+mod run;
+
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The shipped personas with their sample conversations.
@@ -1226,17 +1228,9 @@ mod properties {
 }
 
 mod command_line {
-    use std::process::{Command, Output};
+    use std::process::Output;
 
-    use super::DIR;
-
-    fn relance(args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_relance"))
-            .args(args)
-            .current_dir(DIR)
-            .output()
-            .expect("the binary runs")
-    }
+    use super::run::relance;
 
     fn compose(user: &str, more: &[&str]) -> Output {
         let mut args = vec![

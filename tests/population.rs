@@ -14,6 +14,8 @@ use relance::sim::{
     Reaction, SimError, Sink, UserRun,
 };
 
+mod run;
+
 fn persona() -> Persona {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("personas/cinema-maestro.ron");
     Persona::load(&path).unwrap_or_else(|e| panic!("{e}"))
@@ -468,19 +470,12 @@ mod control {
 
 /// The `relance population` command.
 mod cli {
-    use std::process::Command;
+    use super::run::{stderr, stdout};
 
+    /// Runs `relance args` and gives its exit code, standard output and standard error.
     fn relance(args: &[&str]) -> (i32, String, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_relance"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(args)
-            .output()
-            .expect("runs");
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let out = super::run::relance(args);
+        (out.status.code().unwrap_or(-1), stdout(&out), stderr(&out))
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! counts, `--record` then `test` passes, and `diff` names what changed between two versions.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+mod run;
+use run::{relance, root, scratch, stdout};
 
 use relance::model::Persona;
 use relance::model::policy::PolicyChoice;
@@ -11,30 +13,6 @@ use relance::model::scenario::ScenarioFormat;
 use relance::model::{LoadError, Scenario};
 use relance::suite::diff::{ChangeKind, diff_replays};
 use relance::suite::{PersonaRun, replay_for_suite, run_persona};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn relance(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_relance"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// A fresh folder of its own for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("relance-suite-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
-}
 
 fn shipped(name: &str) -> Persona {
     Persona::load(&root().join("personas").join(name)).expect("shipped persona loads")
@@ -150,6 +128,26 @@ fn impossible_and_unknown_expectations_are_errors_with_their_place() {
         text.contains("suite.ron:") && text.contains("too_quiet"),
         "{text}"
     );
+
+    let held_for_sent = base.replace("reason: too_few_messages", "reason: sent");
+    assert_ne!(held_for_sent, base);
+    let Err(LoadError::Invalid { diagnostics, .. }) =
+        Scenario::from_str_with_expectations(&held_for_sent, ScenarioFormat::Ron, path)
+    else {
+        panic!("held back for `sent` is an error");
+    };
+    assert!(
+        diagnostics[0]
+            .message
+            .contains("is `held` for reason `sent`"),
+        "{diagnostics:?}"
+    );
+    let line = held_for_sent
+        .lines()
+        .position(|l| l.contains("reason: sent"))
+        .expect("line")
+        + 1;
+    assert_eq!(diagnostics[0].position.map(|p| p.0), Some(line));
 
     let unknown_field = base.replace("max_chars: 300", "max_chars: 300, colour: red");
     let e = Scenario::from_str_with_expectations(&unknown_field, ScenarioFormat::Ron, path)

@@ -10,6 +10,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::decision::Reason;
 use super::diagnostics::Diagnostic;
 use super::locate::Locator;
 use super::persona::Formality;
@@ -23,7 +24,7 @@ pub enum ExpectedOutcome {
     /// The nudge goes out.
     #[default]
     Sent,
-    /// The nudge is held back (optionally for a given [`ExpectedReason`]).
+    /// The nudge is held back (optionally for a given [`Reason`]).
     Held,
 }
 
@@ -33,58 +34,6 @@ impl ExpectedOutcome {
         match self {
             ExpectedOutcome::Sent => "sent",
             ExpectedOutcome::Held => "held",
-        }
-    }
-}
-
-/// Why a decision is expected to be held back: the engine's reasons, by the names its JSON
-/// output uses (`too_few_messages`). Kept here, below the engine, so that scenario files can
-/// name them; `crate::suite` maps each to the engine's own reason.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExpectedReason {
-    /// The user is a minor.
-    Minor,
-    /// The user opted out.
-    OptedOut,
-    /// A flagged message in the cooldown.
-    Sensitive,
-    /// Compulsive-use signals.
-    Wellbeing,
-    /// Past the follow-up window.
-    WindowExpired,
-    /// Too few user messages.
-    TooFewMessages,
-    /// WhatsApp, with no approved template for the language.
-    NoApprovedTemplate,
-    /// Every candidate text failed the output check.
-    NoSafeText,
-}
-
-impl ExpectedReason {
-    /// Every reason, in the engine's order.
-    pub const ALL: [ExpectedReason; 8] = [
-        ExpectedReason::Minor,
-        ExpectedReason::OptedOut,
-        ExpectedReason::Sensitive,
-        ExpectedReason::Wellbeing,
-        ExpectedReason::WindowExpired,
-        ExpectedReason::TooFewMessages,
-        ExpectedReason::NoApprovedTemplate,
-        ExpectedReason::NoSafeText,
-    ];
-
-    /// The name written in files and in the engine's JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExpectedReason::Minor => "minor",
-            ExpectedReason::OptedOut => "opted_out",
-            ExpectedReason::Sensitive => "sensitive",
-            ExpectedReason::Wellbeing => "wellbeing",
-            ExpectedReason::WindowExpired => "window_expired",
-            ExpectedReason::TooFewMessages => "too_few_messages",
-            ExpectedReason::NoApprovedTemplate => "no_approved_template",
-            ExpectedReason::NoSafeText => "no_safe_text",
         }
     }
 }
@@ -128,9 +77,10 @@ impl TextExpect {
 pub struct DecisionExpect {
     /// Sent or held back.
     pub outcome: ExpectedOutcome,
-    /// For a held-back decision, the reason it must be held back for.
+    /// For a held-back decision, the reason it must be held back for (any reason but `sent`),
+    /// by the name the engine's JSON uses (`too_few_messages`).
     #[serde(default, with = "bare", skip_serializing_if = "Option::is_none")]
-    pub reason: Option<ExpectedReason>,
+    pub reason: Option<Reason>,
     /// The exact instant of the decision (UTC).
     #[serde(default, with = "bare", skip_serializing_if = "Option::is_none")]
     pub at: Option<DateTime<Utc>>,
@@ -313,6 +263,17 @@ pub fn check_user_expectations(
                 .at(place("reason")),
             );
         }
+        if e.outcome == ExpectedOutcome::Held && e.reason == Some(Reason::Sent) {
+            out.push(
+                Diagnostic::error(
+                    field("reason"),
+                    format!(
+                        "an expectation of user `{user_id}` is `held` for reason `sent`; name why it is held back (for example `too_few_messages`)"
+                    ),
+                )
+                .at(place("reason")),
+            );
+        }
         if e.outcome == ExpectedOutcome::Held && !e.text.is_empty() {
             out.push(
                 Diagnostic::error(
@@ -391,7 +352,7 @@ mod tests {
         let ron_text =
             r#"(outcome: held, reason: minor, after: "2026-01-05T00:00:00Z", channel: messenger)"#;
         let e: DecisionExpect = ron::from_str(ron_text).expect("ron");
-        assert_eq!(e.reason, Some(ExpectedReason::Minor));
+        assert_eq!(e.reason, Some(Reason::Minor));
         assert_eq!(e.channel, Some(Channel::Messenger));
         let json = r#"{"outcome": "sent", "text": {"lang": "fr", "max_chars": 200}}"#;
         let e: DecisionExpect = serde_json::from_str(json).expect("json");
@@ -404,7 +365,7 @@ mod tests {
     fn written_back_without_some_and_read_again() {
         let e = DecisionExpect {
             outcome: ExpectedOutcome::Held,
-            reason: Some(ExpectedReason::TooFewMessages),
+            reason: Some(Reason::TooFewMessages),
             at: Some("2026-01-07T10:00:00Z".parse().expect("instant")),
             ..DecisionExpect::default()
         };

@@ -17,9 +17,7 @@ use chrono::{DateTime, Utc};
 use crate::compose::text::fold_key;
 use crate::engine::trace::decision_trace;
 use crate::engine::{Decision, Outcome, Reason, Replay};
-use crate::model::expect::{
-    DecisionExpect, Expectations, ExpectedOutcome, ExpectedReason, TextExpect,
-};
+use crate::model::expect::{DecisionExpect, Expectations, ExpectedOutcome, TextExpect};
 use crate::model::persona::Formality;
 use crate::model::scenario::ScenarioFormat;
 use crate::model::{Persona, Policy, Scenario, User};
@@ -159,27 +157,6 @@ pub fn run_suite(persona: &Persona, policy: &Policy, path: &Path) -> SuiteRun {
     }
 }
 
-/// The engine's reason for an expected one.
-pub fn engine_reason(reason: ExpectedReason) -> Reason {
-    match reason {
-        ExpectedReason::Minor => Reason::Minor,
-        ExpectedReason::OptedOut => Reason::OptedOut,
-        ExpectedReason::Sensitive => Reason::Sensitive,
-        ExpectedReason::Wellbeing => Reason::Wellbeing,
-        ExpectedReason::WindowExpired => Reason::WindowExpired,
-        ExpectedReason::TooFewMessages => Reason::TooFewMessages,
-        ExpectedReason::NoApprovedTemplate => Reason::NoApprovedTemplate,
-        ExpectedReason::NoSafeText => Reason::NoSafeText,
-    }
-}
-
-/// The expected reason for an engine one (`None` for `sent`).
-pub fn expected_reason(reason: Reason) -> Option<ExpectedReason> {
-    ExpectedReason::ALL
-        .into_iter()
-        .find(|r| engine_reason(*r) == reason)
-}
-
 /// A decision in words: outcome, instant, channel and text.
 pub fn describe_decision(d: &Decision) -> String {
     let at = d.at.format("%Y-%m-%d %H:%M UTC");
@@ -239,7 +216,7 @@ pub fn unmet(e: &DecisionExpect, d: &Decision) -> Vec<String> {
     }
     if let Some(r) = e.reason
         && !sent
-        && engine_reason(r) != d.reason
+        && r != d.reason
     {
         failed.push(format!(
             "held back for {} instead of {}",
@@ -532,7 +509,7 @@ pub fn record(scenario: &Scenario, replay: &Replay, previous: &Expectations) -> 
                         } else {
                             ExpectedOutcome::Held
                         },
-                        reason: expected_reason(d.reason),
+                        reason: (d.reason != Reason::Sent).then_some(d.reason),
                         at: Some(d.at),
                         channel: Some(d.channel),
                         text,
@@ -573,14 +550,5 @@ mod tests {
         let key = fold_key("T'as vu ça ? Dis-moi ce que tu en penses");
         assert!(words(&key).any(|w| TU_WORDS.contains(&w)));
         assert!(!words(&key).any(|w| VOUS_WORDS.contains(&w)));
-    }
-
-    #[test]
-    fn every_expected_reason_maps_to_an_engine_reason_and_back() {
-        for r in ExpectedReason::ALL {
-            assert_eq!(expected_reason(engine_reason(r)), Some(r));
-            assert_eq!(engine_reason(r).as_str(), r.as_str());
-        }
-        assert_eq!(expected_reason(Reason::Sent), None);
     }
 }
