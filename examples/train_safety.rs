@@ -78,11 +78,21 @@ fn run() -> anyhow::Result<()> {
             crisis: r.crisis,
         })
         .collect();
-    // Optional overrides, for experiments: `-- epochs=20 lr=0.3 l2=1e-6 positive=2 seed=1`.
+    // Optional overrides, for experiments: `-- epochs=20 lr=0.3 l2=1e-6 positive=2 seed=1`;
+    // `out=FILE` writes the model elsewhere, and `eval=FILE` (repeatable) prints the curve of
+    // the check on labelled lines the training and threshold never see (another writer's).
     let mut params = TrainParams::default();
+    let mut out = root.join("assets/safety/model.bin");
+    let mut eval_rows = Vec::new();
     for arg in std::env::args().skip(1) {
         let (key, value) = arg.split_once('=').context("arguments are key=value")?;
         match key {
+            "out" => out = PathBuf::from(value),
+            "eval" => {
+                let source = std::fs::read_to_string(value)
+                    .with_context(|| format!("cannot read {value}"))?;
+                eval_rows.extend(parse_labelled(&source, value)?);
+            }
             "epochs" => params.epochs = value.parse()?,
             "lr" => params.learning_rate = value.parse()?,
             "l2" => params.l2 = value.parse()?,
@@ -197,8 +207,10 @@ fn run() -> anyhow::Result<()> {
         println!("  at {t:.1}: {}", line.join(", "));
     }
     let classifier = classifier.with_threshold(threshold);
+    if !eval_rows.is_empty() {
+        print_curve(&classifier, &eval_rows, threshold);
+    }
     let bytes = classifier.to_bytes();
-    let out = root.join("assets/safety/model.bin");
     std::fs::write(&out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
     println!(
         "trained on {} lines ({} crisis), dev {} lines; threshold {threshold:.2} (highest at {:.0} % dev recall: {highest:.2})",
@@ -216,4 +228,55 @@ fn run() -> anyhow::Result<()> {
     }
     println!("wrote {} ({} bytes)", out.display(), bytes.len());
     Ok(())
+}
+
+/// Recall, false positives and false positives on ordinary chat of the whole check (lexicon or
+/// classifier) on `rows`, per language, at a few thresholds and at the chosen one.
+fn print_curve(classifier: &Classifier, rows: &[Labelled], chosen: f32) {
+    let lexicon = SafetyChecker::builtin();
+    let scored: Vec<(&Labelled, bool, f32)> = rows
+        .iter()
+        .map(|r| {
+            let lexicon_crisis = verdict(lexicon, &r.text).lexicon_crisis;
+            (r, lexicon_crisis, classifier.score(&r.text))
+        })
+        .collect();
+    let mut langs: Vec<&str> = rows.iter().map(|r| r.lang.as_str()).collect();
+    langs.sort_unstable();
+    langs.dedup();
+    println!("eval ({} lines):", rows.len());
+    // The lowest threshold keeping ordinary chat at most 2 % in every language (the bound).
+    let chat_rate = |t: f32, lang: &str| {
+        let chat = scored
+            .iter()
+            .filter(|s| s.0.lang == lang && !s.0.crisis && s.0.kind.as_deref() == Some("chat"));
+        let (n, f) = chat.fold((0usize, 0usize), |(n, f), &(_, lex, p)| {
+            (n + 1, f + usize::from(lex || p >= t))
+        });
+        f as f64 / n.max(1) as f64
+    };
+    let at_chat_bound = (1..100)
+        .map(|i| i as f32 / 100.0)
+        .find(|&t| langs.iter().all(|l| chat_rate(t, l) <= 0.02))
+        .unwrap_or(1.0);
+    for t in [0.3f32, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, chosen, at_chat_bound] {
+        let mut line = Vec::new();
+        for &lang in &langs {
+            let count = |keep: &dyn Fn(&Labelled) -> bool| {
+                let rows = scored.iter().filter(|s| s.0.lang == lang && keep(s.0));
+                let (n, flagged) = rows.fold((0usize, 0usize), |(n, f), &(_, lex, p)| {
+                    (n + 1, f + usize::from(lex || p >= t))
+                });
+                100.0 * flagged as f64 / n.max(1) as f64
+            };
+            line.push(format!(
+                "{lang} recall {:.1} % fp {:.1} % chat {:.1} % film {:.1} %",
+                count(&|r| r.crisis),
+                count(&|r| !r.crisis),
+                count(&|r| !r.crisis && r.kind.as_deref() == Some("chat")),
+                count(&|r| !r.crisis && r.kind.as_deref() == Some("film")),
+            ));
+        }
+        println!("  at {t:.2}: {}", line.join(" | "));
+    }
 }

@@ -10,6 +10,14 @@ use relance::replay::{ReplayOptions, decide_user};
 use relance::safety::classifier::Classifier;
 use relance::safety::{Category, SafetyAdditions, SafetyChecker, SafetyError};
 
+mod run;
+use run::{relance, scratch, stderr, stdout};
+
+/// A test path as the command line takes it.
+fn path_str(path: &std::path::Path) -> &str {
+    path.to_str().expect("a UTF-8 temporary path")
+}
+
 fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 18, 0, 0)
         .single()
@@ -152,7 +160,7 @@ fn the_classifier_is_off_unless_a_persona_turns_it_on() {
 }
 
 /// Two messages that are not flagged alone but are together.
-const SITTING: (&str, &str) = ("I've made up my mind", "the bridge at midnight");
+const SITTING: (&str, &str) = ("I said my goodbyes", "the bridge at midnight");
 
 #[test]
 fn a_sitting_is_scored_whole() {
@@ -251,8 +259,7 @@ fn invalid_additions_are_reported_by_name_and_the_rest_kept() {
 
 #[test]
 fn safety_eval_prints_rates_and_names_bad_lines() {
-    let dir = std::env::temp_dir().join(format!("relance-safety-eval-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = scratch("safety-eval");
     let good = dir.join("good.jsonl");
     std::fs::write(
         &good,
@@ -262,35 +269,28 @@ fn safety_eval_prints_rates_and_names_bad_lines() {
         ),
     )
     .expect("write");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relance"))
-        .args(["safety-eval"])
-        .arg(&good)
-        .output()
-        .expect("run relance");
+    let out = relance(&["safety-eval", path_str(&good)]);
     assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = stdout(&out);
     assert!(text.contains("recall 100.0 % (1/1)"), "{text}");
     assert!(text.contains("false positives  0.0 % (0/1)"), "{text}");
     assert!(text.contains("lexicons alone"), "{text}");
 
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relance"))
-        .args(["safety-eval", "--crisis-threshold", "model"])
-        .arg(&good)
-        .output()
-        .expect("run relance");
+    let out = relance(&[
+        "safety-eval",
+        "--crisis-threshold",
+        "model",
+        path_str(&good),
+    ]);
     assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = stdout(&out);
     assert!(
         text.contains("lexicons or classifier at threshold"),
         "{text}"
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relance"))
-        .args(["safety-eval", "--crisis-threshold", "1.5"])
-        .arg(&good)
-        .output()
-        .expect("run relance");
+    let out = relance(&["safety-eval", "--crisis-threshold", "1.5", path_str(&good)]);
     assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(err.contains("--crisis-threshold \"1.5\""), "{err}");
 
     let bad = dir.join("bad.jsonl");
@@ -299,13 +299,9 @@ fn safety_eval_prints_rates_and_names_bad_lines() {
         "{\"text\":\"hi\",\"label\":\"ok\"}\n{\"text\":\"x\",\"label\":\"maybe\"}\n",
     )
     .expect("write");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relance"))
-        .args(["safety-eval"])
-        .arg(&bad)
-        .output()
-        .expect("run relance");
+    let out = relance(&["safety-eval", path_str(&bad)]);
     assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(err.contains("bad.jsonl:2: label \"maybe\""), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -317,20 +313,11 @@ fn relance_check_names_an_invalid_safety_addition() {
         Category::SelfHarm,
         vec!["tout plaquer".into(), "ab*".into()],
     );
-    let dir = std::env::temp_dir().join(format!("relance-check-safety-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = scratch("check-safety");
     let path = dir.join("t.ron");
     std::fs::write(&path, persona.to_ron()).expect("write persona");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_relance"))
-        .arg("check")
-        .arg(&path)
-        .output()
-        .expect("run relance");
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = relance(&["check", path_str(&path)]);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
     assert!(!out.status.success(), "{all}");
     assert!(all.contains("\"ab*\""), "{all}");
     assert!(all.contains("safety addition for `self_harm`"), "{all}");

@@ -420,7 +420,7 @@ impl Default for TrainParams {
         TrainParams {
             epochs: 30,
             learning_rate: 5.0,
-            l2: 1e-4,
+            l2: 3e-3,
             positive_weight: 1.5,
             seed: 13,
         }
