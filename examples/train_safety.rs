@@ -109,21 +109,8 @@ fn run() -> anyhow::Result<()> {
         .count();
     println!("{params:?}: {train_errors} training lines misclassified at 0.5");
 
-    // Dev: the lexicon's verdict (it does not depend on the model) and the new probability.
-    let lexicon = SafetyChecker::builtin();
-    let scored: Vec<(&Labelled, bool, f32)> = dev_rows
-        .iter()
-        .map(|r| {
-            let lexicon_crisis = verdict(lexicon, &r.text).lexicon_crisis;
-            (r, lexicon_crisis, classifier.score(&r.text))
-        })
-        .collect();
-    let langs: Vec<&str> = {
-        let mut l: Vec<&str> = dev_rows.iter().map(|r| r.lang.as_str()).collect();
-        l.sort_unstable();
-        l.dedup();
-        l
-    };
+    let scored = score(&classifier, &dev_rows);
+    let langs = languages(&dev_rows);
     let rates_of = |t: f32, kind: Option<&str>| -> BTreeMap<&str, (f64, f64)> {
         langs
             .iter()
@@ -230,53 +217,60 @@ fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Recall, false positives and false positives on ordinary chat of the whole check (lexicon or
-/// classifier) on `rows`, per language, at a few thresholds and at the chosen one.
-fn print_curve(classifier: &Classifier, rows: &[Labelled], chosen: f32) {
+/// Each row with the lexicon's verdict (it does not depend on the model) and the classifier's
+/// probability.
+fn score<'a>(classifier: &Classifier, rows: &'a [Labelled]) -> Vec<(&'a Labelled, bool, f32)> {
     let lexicon = SafetyChecker::builtin();
-    let scored: Vec<(&Labelled, bool, f32)> = rows
-        .iter()
+    rows.iter()
         .map(|r| {
             let lexicon_crisis = verdict(lexicon, &r.text).lexicon_crisis;
             (r, lexicon_crisis, classifier.score(&r.text))
         })
-        .collect();
+        .collect()
+}
+
+/// The languages of `rows`, sorted.
+fn languages(rows: &[Labelled]) -> Vec<&str> {
     let mut langs: Vec<&str> = rows.iter().map(|r| r.lang.as_str()).collect();
     langs.sort_unstable();
     langs.dedup();
-    println!("eval ({} lines):", rows.len());
-    // The lowest threshold keeping ordinary chat at most 2 % in every language (the bound).
-    let chat_rate = |t: f32, lang: &str| {
-        let chat = scored
-            .iter()
-            .filter(|s| s.0.lang == lang && !s.0.crisis && s.0.kind.as_deref() == Some("chat"));
-        let (n, f) = chat.fold((0usize, 0usize), |(n, f), &(_, lex, p)| {
+    langs
+}
+
+/// Recall, false positives and false positives on ordinary chat of the whole check (lexicon or
+/// classifier) on `rows`, per language, at a few thresholds, at the chosen one, and at the lowest
+/// keeping ordinary chat at most 2 % in every language (the bound).
+fn print_curve(classifier: &Classifier, rows: &[Labelled], chosen: f32) {
+    let scored = score(classifier, rows);
+    let langs = languages(rows);
+    // The share of `lang`'s rows kept by `keep` that the check flags at `t`.
+    let share = |t: f32, lang: &str, keep: &dyn Fn(&Labelled) -> bool| {
+        let rows = scored.iter().filter(|s| s.0.lang == lang && keep(s.0));
+        let (n, flagged) = rows.fold((0usize, 0usize), |(n, f), &(_, lex, p)| {
             (n + 1, f + usize::from(lex || p >= t))
         });
-        f as f64 / n.max(1) as f64
+        flagged as f64 / n.max(1) as f64
     };
+    let is_chat = |r: &Labelled| !r.crisis && r.kind.as_deref() == Some("chat");
+    let is_film = |r: &Labelled| !r.crisis && r.kind.as_deref() == Some("film");
     let at_chat_bound = (1..100)
         .map(|i| i as f32 / 100.0)
-        .find(|&t| langs.iter().all(|l| chat_rate(t, l) <= 0.02))
+        .find(|&t| langs.iter().all(|l| share(t, l, &is_chat) <= 0.02))
         .unwrap_or(1.0);
+    println!("eval ({} lines):", rows.len());
     for t in [0.3f32, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, chosen, at_chat_bound] {
-        let mut line = Vec::new();
-        for &lang in &langs {
-            let count = |keep: &dyn Fn(&Labelled) -> bool| {
-                let rows = scored.iter().filter(|s| s.0.lang == lang && keep(s.0));
-                let (n, flagged) = rows.fold((0usize, 0usize), |(n, f), &(_, lex, p)| {
-                    (n + 1, f + usize::from(lex || p >= t))
-                });
-                100.0 * flagged as f64 / n.max(1) as f64
-            };
-            line.push(format!(
-                "{lang} recall {:.1} % fp {:.1} % chat {:.1} % film {:.1} %",
-                count(&|r| r.crisis),
-                count(&|r| !r.crisis),
-                count(&|r| !r.crisis && r.kind.as_deref() == Some("chat")),
-                count(&|r| !r.crisis && r.kind.as_deref() == Some("film")),
-            ));
-        }
+        let line: Vec<String> = langs
+            .iter()
+            .map(|&lang| {
+                format!(
+                    "{lang} recall {:.1} % fp {:.1} % chat {:.1} % film {:.1} %",
+                    100.0 * share(t, lang, &|r| r.crisis),
+                    100.0 * share(t, lang, &|r| !r.crisis),
+                    100.0 * share(t, lang, &is_chat),
+                    100.0 * share(t, lang, &is_film),
+                )
+            })
+            .collect();
         println!("  at {t:.2}: {}", line.join(" | "));
     }
 }
