@@ -63,7 +63,35 @@ fn read(dir: &Path, prefix: &str) -> anyhow::Result<Vec<Labelled>> {
 
 fn run() -> anyhow::Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let data = root.join("assets/safety/data");
+    // Optional overrides, for experiments: `-- epochs=20 lr=0.3 l2=1e-6 positive=2 seed=1`;
+    // `out=FILE` writes the model elsewhere; `eval=FILE` (repeatable) prints the curve of the
+    // check on labelled lines the training and threshold never see (another writer's), and
+    // `dump=FILE` writes each of those lines with its scores (JSON lines); `data=DIR` reads the
+    // training and dev files from another folder (`data/folds.sh` holds one round out that way).
+    let mut params = TrainParams::default();
+    let mut out = root.join("assets/safety/model.bin");
+    let mut data = root.join("assets/safety/data");
+    let mut eval_rows = Vec::new();
+    let mut dump = None;
+    for arg in std::env::args().skip(1) {
+        let (key, value) = arg.split_once('=').context("arguments are key=value")?;
+        match key {
+            "out" => out = PathBuf::from(value),
+            "data" => data = PathBuf::from(value),
+            "dump" => dump = Some(PathBuf::from(value)),
+            "eval" => {
+                let source = std::fs::read_to_string(value)
+                    .with_context(|| format!("cannot read {value}"))?;
+                eval_rows.extend(parse_labelled(&source, value)?);
+            }
+            "epochs" => params.epochs = value.parse()?,
+            "lr" => params.learning_rate = value.parse()?,
+            "l2" => params.l2 = value.parse()?,
+            "positive" => params.positive_weight = value.parse()?,
+            "seed" => params.seed = value.parse()?,
+            other => anyhow::bail!("unknown setting {other:?}"),
+        }
+    }
     let train_rows = read(&data, "train")?;
     let dev_rows = read(&data, "dev")?;
     anyhow::ensure!(
@@ -78,29 +106,6 @@ fn run() -> anyhow::Result<()> {
             crisis: r.crisis,
         })
         .collect();
-    // Optional overrides, for experiments: `-- epochs=20 lr=0.3 l2=1e-6 positive=2 seed=1`;
-    // `out=FILE` writes the model elsewhere, and `eval=FILE` (repeatable) prints the curve of
-    // the check on labelled lines the training and threshold never see (another writer's).
-    let mut params = TrainParams::default();
-    let mut out = root.join("assets/safety/model.bin");
-    let mut eval_rows = Vec::new();
-    for arg in std::env::args().skip(1) {
-        let (key, value) = arg.split_once('=').context("arguments are key=value")?;
-        match key {
-            "out" => out = PathBuf::from(value),
-            "eval" => {
-                let source = std::fs::read_to_string(value)
-                    .with_context(|| format!("cannot read {value}"))?;
-                eval_rows.extend(parse_labelled(&source, value)?);
-            }
-            "epochs" => params.epochs = value.parse()?,
-            "lr" => params.learning_rate = value.parse()?,
-            "l2" => params.l2 = value.parse()?,
-            "positive" => params.positive_weight = value.parse()?,
-            "seed" => params.seed = value.parse()?,
-            other => anyhow::bail!("unknown setting {other:?}"),
-        }
-    }
     let model = train(&examples, &params);
     let classifier = Classifier::quantize(&model, 0.5);
     let train_errors = train_rows
@@ -196,6 +201,18 @@ fn run() -> anyhow::Result<()> {
     let classifier = classifier.with_threshold(threshold);
     if !eval_rows.is_empty() {
         print_curve(&classifier, &eval_rows, threshold);
+    }
+    if let Some(path) = dump {
+        let lines: Vec<String> = score(&classifier, &eval_rows)
+            .iter()
+            .map(|(r, lex, p)| {
+                serde_json::json!({"text": r.text, "crisis": r.crisis, "lang": r.lang,
+                    "kind": r.kind, "lexicon": lex, "p": p})
+                .to_string()
+            })
+            .collect();
+        std::fs::write(&path, lines.join("\n") + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     let bytes = classifier.to_bytes();
     std::fs::write(&out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;

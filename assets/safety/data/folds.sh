@@ -1,0 +1,50 @@
+#!/bin/sh
+# Cross-round evaluation of the crisis classifier, on the team's own data only (never the
+# held-out files). Each writers' round is held out in turn: a model is trained on the other
+# two rounds (and the shared ordinary lines), its threshold chosen on their dev files, and the
+# check is measured on the round held out. Prints, per round, the trainer's last `eval` line:
+# recall and false positives at the lowest threshold keeping that round's ordinary chat at 2 %.
+#
+#   assets/safety/data/folds.sh [trainer settings, e.g. l2=1e-3 epochs=20]
+#
+# With FOLDS_DIR set, the folds (training links, models, logs and each held-out line with its
+# scores, `NAME.dump.jsonl`) are kept there, for `compare_sklearn.py`.
+set -eu
+data=$(cd "$(dirname "$0")" && pwd)
+if [ -n "${FOLDS_DIR:-}" ]; then
+    mkdir -p "$FOLDS_DIR"
+    tmp=$(cd "$FOLDS_DIR" && pwd)
+else
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+fi
+cd "$data/../../.."
+cargo build --release --quiet --example train_safety
+
+# fold NAME ROUND-FILE-PREFIXES -- trainer arguments
+fold() {
+    name=$1
+    held=$2
+    shift 2
+    rm -rf "${tmp:?}/$name"
+    mkdir "$tmp/$name"
+    for f in "$data"/train*.jsonl "$data"/dev*.jsonl; do
+        base=$(basename "$f" .jsonl)
+        case " $held " in
+        *" $base "*) ;;
+        *) ln -s "$f" "$tmp/$name/" ;;
+        esac
+    done
+    eval_args=""
+    for base in $held; do
+        eval_args="$eval_args eval=$data/$base.jsonl"
+    done
+    # shellcheck disable=SC2086
+    cargo run --release --quiet --example train_safety -- \
+        data="$tmp/$name" out="$tmp/$name.bin" dump="$tmp/$name.dump.jsonl" $eval_args "$@" >"$tmp/$name.log"
+    printf '%s held out:%s\n' "$name" "$(grep '^  at ' "$tmp/$name.log" | tail -n 1)"
+}
+
+fold round1 "train-en dev-en train-fr dev-fr" "$@"
+fold round2 "train2-en dev2-en train2-fr dev2-fr" "$@"
+fold round3 "train3-en dev3-en train3-fr dev3-fr" "$@"
