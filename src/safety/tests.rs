@@ -61,6 +61,11 @@ fn self_harm_fr() {
             "tout le monde serait mieux sans moi",
             "je suis suicidaire",
             "jai envie den finir",
+            "ce soir je me tue, c'est décidé",
+            "je me tue demain matin avant que les autres se lèvent",
+            "l'idée de me tuer est la seule qui me calme",
+            "j'ai essayé de me tuer à 16 ans",
+            "je pense vraiment à en finir",
         ],
     );
 }
@@ -81,6 +86,10 @@ fn self_harm_en() {
             "there's no reason to live anymore",
             "everyone would be better off without me, I'd be better off dead",
             "i dont want to be alive",
+            "im going to overdose tonight",
+            "i tried to overdose last year and the feelings are back",
+            "I survived an overdose two years ago",
+            "since my attempt in high school i've been ok but it's back",
         ],
     );
 }
@@ -416,7 +425,18 @@ fn allow_list_cancels_overlapping_matches() {
         "Good grief, what a plot twist",
         "Black Widow was fun",
         "hit me up when you watch it",
+        "after my attempt at sourdough I gave up baking",
+        "my last attempt to beat the boss failed lol",
+        "i will od on coffee tomorrow haha",
+        "demain je me tue au travail pour finir ce dossier",
+        "cette réunion, j'ai voulu me pendre avec mon badge",
+        "ce lundi me tue",
     ]);
+    // Someone else's overdose is not a crisis of the writer (the word alone is `addiction`).
+    assert!(
+        !categories("my sister tried to overdose last year and i worry")
+            .contains(&Category::SelfHarm)
+    );
     // An allow phrase only cancels the matches it overlaps.
     assert_eq!(
         categories("J'ai revu Suicide Squad et j'ai envie de mourir"),
