@@ -199,11 +199,12 @@ fn run() -> anyhow::Result<()> {
         println!("  at {t:.1}: {}", line.join(", "));
     }
     let classifier = classifier.with_threshold(threshold);
+    let eval_scored = score(&classifier, &eval_rows);
     if !eval_rows.is_empty() {
-        print_curve(&classifier, &eval_rows, threshold);
+        print_curve(&eval_scored, threshold);
     }
     if let Some(path) = dump {
-        let lines: Vec<String> = score(&classifier, &eval_rows)
+        let lines: Vec<String> = eval_scored
             .iter()
             .map(|(r, lex, p)| {
                 serde_json::json!({"text": r.text, "crisis": r.crisis, "lang": r.lang,
@@ -247,19 +248,18 @@ fn score<'a>(classifier: &Classifier, rows: &'a [Labelled]) -> Vec<(&'a Labelled
 }
 
 /// The languages of `rows`, sorted.
-fn languages(rows: &[Labelled]) -> Vec<&str> {
-    let mut langs: Vec<&str> = rows.iter().map(|r| r.lang.as_str()).collect();
+fn languages<'a>(rows: impl IntoIterator<Item = &'a Labelled>) -> Vec<&'a str> {
+    let mut langs: Vec<&str> = rows.into_iter().map(|r| r.lang.as_str()).collect();
     langs.sort_unstable();
     langs.dedup();
     langs
 }
 
 /// Recall, false positives and false positives on ordinary chat of the whole check (lexicon or
-/// classifier) on `rows`, per language, at a few thresholds, at the chosen one, and at the lowest
-/// keeping ordinary chat at most 2 % in every language (the bound).
-fn print_curve(classifier: &Classifier, rows: &[Labelled], chosen: f32) {
-    let scored = score(classifier, rows);
-    let langs = languages(rows);
+/// classifier) on the `scored` rows, per language, at a few thresholds, at the chosen one, and at
+/// the lowest keeping ordinary chat at most 2 % in every language (the bound).
+fn print_curve(scored: &[(&Labelled, bool, f32)], chosen: f32) {
+    let langs = languages(scored.iter().map(|s| s.0));
     // The share of `lang`'s rows kept by `keep` that the check flags at `t`.
     let share = |t: f32, lang: &str, keep: &dyn Fn(&Labelled) -> bool| {
         let rows = scored.iter().filter(|s| s.0.lang == lang && keep(s.0));
@@ -274,7 +274,7 @@ fn print_curve(classifier: &Classifier, rows: &[Labelled], chosen: f32) {
         .map(|i| i as f32 / 100.0)
         .find(|&t| langs.iter().all(|l| share(t, l, &is_chat) <= 0.02))
         .unwrap_or(1.0);
-    println!("eval ({} lines):", rows.len());
+    println!("eval ({} lines):", scored.len());
     for t in [0.3f32, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, chosen, at_chat_bound] {
         let line: Vec<String> = langs
             .iter()
