@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod run;
-use run::{relance, root, scratch, stderr, stdout};
+use run::{path_str, relance, root, scratch, stderr, stdout};
 
 fn simulate_json(persona: &str, scenario: &str, policy: Option<&str>) -> serde_json::Value {
     let mut args = vec![
@@ -270,8 +270,7 @@ fn text_output_shows_texts_and_reasons() {
 
 #[test]
 fn out_writes_the_file() {
-    let dir = std::env::temp_dir().join(format!("relance-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = scratch("cli");
     let out = dir.join("result.json");
     let o = relance(&[
         "simulate",
@@ -281,7 +280,7 @@ fn out_writes_the_file() {
         "assets/scenarios/sent.ron",
         "--json",
         "--out",
-        out.to_str().expect("utf-8 path"),
+        path_str(&out),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(o.stdout.is_empty());
@@ -483,8 +482,7 @@ fn a_reader_that_stops_early_ends_the_run_quietly() {
     use std::io::Read as _;
     // A scenario whose JSON output is far larger than a pipe's buffer.
     let big = demo_users(300);
-    let dir = std::env::temp_dir().join(format!("relance-pipe-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("pipe");
     let scenario = dir.join("big.json");
     std::fs::write(&scenario, big.to_string()).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_relance"))
@@ -516,8 +514,7 @@ fn a_large_scenario_read_along_with_the_replay_still_reports_a_bad_user_and_leav
     // A JSON scenario over the size from which `--json --out` reads users along with the replay.
     let mut big = demo_users(1500);
     big["until"] = "2026-03-01T00:00:00Z".into();
-    let dir = std::env::temp_dir().join(format!("relance-large-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("large");
     let scenario = dir.join("large.json");
     let out = dir.join("out.json");
     let run = |scenario_text: &str| {
@@ -529,9 +526,9 @@ fn a_large_scenario_read_along_with_the_replay_still_reports_a_bad_user_and_leav
             "personas/cinema-maestro.ron",
             "--json",
             "--scenario",
-            scenario.to_str().unwrap(),
+            path_str(&scenario),
             "--out",
-            out.to_str().unwrap(),
+            path_str(&out),
         ])
     };
     let o = run(&big.to_string());
@@ -657,18 +654,13 @@ fn endless_and_huge_inputs_are_refused_before_they_are_read_whole() {
     let imported = dir.join("x.ron");
     for args in [
         vec!["check", "/dev/zero"],
-        vec![
-            "import",
-            card.to_str().unwrap(),
-            "--out",
-            imported.to_str().unwrap(),
-        ],
+        vec!["import", path_str(&card), "--out", path_str(&imported)],
         vec![
             "simulate",
             "--persona",
             "personas/minimal.ron",
             "--scenario",
-            scenario.to_str().unwrap(),
+            path_str(&scenario),
         ],
     ] {
         let o = relance(&args);
@@ -761,27 +753,22 @@ fn import_does_not_overwrite_an_avatar_without_force() {
         "--format",
         "png",
         "--out",
-        card.to_str().unwrap(),
+        path_str(&card),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = dir.join("imp.ron");
     let avatar = dir.join("imp.png");
     std::fs::write(&avatar, b"mine").unwrap();
-    let o = relance(&[
-        "import",
-        card.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = relance(&["import", path_str(&card), "--out", path_str(&out)]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("imp.png exists"), "{}", stderr(&o));
     assert_eq!(std::fs::read(&avatar).unwrap(), b"mine");
     assert!(!out.exists());
     let o = relance(&[
         "import",
-        card.to_str().unwrap(),
+        path_str(&card),
         "--out",
-        out.to_str().unwrap(),
+        path_str(&out),
         "--force",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -798,11 +785,7 @@ fn byte_order_marks_and_bad_timestamps_get_clear_messages() {
     let scenario = dir.join("bom.json");
     let json = r#"{"name": "x", "users": [{"id": "u", "timezone": "UTC", "locale": "en", "events": [{"at": "2026-01-05T18:0", "from": "user", "channel": "messenger", "text": "hi"}]}]}"#;
     std::fs::write(&scenario, format!("\u{feff}{json}")).unwrap();
-    let o = relance(&[
-        "check",
-        persona.to_str().unwrap(),
-        scenario.to_str().unwrap(),
-    ]);
+    let o = relance(&["check", path_str(&persona), path_str(&scenario)]);
     let err = stderr(&o);
     assert!(stdout(&o).contains("bom.ron: valid"), "{}{err}", stdout(&o));
     assert!(

@@ -470,7 +470,7 @@ mod control {
 
 /// The `relance population` command.
 mod cli {
-    use super::run::{stderr, stdout};
+    use super::run::{path_str, scratch, stderr, stdout};
 
     /// Runs `relance args` and gives its exit code, standard output and standard error.
     fn relance(args: &[&str]) -> (i32, String, String) {
@@ -557,10 +557,9 @@ mod cli {
 
     #[test]
     fn a_user_opens_as_a_scenario_that_simulate_reads() {
-        let dir = std::env::temp_dir().join(format!("relance-pop-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let dir = scratch("pop");
         let file = dir.join("user.ron");
-        let file = file.to_str().expect("utf-8 path");
+        let file = path_str(&file);
         let (code, _, err) = relance(&[
             "population",
             "--persona",
@@ -587,21 +586,14 @@ mod cli {
 
     #[test]
     fn a_bad_mix_is_reported_with_its_place() {
-        let dir = std::env::temp_dir().join(format!("relance-mix-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let dir = scratch("mix");
         let mix = dir.join("mix.ron");
         std::fs::write(
             &mix,
             "Mix(\n    name: \"bad\",\n    archetypes: [\n        (archetype: \"teen\", weight: 1),\n        (archetype: \"nobody\", weight: 1),\n    ],\n)\n",
         )
         .expect("written");
-        let (code, _, err) = relance(&[
-            "population",
-            "--users",
-            "10",
-            "--mix",
-            mix.to_str().expect("utf-8"),
-        ]);
+        let (code, _, err) = relance(&["population", "--users", "10", "--mix", path_str(&mix)]);
         assert_eq!(code, 1);
         assert!(err.contains("mix.ron:5:"), "{err}");
         assert!(err.contains("unknown archetype `nobody`"), "{err}");

@@ -11,12 +11,7 @@ use relance::safety::classifier::Classifier;
 use relance::safety::{Category, SafetyAdditions, SafetyChecker, SafetyError};
 
 mod run;
-use run::{relance, scratch, stderr, stdout};
-
-/// A test path as the command line takes it.
-fn path_str(path: &std::path::Path) -> &str {
-    path.to_str().expect("a UTF-8 temporary path")
-}
+use run::{path_str, relance, scratch, stderr, stdout};
 
 fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 18, 0, 0)

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 mod run;
-use run::{relance, root, scratch, stdout};
+use run::{path_str, relance, root, scratch, stdout};
 
 use relance::model::Persona;
 use relance::model::policy::PolicyChoice;
@@ -88,7 +88,7 @@ fn removed_templates_fail_the_text_checks_in_words() {
     let mut persona = shipped("chef.ron");
     persona.templates.clear();
     let path = save_with_shipped_suites(persona, &dir, "chef.ron");
-    let o = relance(&["test", path.to_str().expect("utf-8")]);
+    let o = relance(&["test", path_str(&path)]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("FAIL"), "{out}");
@@ -180,9 +180,9 @@ fn junit_output_is_xml_with_the_counts_of_the_run() {
     let o = relance(&[
         "test",
         "personas/minimal.ron",
-        broken.to_str().expect("utf-8"),
+        path_str(&broken),
         "--junit",
-        junit.to_str().expect("utf-8"),
+        path_str(&junit),
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     let xml = std::fs::read_to_string(&junit).expect("written");
@@ -225,7 +225,7 @@ fn record_then_test_passes() {
     persona.tests = vec!["quiet-hours.ron".to_owned()];
     let path = dir.join("maestro.ron");
     persona.save(&path).expect("saved");
-    let p = path.to_str().expect("utf-8");
+    let p = path_str(&path);
     let o = relance(&["test", "--record", p]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let text = std::fs::read_to_string(&scenario).expect("recorded");
@@ -295,9 +295,9 @@ fn diff_shows_a_moved_nudge_a_changed_text_and_a_changed_reason() {
         "--scenario",
         "personas/tests/cinema-demo.json",
         "--persona",
-        b.to_str().expect("utf-8"),
+        path_str(&b),
         "--against",
-        a.to_str().expect("utf-8"),
+        path_str(&a),
     ]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
@@ -312,9 +312,9 @@ fn diff_shows_a_moved_nudge_a_changed_text_and_a_changed_reason() {
         "--scenario",
         "personas/tests/cinema-demo.json",
         "--persona",
-        b.to_str().expect("utf-8"),
+        path_str(&b),
         "--against",
-        a.to_str().expect("utf-8"),
+        path_str(&a),
         "--json",
     ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
@@ -348,15 +348,14 @@ fn diff_against_a_policy_with_no_change_says_so() {
 
 #[test]
 fn relance_check_reports_an_impossible_expectation_with_its_place() {
-    let dir = std::env::temp_dir().join(format!("relance-check-expect-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = scratch("check-expect");
     let path = dir.join("impossible.ron");
     std::fs::write(
         &path,
         "(\n  name: \"x\",\n  users: [(id: \"a\", name: \"A\", timezone: \"Europe/Paris\", locale: \"fr\", events: [],\n    expect: [(outcome: sent, after: \"2026-01-02T00:00:00Z\", before: \"2026-01-01T00:00:00Z\")])],\n)\n",
     )
     .expect("write");
-    let out = relance(&["check", path.to_str().expect("utf-8 path")]);
+    let out = relance(&["check", path_str(&path)]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("impossible.ron:4:"), "{err}");

@@ -21,6 +21,11 @@ pub fn relance(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// A path as a command-line argument (test paths are UTF-8).
+pub fn path_str(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 test path")
+}
+
 /// The standard output of a run, as text.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
