@@ -116,31 +116,16 @@ fn run() -> anyhow::Result<()> {
 
     let scored = score(&classifier, &dev_rows);
     let langs = languages(&dev_rows);
+    // Recall and false positives per language at `t`, the false positives over the negatives
+    // of `kind` only when given (a language without crisis lines keeps its recall).
     let rates_of = |t: f32, kind: Option<&str>| -> BTreeMap<&str, (f64, f64)> {
         langs
             .iter()
             .map(|&lang| {
-                let (mut crisis, mut caught, mut ok, mut fp) = (0usize, 0usize, 0usize, 0usize);
-                let rows = scored.iter().filter(|s| {
-                    s.0.lang == lang
-                        && (s.0.crisis || kind.is_none() || s.0.kind.as_deref() == kind)
-                });
-                for &(r, lex, p) in rows {
-                    let flagged = lex || p >= t;
-                    if r.crisis {
-                        crisis += 1;
-                        caught += usize::from(flagged);
-                    } else {
-                        ok += 1;
-                        fp += usize::from(flagged);
-                    }
-                }
-                let recall = if crisis == 0 {
-                    1.0
-                } else {
-                    caught as f64 / crisis as f64
-                };
-                let fpr = if ok == 0 { 0.0 } else { fp as f64 / ok as f64 };
+                let recall = share(&scored, t, lang, &|r| r.crisis).unwrap_or(1.0);
+                let negative =
+                    |r: &Labelled| !r.crisis && (kind.is_none() || r.kind.as_deref() == kind);
+                let fpr = share(&scored, t, lang, &negative).unwrap_or(0.0);
                 (lang, (recall, fpr))
             })
             .collect()
@@ -247,6 +232,21 @@ fn score<'a>(classifier: &Classifier, rows: &'a [Labelled]) -> Vec<(&'a Labelled
         .collect()
 }
 
+/// The share of `lang`'s scored rows kept by `keep` that the check (lexicon or classifier)
+/// flags at threshold `t`; `None` when `keep` leaves no row.
+fn share(
+    scored: &[(&Labelled, bool, f32)],
+    t: f32,
+    lang: &str,
+    keep: &dyn Fn(&Labelled) -> bool,
+) -> Option<f64> {
+    let rows = scored.iter().filter(|s| s.0.lang == lang && keep(s.0));
+    let (n, flagged) = rows.fold((0usize, 0usize), |(n, f), &(_, lex, p)| {
+        (n + 1, f + usize::from(lex || p >= t))
+    });
+    (n > 0).then(|| flagged as f64 / n as f64)
+}
+
 /// The languages of `rows`, sorted.
 fn languages<'a>(rows: impl IntoIterator<Item = &'a Labelled>) -> Vec<&'a str> {
     let mut langs: Vec<&str> = rows.into_iter().map(|r| r.lang.as_str()).collect();
@@ -260,13 +260,8 @@ fn languages<'a>(rows: impl IntoIterator<Item = &'a Labelled>) -> Vec<&'a str> {
 /// the lowest keeping ordinary chat at most 2 % in every language (the bound).
 fn print_curve(scored: &[(&Labelled, bool, f32)], chosen: f32) {
     let langs = languages(scored.iter().map(|s| s.0));
-    // The share of `lang`'s rows kept by `keep` that the check flags at `t`.
     let share = |t: f32, lang: &str, keep: &dyn Fn(&Labelled) -> bool| {
-        let rows = scored.iter().filter(|s| s.0.lang == lang && keep(s.0));
-        let (n, flagged) = rows.fold((0usize, 0usize), |(n, f), &(_, lex, p)| {
-            (n + 1, f + usize::from(lex || p >= t))
-        });
-        flagged as f64 / n.max(1) as f64
+        share(scored, t, lang, keep).unwrap_or(0.0)
     };
     let is_chat = |r: &Labelled| !r.crisis && r.kind.as_deref() == Some("chat");
     let is_film = |r: &Labelled| !r.crisis && r.kind.as_deref() == Some("film");
