@@ -43,6 +43,58 @@ fn run_on_threads(config: &PopulationConfig, threads: usize) -> PopulationReport
         .install(|| run(config))
 }
 
+/// The phrases the simulation writes, verified against the shipped check (lexicons and crisis
+/// classifier) once per run.
+mod phrases {
+    use super::*;
+    use relance::model::Lang;
+    use relance::safety::Category;
+
+    #[test]
+    fn the_shipped_mix_and_phrase_book_pass_the_shipped_check_whole() {
+        for name in ["cinema-maestro", "chef", "minimal"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("personas/{name}.ron"));
+            let persona = Persona::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            let pop = Population::new(
+                PopulationConfig::new(persona, Policy::omni()).unwrap_or_else(|e| panic!("{e}")),
+            )
+            .expect("valid");
+            assert_eq!(pop.warnings(), &[] as &[String], "{name}");
+        }
+    }
+
+    #[test]
+    fn phrases_the_classifier_could_read_as_a_crisis_are_named() {
+        let mut c = config(Policy::omni(), 10, 10, 1);
+        c.mix
+            .phrasebook
+            .flagged
+            .entry(Category::Violence)
+            .or_default()
+            .entry(Lang::En)
+            .or_default()
+            .push("I want to stab him.".to_owned());
+        c.mix.archetypes[0]
+            .0
+            .phrases
+            .entry(Lang::Fr)
+            .or_default()
+            .push("La nuit tout est plus calme.".to_owned());
+        let pop = Population::new(c).expect("valid");
+        let warnings = pop.warnings().join("\n");
+        assert!(
+            warnings.contains("\"I want to stab him.\" could be read as a crisis by the classifier, not as violence"),
+            "{warnings}"
+        );
+        assert!(
+            warnings.contains("the phrase \"La nuit tout est plus calme.\"")
+                && warnings.contains("never written"),
+            "{warnings}"
+        );
+        assert_eq!(pop.warnings().len(), 2, "{warnings}");
+    }
+}
+
 /// Same seed, same JSON, whatever the number of threads; another seed, other numbers.
 mod determinism {
     use super::*;
@@ -311,13 +363,13 @@ mod against_the_engine {
         }
     }
 
-    /// With the crisis classifier turned on, the phrases the simulation writes as ordinary
-    /// messages are ones it can never read as a crisis, even several in a sitting.
+    /// With a persona's stricter crisis threshold too, the phrases the simulation writes as
+    /// ordinary messages are ones it can never read as a crisis, even several in a sitting.
     #[test]
-    fn with_the_crisis_classifier_on_replayed_users_give_the_same_decisions() {
+    fn with_a_stricter_crisis_threshold_replayed_users_give_the_same_decisions() {
         let mut persona = persona();
         persona.safety.crisis_threshold =
-            Some(relance::safety::classifier::Classifier::builtin().threshold());
+            Some(relance::safety::classifier::Classifier::builtin().threshold() - 0.1);
         compare_with(persona, Policy::preset("omni").expect("preset"), 250);
     }
 

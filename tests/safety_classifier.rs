@@ -52,20 +52,12 @@ fn facts(texts: &[&str], gap_mins: i64, checker: &SafetyChecker) -> UserFacts {
     UserFacts::from_user(&user(texts, gap_mins), &policy(), checker)
 }
 
-/// The built-in checker with the crisis classifier on at the threshold chosen on the
-/// development split (a persona turns it on with `safety: (crisis_threshold: …)`).
-fn on() -> SafetyChecker {
-    SafetyChecker::builtin()
-        .clone()
-        .with_crisis_threshold(Classifier::builtin().threshold())
-}
-
 /// A crisis message the lexicons miss and the shipped classifier catches alone.
 const CLASSIFIER_ONLY: &str = "I counted the pills, after tonight nothing matters";
 
 #[test]
 fn the_classifier_adds_a_crisis_catch_the_lexicons_miss() {
-    let checker = &on();
+    let checker = SafetyChecker::builtin();
     assert!(
         checker.first_blocking(CLASSIFIER_ONLY).is_none(),
         "precondition: the lexicons miss it"
@@ -84,7 +76,7 @@ fn the_classifier_adds_a_crisis_catch_the_lexicons_miss() {
 
 #[test]
 fn the_classifier_never_removes_a_lexicon_catch() {
-    let checker = &on();
+    let checker = SafetyChecker::builtin();
     // Lexicon catches, whatever the classifier thinks of them.
     for text in [
         "je veux en finir",
@@ -107,7 +99,7 @@ fn the_classifier_never_removes_a_lexicon_catch() {
 
 #[test]
 fn ordinary_film_talk_is_not_flagged() {
-    let checker = &on();
+    let checker = SafetyChecker::builtin();
     for text in [
         "I'm dying to see the new Nolan film",
         "ce film m'a tuée, j'ai pleuré de rire",
@@ -119,22 +111,51 @@ fn ordinary_film_talk_is_not_flagged() {
 }
 
 #[test]
-fn the_classifier_is_off_unless_a_persona_turns_it_on() {
+fn the_classifier_is_on_and_a_persona_may_only_make_it_stricter() {
+    let model = Classifier::builtin().threshold();
     let builtin = SafetyChecker::builtin();
-    assert!(!builtin.classifier_on());
+    assert!(builtin.classifier_on());
+    assert_eq!(builtin.crisis_threshold(), model);
     let f = facts(&["hi!", CLASSIFIER_ONLY], 10, builtin);
+    assert_eq!(f.messages[1].blocking, Some(Category::SelfHarm));
+    let lexicons = builtin.clone().lexicons_only();
+    assert!(!lexicons.classifier_on());
+    let f = facts(&["hi!", CLASSIFIER_ONLY], 10, &lexicons);
     assert_eq!(f.messages[1].blocking, None, "the lexicons alone miss it");
 
-    let model = Classifier::builtin().threshold();
-    let on = SafetyAdditions {
-        crisis_threshold: Some(model),
+    // A lower threshold is stricter: taken as asked.
+    let stricter = SafetyAdditions {
+        crisis_threshold: Some(model - 0.2),
         ..SafetyAdditions::default()
     };
-    let checker = SafetyChecker::with_additions(&on).expect("a probability is fine");
-    assert!(checker.classifier_on());
+    let checker = SafetyChecker::with_additions(&stricter).expect("a stricter threshold");
+    assert_eq!(checker.crisis_threshold(), model - 0.2);
+    assert!(stricter.problems().is_empty());
+
+    // A higher one would be weaker: reported, and the shipped threshold is used.
+    let weaker = SafetyAdditions {
+        crisis_threshold: Some(0.95),
+        ..SafetyAdditions::default()
+    };
+    let err = SafetyChecker::with_additions(&weaker).expect_err("weaker than the floor");
+    assert!(matches!(err, SafetyError::AboveFloor { .. }), "{err}");
+    let (checker, problems) = SafetyChecker::with_valid_additions(&weaker);
     assert_eq!(checker.crisis_threshold(), model);
-    let f = facts(&["hi!", CLASSIFIER_ONLY], 10, &checker);
-    assert_eq!(f.messages[1].blocking, Some(Category::SelfHarm));
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].to_string().contains("never weaker"),
+        "{}",
+        problems[0]
+    );
+    let mut persona = Persona::new_blank("t", "T");
+    persona.safety = weaker;
+    let diagnostics = relance::safety::lint_persona(&persona);
+    let d = diagnostics
+        .iter()
+        .find(|d| d.field == "safety.crisis_threshold")
+        .expect("a diagnostic on the threshold");
+    assert_eq!(d.severity, Severity::Error);
+    assert!(d.message.contains("0.95"), "{}", d.message);
 
     for bad in [0.0, 1.5, f32::NAN] {
         let not_a_probability = SafetyAdditions {
@@ -144,7 +165,7 @@ fn the_classifier_is_off_unless_a_persona_turns_it_on() {
         let err = SafetyChecker::with_additions(&not_a_probability).expect_err("not a probability");
         assert!(matches!(err, SafetyError::Threshold { .. }), "{err}");
         let (checker, problems) = SafetyChecker::with_valid_additions(&not_a_probability);
-        assert!(!checker.classifier_on(), "{bad}: stays off");
+        assert_eq!(checker.crisis_threshold(), model, "{bad}: the shipped one");
         assert_eq!(problems.len(), 1);
         assert!(
             problems[0].to_string().contains("not a probability"),
@@ -159,7 +180,7 @@ const SITTING: (&str, &str) = ("I said my goodbyes", "the bridge at midnight");
 
 #[test]
 fn a_sitting_is_scored_whole() {
-    let checker = &on();
+    let checker = SafetyChecker::builtin();
     let (first, second) = SITTING;
     for text in [first, second] {
         assert!(
@@ -179,9 +200,33 @@ fn a_sitting_is_scored_whole() {
 }
 
 #[test]
+fn a_sitting_already_flagged_gives_its_later_messages_no_catch() {
+    let checker = SafetyChecker::builtin();
+    let (first, second) = SITTING;
+    let said = "I want to kill myself";
+    assert_eq!(
+        checker.first_blocking(said).map(|f| f.category),
+        Some(Category::SelfHarm),
+        "precondition: a lexicon catch"
+    );
+    // Without the lexicon catch before them, the sitting is caught on its last message.
+    let f = facts(&[first, second], 10, checker);
+    assert!(f.crisis_of(1).is_some());
+    // After it, the same messages in the same sitting are part of the crisis already flagged:
+    // no catch of their own, so the trace names the message that said it.
+    let f = facts(&[said, first, second, "ok"], 10, checker);
+    assert_eq!(f.messages[0].blocking, Some(Category::SelfHarm));
+    for i in 1..4 {
+        assert!(f.crisis_of(i).is_none(), "message {i}");
+    }
+    // An hour and more after it, a new sitting is read afresh.
+    let f = facts(&[said, first, second], 90, checker);
+    assert!(f.crisis_of(2).is_none(), "two sittings of one message each");
+}
+
+#[test]
 fn the_trace_explains_a_classifier_hold() {
-    let mut persona = Persona::new_blank("t", "T");
-    persona.safety.crisis_threshold = Some(Classifier::builtin().threshold());
+    let persona = Persona::new_blank("t", "T");
     let policy = policy();
     let u = user(&[CLASSIFIER_ONLY], 10);
     let checker = checker_for(&persona);
@@ -269,20 +314,15 @@ fn safety_eval_prints_rates_and_names_bad_lines() {
     let text = stdout(&out);
     assert!(text.contains("recall 100.0 % (1/1)"), "{text}");
     assert!(text.contains("false positives  0.0 % (0/1)"), "{text}");
-    assert!(text.contains("lexicons alone"), "{text}");
-
-    let out = relance(&[
-        "safety-eval",
-        "--crisis-threshold",
-        "model",
-        path_str(&good),
-    ]);
-    assert!(out.status.success());
-    let text = stdout(&out);
     assert!(
-        text.contains("lexicons or classifier at threshold"),
+        text.contains("lexicons or classifier at threshold 0.70"),
         "{text}"
     );
+
+    let out = relance(&["safety-eval", "--crisis-threshold", "off", path_str(&good)]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("lexicons alone"), "{text}");
     let out = relance(&["safety-eval", "--crisis-threshold", "1.5", path_str(&good)]);
     assert!(!out.status.success());
     let err = stderr(&out);

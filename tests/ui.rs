@@ -447,3 +447,38 @@ fn every_tab_renders_without_missing_glyphs_or_id_clashes() {
 fn shipped_files_exist() {
     assert!(Path::new(&resource("personas/cinema-maestro.ron")).is_file());
 }
+
+#[test]
+fn a_persona_makes_the_crisis_classifier_stricter_from_the_persona_tab() {
+    let floor = relance::safety::Classifier::builtin().threshold();
+    let mut harness = studio(Vec::new());
+    show_tab(&mut harness, Tab::Persona);
+    assert_eq!(
+        harness.state().document().persona().safety.crisis_threshold,
+        None
+    );
+    harness
+        .get_by_label_contains("stricter crisis classifier")
+        .click_accesskit();
+    harness.step();
+    settle(&mut harness);
+    assert_eq!(
+        harness.state().document().persona().safety.crisis_threshold,
+        Some(floor),
+        "ticking it starts at the shipped threshold"
+    );
+    assert!(harness.state().document().persona_dirty());
+    harness
+        .get_by_role_and_label(
+            egui::accesskit::Role::Slider,
+            "crisis threshold (lower holds more back)",
+        )
+        .set_value_accesskit(0.5);
+    harness.step();
+    settle(&mut harness);
+    let t = harness.state().document().persona().safety.crisis_threshold;
+    assert!(t.is_some_and(|t| (t - 0.5).abs() < 1e-6), "{t:?}");
+    assert!(harness.state().error().is_none());
+    // The demo's outcomes stay: a stricter check only adds holds, and it has none to add here.
+    assert_eq!(harness.state().totals(), Some((2, 5)));
+}

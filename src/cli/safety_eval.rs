@@ -18,10 +18,11 @@ pub struct Args {
     /// The most misses and false positives listed per language (0: counts only).
     #[arg(long, default_value_t = 50)]
     pub list: usize,
-    /// Measure with the crisis classifier on at this threshold (a persona's
-    /// `safety: (crisis_threshold: …)`); `model` is the threshold chosen on the development
-    /// split. Without it, the check as shipped: the lexicons alone.
-    #[arg(long, value_name = "PROBABILITY|model")]
+    /// Measure with the crisis classifier at this threshold (a persona's stricter
+    /// `safety: (crisis_threshold: …)`, or any other to draw a curve); `off` measures the
+    /// lexicons alone. Without it (or with `model`), the check as shipped: the lexicons and the
+    /// classifier at the threshold chosen on the development split.
+    #[arg(long, value_name = "PROBABILITY|model|off")]
     pub crisis_threshold: Option<String>,
 }
 
@@ -36,10 +37,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         rows.extend(parsed.into_iter().map(|r| (name.clone(), r)));
     }
     let checker = match args.crisis_threshold.as_deref() {
-        None => SafetyChecker::builtin().clone(),
-        Some("model") => SafetyChecker::builtin()
-            .clone()
-            .with_crisis_threshold(crate::safety::classifier::Classifier::builtin().threshold()),
+        None | Some("model") => SafetyChecker::builtin().clone(),
+        Some("off") => SafetyChecker::builtin().clone().lexicons_only(),
         Some(text) => {
             let t: f32 = text
                 .parse()
@@ -47,7 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .filter(|t: &f32| *t > 0.0 && *t <= 1.0)
                 .with_context(|| {
                     format!(
-                        "--crisis-threshold {text:?} is neither `model` nor a probability in (0, 1]"
+                        "--crisis-threshold {text:?} is neither `model`, `off` nor a probability in (0, 1]"
                     )
                 })?;
             SafetyChecker::builtin().clone().with_crisis_threshold(t)
@@ -99,8 +98,7 @@ fn report_text(
             checker.crisis_threshold()
         )
     } else {
-        "crisis check: lexicons alone (the classifier is off; --crisis-threshold turns it on)\n"
-            .to_owned()
+        "crisis check: lexicons alone (the classifier is off: --crisis-threshold off)\n".to_owned()
     };
     for (lang, t) in &report.by_lang {
         out.push_str(&tally_line(lang, t));

@@ -132,8 +132,9 @@ impl UserFacts {
         let longest = longest_chars(&words);
         let mut facts = UserFacts::default();
         // The earlier messages of the current sitting that are read with each message (at most
-        // `SITTING_MESSAGES - 1`, newest last): their evidence and event index.
-        let mut earlier: Vec<(Evidence, u32)> = Vec::with_capacity(SITTING_MESSAGES);
+        // `SITTING_MESSAGES - 1`, newest last): their evidence, event index, and whether they
+        // are flagged `self_harm` already.
+        let mut earlier: Vec<(Evidence, u32, bool)> = Vec::with_capacity(SITTING_MESSAGES);
         let mut last_at = i64::MIN;
         for (i, event) in user.events.iter().enumerate() {
             if event.from != Sender::User {
@@ -152,13 +153,17 @@ impl UserFacts {
             last_at = at_secs;
             let sitting = earlier
                 .iter()
-                .fold(reading.crisis, |sum, (e, _)| sum.plus(*e));
-            let sitting_from = earlier.first().map_or(i as u32, |&(_, from)| from);
+                .fold(reading.crisis, |sum, (e, _, _)| sum.plus(*e));
+            let sitting_from = earlier.first().map_or(i as u32, |&(_, from, _)| from);
+            // A sitting whose crisis is already flagged gives its later messages ("ok") no
+            // catch of their own: the trace then names the message that said it.
+            let sitting_flagged = earlier.iter().any(|&(_, _, flagged)| flagged);
             // The classifier adds catches, never removes one; a crisis outranks any other
             // blocking category (it brings the referral).
             if blocking != Some(Category::SelfHarm) {
                 let alone = checker.is_crisis(reading.crisis);
-                if alone || (!earlier.is_empty() && checker.is_crisis(sitting)) {
+                if alone || (!earlier.is_empty() && !sitting_flagged && checker.is_crisis(sitting))
+                {
                     let (evidence, from_event) = if alone {
                         (reading.crisis, i as u32)
                     } else {
@@ -180,7 +185,11 @@ impl UserFacts {
                 earlier.remove(0);
             }
             if SITTING_MESSAGES > 1 {
-                earlier.push((reading.crisis, i as u32));
+                earlier.push((
+                    reading.crisis,
+                    i as u32,
+                    blocking == Some(Category::SelfHarm),
+                ));
             }
             facts.messages.push(MessageFacts {
                 at_secs,

@@ -21,12 +21,13 @@ pub struct SafetyAdditions {
     /// Extra allow-list phrases: they cancel any match they overlap.
     #[serde(default)]
     pub allow: Vec<String>,
-    /// Turns the crisis classifier on, at this threshold (a probability in `(0, 1]`; a lower
-    /// one catches more; `Classifier::threshold` in `crate::safety` is the one chosen on the
-    /// development split). Without it, the check is the lexicons alone: the classifier is not
-    /// yet good enough to be on by default (see `assets/safety/MODEL.md`). A value that is not a
-    /// probability is reported and the classifier stays off. Written as a number
-    /// (`crisis_threshold: 0.8`) or, as RON writes options, `Some(0.8)`.
+    /// A stricter threshold for the crisis classifier, which is always on: a probability in
+    /// `(0, 1]` at or below the shipped one (`Classifier::threshold` in `crate::safety`, chosen
+    /// on the development split; see `assets/safety/MODEL.md`). A lower one catches more.
+    /// Without it, the shipped threshold is used. A value that is not a probability, or one
+    /// above the shipped threshold (a weaker check), is reported and the shipped threshold is
+    /// used. Written as a number (`crisis_threshold: 0.6`) or, as RON writes options,
+    /// `Some(0.6)`.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",

@@ -42,7 +42,8 @@ pub struct MessageReading {
     pub crisis: Evidence,
 }
 
-/// The threshold of a checker whose crisis classifier is off: no probability reaches it.
+/// The threshold of a checker whose crisis classifier is off ([`SafetyChecker::lexicons_only`]):
+/// no probability reaches it.
 pub const CLASSIFIER_OFF: f32 = f32::INFINITY;
 
 /// Compiling a persona's additions (plain data of the model) into a checker.
@@ -80,18 +81,25 @@ impl SafetyAdditions {
         problems
     }
 
-    /// The crisis threshold these additions ask for ([`CLASSIFIER_OFF`] when none), and the
-    /// problem if it is not a probability: the classifier stays off then.
+    /// The crisis threshold these additions ask for (the shipped floor,
+    /// [`Classifier::threshold`], when none), and the problem if it is not a probability or is
+    /// above the floor: the floor is used then, since a persona may make the check stricter but
+    /// never weaker.
     fn crisis_threshold(&self) -> (f32, Option<SafetyError>) {
+        let floor = Classifier::builtin().threshold();
         match self.crisis_threshold {
-            None => (CLASSIFIER_OFF, None),
-            Some(t) if t.is_finite() && t > 0.0 && t <= 1.0 => (t, None),
-            Some(t) => (CLASSIFIER_OFF, Some(SafetyError::Threshold { asked: t })),
+            None => (floor, None),
+            Some(t) if !(t.is_finite() && t > 0.0 && t <= 1.0) => {
+                (floor, Some(SafetyError::Threshold { asked: t, floor }))
+            }
+            Some(t) if t > floor => (floor, Some(SafetyError::AboveFloor { asked: t, floor })),
+            Some(t) => (t, None),
         }
     }
 
     /// Every problem of these additions: invalid phrases (each named) and a crisis threshold
-    /// above the shipped floor. Empty when [`SafetyChecker::with_additions`] accepts them.
+    /// that is not a probability or is above the shipped floor. Empty when
+    /// [`SafetyChecker::with_additions`] accepts them.
     pub fn problems(&self) -> Vec<SafetyError> {
         let mut builder = Builder::default();
         let mut problems = self.add_valid_to(&mut builder);
@@ -114,7 +122,8 @@ impl SafetyAdditions {
 pub struct SafetyChecker {
     base: Arc<Compiled>,
     extra: Option<Arc<Compiled>>,
-    /// The crisis classifier's threshold: the shipped one, or a persona's lower one.
+    /// The crisis classifier's threshold: the shipped one, a persona's lower one, or
+    /// [`CLASSIFIER_OFF`] for the lexicons alone.
     crisis_threshold: f32,
 }
 
@@ -197,7 +206,8 @@ struct RawFlag {
 }
 
 impl SafetyChecker {
-    /// The checker over the lexicons embedded from `assets/lexicons`, built once.
+    /// The shipped check, built once: the lexicons embedded from `assets/lexicons` and the
+    /// crisis classifier at its threshold ([`Classifier::threshold`]).
     ///
     /// # Panics
     ///
@@ -253,7 +263,8 @@ impl SafetyChecker {
         Classifier::builtin()
     }
 
-    /// Whether this checker runs the crisis classifier (a persona turned it on).
+    /// Whether this checker runs the crisis classifier (every checker but
+    /// [`SafetyChecker::lexicons_only`] does).
     pub fn classifier_on(&self) -> bool {
         self.crisis_threshold <= 1.0
     }
@@ -267,7 +278,7 @@ impl SafetyChecker {
             return true;
         }
         self.classifier()
-            .max_ordinary_sum(self.crisis_threshold, messages)
+            .max_ordinary_sum(self.crisis_threshold, messages, evidence.features)
             .is_some_and(|max| evidence.sum <= max)
     }
 
@@ -279,8 +290,9 @@ impl SafetyChecker {
             && Classifier::builtin().probability(evidence) >= self.crisis_threshold
     }
 
-    /// This checker with the crisis classifier on at `threshold` (clamped to a probability),
-    /// as `relance safety-eval --crisis-threshold` measures it.
+    /// This checker with the crisis classifier at `threshold` (clamped to a probability), as
+    /// `relance safety-eval --crisis-threshold` measures it. Any threshold is accepted, above
+    /// the shipped floor too: this is for measuring, a persona cannot ask for it.
     pub fn with_crisis_threshold(mut self, threshold: f32) -> SafetyChecker {
         self.crisis_threshold = if threshold.is_finite() {
             threshold.clamp(f32::MIN_POSITIVE, 1.0)
@@ -312,11 +324,18 @@ impl SafetyChecker {
         Ok(checker)
     }
 
+    /// This checker without the crisis classifier: the lexicons alone, as `relance safety-eval
+    /// --crisis-threshold off` measures them. No persona can ask for it.
+    pub fn lexicons_only(mut self) -> SafetyChecker {
+        self.crisis_threshold = CLASSIFIER_OFF;
+        self
+    }
+
     fn from_builder(builder: Builder) -> SafetyChecker {
         SafetyChecker {
             base: Arc::new(builder.build()),
             extra: None,
-            crisis_threshold: CLASSIFIER_OFF,
+            crisis_threshold: Classifier::builtin().threshold(),
         }
     }
 

@@ -258,11 +258,15 @@ impl Classifier {
         sigmoid(z)
     }
 
-    /// The largest weight sum a message may have so that no sitting of `messages` such
-    /// messages reaches `threshold`, however many features they have: the sitting's sum is at
-    /// most `messages` times it, and its norm at most that of [`MIN_FEATURES`] features.
-    /// `None` when even an empty sitting reaches it (a threshold at or below the prior).
-    pub fn max_ordinary_sum(&self, threshold: f32, messages: usize) -> Option<i64> {
+    /// The largest weight sum a message of `features` features may have so that no sitting of
+    /// at most `messages` messages, each within its own bound, reaches `threshold`. Each bound
+    /// is `room × √features / √messages` (room: the logit left above the bias, in weight
+    /// units). By Cauchy–Schwarz, k ≤ `messages` such messages sum to at most
+    /// `room × √(their features)`, and a sitting's norm divides by at least that root: its
+    /// probability stays under the threshold, whatever the mix. A message with more features
+    /// may weigh more. `None` when even an empty sitting reaches it (a threshold at or below
+    /// the prior).
+    pub fn max_ordinary_sum(&self, threshold: f32, messages: usize, features: u32) -> Option<i64> {
         if threshold >= 1.0 || threshold.is_nan() {
             return (threshold >= 1.0).then_some(i64::MAX);
         }
@@ -271,8 +275,8 @@ impl Classifier {
         if room <= 0.0 {
             return None;
         }
-        // z = bias + sum * scale * norm <= bias + messages * max * scale / sqrt(MIN_FEATURES).
-        let per_message = room / (self.scale * norm(MIN_FEATURES) * messages.max(1) as f32);
+        let per_message =
+            room * (features as f32).sqrt() / (self.scale * (messages.max(1) as f32).sqrt());
         // Strictly below the threshold: one unit of margin for the float rounding.
         Some((per_message.floor() as i64 - 1).max(-1))
     }
@@ -541,29 +545,41 @@ mod tests {
     fn messages_under_the_ordinary_bound_never_make_a_crisis_together() {
         let c = Classifier::builtin();
         let threshold = 0.9;
-        let max = c
-            .max_ordinary_sum(threshold, 3)
-            .expect("the prior is below 0.9");
-        // The worst sittings: three messages at the bound, with few or many features.
-        for features in [1u32, 10, 16, 47, 48, 200] {
-            let one = Evidence { sum: max, features };
-            let sitting = one.plus(one).plus(one);
-            assert!(c.probability(sitting) < threshold, "{features}");
-            assert!(c.probability(one) < threshold);
-        }
-        // One unit above the bound per message can reach it, with the fewest features.
-        let over = Evidence {
-            sum: 3 * (max + 2),
-            features: 3,
+        let at_bound = |features: u32| Evidence {
+            sum: c
+                .max_ordinary_sum(threshold, 3, features)
+                .expect("the prior is below 0.9"),
+            features,
         };
+        // The worst sittings: one, two or three messages at their bounds, with few or many
+        // features each, in every mix.
+        let counts = [1u32, 10, 47, 48, 49, 100, 200, 1000];
+        for &a in &counts {
+            assert!(c.probability(at_bound(a)) < threshold, "{a}");
+            for &b in &counts {
+                assert!(c.probability(at_bound(a).plus(at_bound(b))) < threshold);
+                for &d in &counts {
+                    let sitting = at_bound(a).plus(at_bound(b)).plus(at_bound(d));
+                    assert!(c.probability(sitting) < threshold, "{a} {b} {d}");
+                }
+            }
+        }
+        // A message with more features may weigh more.
+        assert!(at_bound(200).sum > at_bound(48).sum);
+        // The bound is tight: three messages of 48 features, a few units over it, reach it.
+        let over = Evidence {
+            sum: at_bound(48).sum + 3,
+            features: 48,
+        };
+        let sitting = over.plus(over).plus(over);
         assert!(
-            c.probability(over) >= threshold * 0.99,
+            c.probability(sitting) >= threshold * 0.99,
             "{}",
-            c.probability(over)
+            c.probability(sitting)
         );
         // Off, nothing is bounded; at the prior or below, nothing is ordinary.
-        assert_eq!(c.max_ordinary_sum(f32::INFINITY, 3), Some(i64::MAX));
-        assert_eq!(c.max_ordinary_sum(0.0, 3), None);
+        assert_eq!(c.max_ordinary_sum(f32::INFINITY, 3, 10), Some(i64::MAX));
+        assert_eq!(c.max_ordinary_sum(0.0, 3, 10), None);
     }
 
     #[test]

@@ -70,10 +70,22 @@ pub enum SafetyError {
     },
     /// A persona's crisis threshold that is not a probability in `(0, 1]`.
     #[error(
-        "safety crisis_threshold {asked} is not a probability between 0 (excluded) and 1: the crisis classifier stays off"
+        "safety crisis_threshold {asked} is not a probability between 0 (excluded) and 1: the shipped threshold {floor:.2} is used"
     )]
     Threshold {
         /// The threshold the persona asked for.
         asked: f32,
+        /// The shipped threshold used instead.
+        floor: f32,
+    },
+    /// A persona's crisis threshold above the shipped one: it would make the check weaker.
+    #[error(
+        "safety crisis_threshold {asked} is above the shipped threshold {floor:.2}: a persona may make the crisis check stricter (a lower threshold), never weaker; {floor:.2} is used"
+    )]
+    AboveFloor {
+        /// The threshold the persona asked for.
+        asked: f32,
+        /// The shipped threshold used instead.
+        floor: f32,
     },
 }

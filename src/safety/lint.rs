@@ -193,25 +193,24 @@ pub fn lint_persona_in(persona: &Persona, source: &str) -> Vec<Diagnostic> {
         }
     }
     for problem in persona.safety.problems() {
-        let (field, needle) = match &problem {
-            super::SafetyError::Addition { list, phrase, .. } if list == "allow" => {
-                ("safety.allow".to_owned(), phrase.clone())
-            }
-            super::SafetyError::Addition { list, phrase, .. } => {
-                (format!("safety.phrases.{list}"), phrase.clone())
-            }
+        let (field, needle, message) = match &problem {
+            super::SafetyError::Addition { list, phrase, .. } => (
+                if list == "allow" {
+                    "safety.allow".to_owned()
+                } else {
+                    format!("safety.phrases.{list}")
+                },
+                phrase.clone(),
+                format!("{problem}; the replay leaves it out and uses the rest"),
+            ),
+            // The message says which threshold the replay uses instead.
             _ => (
                 "safety.crisis_threshold".to_owned(),
                 "crisis_threshold".to_owned(),
+                problem.to_string(),
             ),
         };
-        out.push(
-            Diagnostic::error(
-                field,
-                format!("{problem}; the replay leaves it out and uses the rest"),
-            )
-            .at(loc.find(&["safety:"], &needle)),
-        );
+        out.push(Diagnostic::error(field, message).at(loc.find(&["safety:"], &needle)));
     }
     if !persona.ai_disclosure.enabled {
         out.push(

@@ -65,13 +65,23 @@ impl TextBook {
         };
         for (category, by_lang) in &book.flagged {
             for (lang, phrases) in by_lang {
-                let (kept, dropped): (Vec<&String>, Vec<&String>) = phrases.iter().partition(|p| {
-                    checker.first_blocking(p).map(|f| f.category) == Some(*category)
-                        && stated_age(p).is_none()
-                        && !is_opt_out(p, &out.opt_out_words)
-                        // Any other category must stay one: not read as a crisis.
-                        && (*category == Category::SelfHarm || is_no_crisis(checker, p))
-                });
+                let (flagged, dropped): (Vec<&String>, Vec<&String>) =
+                    phrases.iter().partition(|p| {
+                        checker.first_blocking(p).map(|f| f.category) == Some(*category)
+                            && stated_age(p).is_none()
+                            && !is_opt_out(p, &out.opt_out_words)
+                    });
+                // Any other category must stay one: not read as a crisis.
+                let (kept, crisis): (Vec<&String>, Vec<&String>) = flagged
+                    .into_iter()
+                    .partition(|p| *category == Category::SelfHarm || is_no_crisis(checker, p));
+                if !crisis.is_empty() {
+                    warnings.push(format!(
+                        "phrase book: {} could be read as a crisis by the classifier, not as {}; left out",
+                        quote_all(&crisis),
+                        category.as_str()
+                    ));
+                }
                 let used = mix.archetypes.iter().any(|(a, _)| {
                     a.flagged.share > 0.0 && a.flagged.categories.contains_key(category)
                 });
@@ -81,10 +91,9 @@ impl TextBook {
                         category.as_str()
                     ));
                 } else if !dropped.is_empty() {
-                    let quoted: Vec<String> = dropped.iter().map(|p| format!("\"{p}\"")).collect();
                     warnings.push(format!(
                         "phrase book: {} not flagged as {} by the safety check; left out",
-                        quoted.join(", "),
+                        quote_all(&dropped),
                         category.as_str()
                     ));
                 }
@@ -106,7 +115,7 @@ impl TextBook {
                 });
             for p in dropped {
                 warnings.push(format!(
-                    "phrase book: \"{p}\" does not state the age to the engine; left out"
+                    "phrase book: \"{p}\" does not state the age to the engine alone (it is flagged, opts out, or could be read as a crisis by the classifier); left out"
                 ));
             }
             if age.is_empty()
@@ -129,7 +138,7 @@ impl TextBook {
                     .partition(|p| is_plain(checker, &out.opt_out_words, p));
                 for p in dropped {
                     warnings.push(format!(
-                        "phrase book: the {field} phrase \"{p}\" is flagged, states an age or opts out; left out"
+                        "phrase book: the {field} phrase \"{p}\" is flagged, states an age, opts out or could be read as a crisis by the classifier; left out"
                     ));
                 }
                 *target = kept;
@@ -177,6 +186,18 @@ impl TextBook {
             .iter()
             .map(|(a, _)| Lang::ALL.map(|lang| a.phrases.get(&lang).cloned().unwrap_or_default()))
             .collect();
+        // A phrase with a placeholder is verified once filled; one without is verified here,
+        // so that a designer learns which of their phrases users never write.
+        for (a, _) in &mix.archetypes {
+            for phrase in a.phrases.values().flatten() {
+                if !phrase.contains('{') && !is_plain(checker, &out.opt_out_words, phrase) {
+                    warnings.push(format!(
+                        "archetype {}: the phrase \"{phrase}\" is flagged, states an age, opts out or could be read as a crisis by the classifier; never written",
+                        a.id
+                    ));
+                }
+            }
+        }
         Ok(out)
     }
 
@@ -276,6 +297,12 @@ impl TextBook {
     }
 }
 
+/// The phrases, each in quotes, joined for a warning.
+fn quote_all(phrases: &[&String]) -> String {
+    let quoted: Vec<String> = phrases.iter().map(|p| format!("\"{p}\"")).collect();
+    quoted.join(", ")
+}
+
 /// A text the engine reads as an ordinary message: no blocking flag, no stated age, no opt-out,
 /// and no crisis for the classifier.
 fn is_plain(checker: &SafetyChecker, opt_out_words: &[String], text: &str) -> bool {
@@ -285,11 +312,10 @@ fn is_plain(checker: &SafetyChecker, opt_out_words: &[String], text: &str) -> bo
         && is_no_crisis(checker, text)
 }
 
-/// Whether the crisis classifier (when the persona turns it on) can never read `text` as a
-/// crisis, alone or in a sitting of such texts (see [`SafetyChecker::is_ordinary_in_any_sitting`]):
-/// the simulation draws a message's facts without reading its text, so a text it writes must
-/// give the engine no catch it did not draw. A sitting that follows a self-harm message can
-/// still be read as one crisis; it already holds nudges back for the same reason.
+/// Whether the crisis classifier can never read `text` as a crisis, alone or in a sitting of
+/// such texts (see [`SafetyChecker::is_ordinary_in_any_sitting`]): the simulation draws a
+/// message's facts without reading its text, so a text it writes must give the engine no catch
+/// it did not draw. (A sitting after a message flagged `self_harm` gives no catch of its own.)
 fn is_no_crisis(checker: &SafetyChecker, text: &str) -> bool {
     checker.is_ordinary_in_any_sitting(checker.read_message(text).crisis, SITTING_MESSAGES)
 }

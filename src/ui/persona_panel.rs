@@ -13,7 +13,7 @@ use super::widgets::{Form, diagnostic_ui};
 use crate::model::diagnostics::{Diagnostic, Severity};
 use crate::model::persona::{EmojiUse, Formality, PLACEHOLDERS, Template, Topic, WhatsappTemplate};
 use crate::model::{Lang, Persona};
-use crate::safety::Category;
+use crate::safety::{Category, Classifier};
 
 /// The share of the tab's width the live preview takes at first.
 const PREVIEW_SHARE: f32 = 0.36;
@@ -496,7 +496,8 @@ fn whatsapp_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
 fn safety_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
     ui.label(
         "Phrases added to the built-in sensitive-topic lexicons for this persona, and phrases \
-         never to flag.",
+         never to flag. A trained crisis classifier reads every message too; it is always on, \
+         and may only be made stricter.",
     );
     for category in Category::ALL {
         let mut phrases = p.safety.phrases.get(&category).cloned().unwrap_or_default();
@@ -523,6 +524,41 @@ fn safety_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
         }
     }
     form.chips(ui, "safety.allow", "never flag", &mut p.safety.allow);
+    crisis_threshold_ui(ui, p, form);
+}
+
+/// The crisis classifier is always on; a persona may only lower its threshold (stricter).
+fn crisis_threshold_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
+    let floor = Classifier::builtin().threshold();
+    let mut stricter = p.safety.crisis_threshold.is_some();
+    let toggled = ui
+        .checkbox(
+            &mut stricter,
+            format!("stricter crisis classifier (the shipped threshold is {floor:.2})"),
+        )
+        .on_hover_text(
+            "The crisis classifier is always on. A lower threshold holds more follow-ups back \
+             as crisis cases; a higher one is not allowed.",
+        )
+        .changed();
+    if toggled {
+        p.safety.crisis_threshold = stricter.then_some(floor);
+    }
+    let mut moved = false;
+    // A threshold the file set out of range stays as written (its diagnostic says so) until
+    // the designer moves the slider.
+    if let Some(t) = &mut p.safety.crisis_threshold {
+        moved = ui
+            .add(
+                egui::Slider::new(t, 0.05..=floor)
+                    .clamping(egui::SliderClamping::Edits)
+                    .fixed_decimals(2)
+                    .text("crisis threshold (lower holds more back)"),
+            )
+            .changed();
+    }
+    form.note("safety.crisis_threshold", toggled || moved);
+    form.problems_ui(ui, "safety.crisis_threshold");
 }
 
 fn disclosure_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
