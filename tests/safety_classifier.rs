@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use relance::engine::trace::decision_trace;
 use relance::engine::{UserFacts, checker_for};
+use relance::model::diagnostics::Diagnostic;
 use relance::model::{Channel, Event, Persona, Policy, Sender, Severity, User};
 use relance::replay::{ReplayOptions, decide_user};
 use relance::safety::classifier::Classifier;
@@ -50,6 +51,16 @@ fn policy() -> Policy {
 
 fn facts(texts: &[&str], gap_mins: i64, checker: &SafetyChecker) -> UserFacts {
     UserFacts::from_user(&user(texts, gap_mins), &policy(), checker)
+}
+
+/// The persona validation's diagnostic on `field`, which must be an error.
+fn validation_error(persona: &Persona, field: &str) -> Diagnostic {
+    let d = relance::safety::lint_persona(persona)
+        .into_iter()
+        .find(|d| d.field == field)
+        .unwrap_or_else(|| panic!("no diagnostic on {field}"));
+    assert_eq!(d.severity, Severity::Error, "{}", d.message);
+    d
 }
 
 /// A crisis message the lexicons miss and the shipped classifier catches alone.
@@ -149,12 +160,7 @@ fn the_classifier_is_on_and_a_persona_may_only_make_it_stricter() {
     );
     let mut persona = Persona::new_blank("t", "T");
     persona.safety = weaker;
-    let diagnostics = relance::safety::lint_persona(&persona);
-    let d = diagnostics
-        .iter()
-        .find(|d| d.field == "safety.crisis_threshold")
-        .expect("a diagnostic on the threshold");
-    assert_eq!(d.severity, Severity::Error);
+    let d = validation_error(&persona, "safety.crisis_threshold");
     assert!(d.message.contains("0.95"), "{}", d.message);
 
     for bad in [0.0, 1.5, f32::NAN] {
@@ -288,12 +294,7 @@ fn invalid_additions_are_reported_by_name_and_the_rest_kept() {
         .expect("the valid addition applies");
     assert_eq!(flag.phrase, "tout plaquer ce soir");
     // The persona's validation names it as an error.
-    let diagnostics = relance::safety::lint_persona(&persona);
-    let d = diagnostics
-        .iter()
-        .find(|d| d.field == "safety.phrases.self_harm")
-        .expect("a diagnostic on the addition");
-    assert_eq!(d.severity, Severity::Error);
+    let d = validation_error(&persona, "safety.phrases.self_harm");
     assert!(d.message.contains("ab*"), "{}", d.message);
 }
 
