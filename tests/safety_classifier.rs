@@ -182,7 +182,7 @@ fn the_classifier_is_on_and_a_persona_may_only_make_it_stricter() {
 }
 
 /// Two messages that are not flagged alone but are together.
-const SITTING: (&str, &str) = ("I said my goodbyes", "the bridge at midnight");
+const SITTING: (&str, &str) = ("my letters are written", "the bridge at midnight");
 
 #[test]
 fn a_sitting_is_scored_whole() {
@@ -316,7 +316,10 @@ fn safety_eval_prints_rates_and_names_bad_lines() {
     assert!(text.contains("recall 100.0 % (1/1)"), "{text}");
     assert!(text.contains("false positives  0.0 % (0/1)"), "{text}");
     assert!(
-        text.contains("lexicons or classifier at threshold 0.70"),
+        text.contains(&format!(
+            "lexicons or classifier at threshold {:.2}",
+            Classifier::builtin().threshold()
+        )),
         "{text}"
     );
 
