@@ -87,8 +87,9 @@ mod phrases {
             "{warnings}"
         );
         assert!(
-            warnings.contains("the phrase \"La nuit tout est plus calme.\"")
-                && warnings.contains("never written"),
+            warnings.contains(
+                "archetype engaged-fan: the phrase \"La nuit tout est plus calme.\" is flagged"
+            ),
             "{warnings}"
         );
         assert_eq!(pop.warnings().len(), 2, "{warnings}");

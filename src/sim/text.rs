@@ -181,23 +181,26 @@ impl TextBook {
             );
         }
         out.mentions = persona.lexicon.clone();
-        out.phrases = mix
-            .archetypes
-            .iter()
-            .map(|(a, _)| Lang::ALL.map(|lang| a.phrases.get(&lang).cloned().unwrap_or_default()))
-            .collect();
         // A phrase with a placeholder is verified once filled; one without is verified here,
-        // so that a designer learns which of their phrases users never write.
+        // left out, and named, so that a designer learns which of their phrases users never write.
+        let mut phrases = Vec::with_capacity(mix.archetypes.len());
         for (a, _) in &mix.archetypes {
-            for phrase in a.phrases.values().flatten() {
-                if !phrase.contains('{') && !is_plain(checker, &out.opt_out_words, phrase) {
-                    warnings.push(format!(
-                        "archetype {}: the phrase \"{phrase}\" is flagged, states an age, opts out or could be read as a crisis by the classifier; never written",
-                        a.id
-                    ));
-                }
-            }
+            phrases.push(Lang::ALL.map(|lang| {
+                let mut list = a.phrases.get(&lang).cloned().unwrap_or_default();
+                list.retain(|phrase| {
+                    let usable = phrase.contains('{') || is_plain(checker, &out.opt_out_words, phrase);
+                    if !usable {
+                        warnings.push(format!(
+                            "archetype {}: the phrase \"{phrase}\" is flagged, states an age, opts out or could be read as a crisis by the classifier; left out",
+                            a.id
+                        ));
+                    }
+                    usable
+                });
+                list
+            }));
         }
+        out.phrases = phrases;
         Ok(out)
     }
 
