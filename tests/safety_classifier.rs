@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
+use relance::engine::facts::CrisisCatch;
 use relance::engine::trace::decision_trace;
 use relance::engine::{UserFacts, checker_for};
 use relance::model::diagnostics::Diagnostic;
@@ -22,17 +23,26 @@ fn start() -> DateTime<Utc> {
 
 /// A user whose messages are sent `gap_mins` apart from `start()`.
 fn user(texts: &[&str], gap_mins: i64) -> User {
+    let timed: Vec<(&str, i64)> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (*t, gap_mins * i as i64))
+        .collect();
+    user_at(&timed)
+}
+
+/// A user who wrote each text at its minute after [`start`].
+fn user_at(timed: &[(&str, i64)]) -> User {
     User {
         id: "u".into(),
         name: "U".into(),
         age: None,
         timezone: chrono_tz::Europe::Paris,
         locale: "en".into(),
-        events: texts
+        events: timed
             .iter()
-            .enumerate()
-            .map(|(i, t)| Event {
-                at: start() + Duration::minutes(gap_mins * i as i64),
+            .map(|&(t, minute)| Event {
+                at: start() + Duration::minutes(minute),
                 from: Sender::User,
                 channel: Channel::Messenger,
                 text: (*t).into(),
@@ -50,7 +60,11 @@ fn policy() -> Policy {
 }
 
 fn facts(texts: &[&str], gap_mins: i64, checker: &SafetyChecker) -> UserFacts {
-    UserFacts::from_user(&user(texts, gap_mins), &policy(), checker)
+    facts_of(&user(texts, gap_mins), checker)
+}
+
+fn facts_of(user: &User, checker: &SafetyChecker) -> UserFacts {
+    UserFacts::from_user(user, &policy(), checker)
 }
 
 /// The persona validation's diagnostic on `field`, which must be an error.
@@ -163,6 +177,26 @@ fn the_classifier_is_on_and_a_persona_may_only_make_it_stricter() {
     let d = validation_error(&persona, "safety.crisis_threshold");
     assert!(d.message.contains("0.95"), "{}", d.message);
 
+    // At or below the prior, a message the model finds nothing in ("thanks") would be a
+    // crisis: reported, and the shipped threshold is used.
+    let prior = Classifier::builtin().prior();
+    for low in [prior, prior * 0.5] {
+        let everything = SafetyAdditions {
+            crisis_threshold: Some(low),
+            ..SafetyAdditions::default()
+        };
+        let err = SafetyChecker::with_additions(&everything).expect_err("at the prior");
+        assert!(matches!(err, SafetyError::AtPrior { .. }), "{err}");
+        assert!(err.to_string().contains("every ordinary message"), "{err}");
+        let (checker, _) = SafetyChecker::with_valid_additions(&everything);
+        assert_eq!(checker.crisis_threshold(), model);
+    }
+    let just_above = SafetyAdditions {
+        crisis_threshold: Some(prior + 0.01),
+        ..SafetyAdditions::default()
+    };
+    assert!(just_above.problems().is_empty());
+
     for bad in [0.0, 1.5, f32::NAN] {
         let not_a_probability = SafetyAdditions {
             crisis_threshold: Some(bad),
@@ -206,7 +240,7 @@ fn a_sitting_is_scored_whole() {
 }
 
 #[test]
-fn a_sitting_already_flagged_gives_its_later_messages_no_catch() {
+fn a_flagged_message_gives_no_sitting_catch_while_it_is_read_with_the_next_ones() {
     let checker = SafetyChecker::builtin();
     let (first, second) = SITTING;
     let said = "I want to kill myself";
@@ -218,16 +252,28 @@ fn a_sitting_already_flagged_gives_its_later_messages_no_catch() {
     // Without the lexicon catch before them, the sitting is caught on its last message.
     let f = facts(&[first, second], 10, checker);
     assert!(f.crisis_of(1).is_some());
-    // After it, the same messages in the same sitting are part of the crisis already flagged:
-    // no catch of their own, so the trace names the message that said it.
-    let f = facts(&[said, first, second, "ok"], 10, checker);
+    // Right after it, the same messages are read with the crisis already flagged: no catch of
+    // their own, so the trace names the message that said it.
+    let f = facts(&[said, first, second], 10, checker);
     assert_eq!(f.messages[0].blocking, Some(Category::SelfHarm));
-    for i in 1..4 {
-        assert!(f.crisis_of(i).is_none(), "message {i}");
-    }
-    // An hour and more after it, a new sitting is read afresh.
-    let f = facts(&[said, first, second], 90, checker);
-    assert!(f.crisis_of(2).is_none(), "two sittings of one message each");
+    assert!(f.crisis_of(1).is_none(), "message 1");
+    assert!(f.crisis_of(2).is_none(), "message 2");
+    // Once it is no longer among the messages read together, what follows is read as if it
+    // had not been said: a crisis said anew over short messages is caught again.
+    let fresh = facts(&["ok", first, second], 10, checker);
+    assert!(fresh.crisis_of(2).is_some(), "precondition: caught alone");
+    let f = facts(&[said, "ok", first, second], 10, checker);
+    assert_eq!(f.crisis_of(2), None, "read with the flagged message");
+    assert_eq!(
+        f.crisis_of(3).copied(),
+        fresh.crisis_of(2).map(|c| CrisisCatch {
+            from_event: 1,
+            ..*c
+        })
+    );
+    // More than an hour after it, a new sitting is read afresh, and caught on its own.
+    let f = facts_of(&user_at(&[(said, 0), (first, 70), (second, 80)]), checker);
+    assert!(f.crisis_of(2).is_some(), "a new sitting after the gap");
 }
 
 #[test]
@@ -361,4 +407,82 @@ fn relance_check_names_an_invalid_safety_addition() {
     assert!(all.contains("\"ab*\""), "{all}");
     assert!(all.contains("safety addition for `self_harm`"), "{all}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A crisis only the classifier caught is left out of the persona's memory like a lexicon
+/// catch, in a replay (which knows the engine's facts) and in a memory read alone.
+#[test]
+fn the_memory_leaves_out_a_crisis_only_the_classifier_caught() {
+    let crisis = "I counted the pills, after tonight nothing matters. Blade Runner was the last film I watched";
+    let ordinary = "Blade Runner was the last film I watched, what a score";
+    let maestro = Persona::load(&run::root().join("personas/cinema-maestro.ron"))
+        .expect("the shipped persona loads");
+    let checker = checker_for(&maestro);
+    assert!(
+        checker.first_flag(crisis).is_none(),
+        "precondition: no lexicon flag"
+    );
+    assert!(
+        checker.is_crisis(checker.read_message(crisis).crisis),
+        "precondition: a catch"
+    );
+    let mut policy = maestro.policy.resolve().expect("the policy resolves");
+    policy.sensitive_cooldown_days = 14;
+    // The crisis, then a fortnight of short ordinary messages, then silence: the cooldown has
+    // ended when the nudge is due, and the crisis is within the memory's horizon.
+    let timeline = |first: &'static str| {
+        let mut timed = vec![(first, 0)];
+        for day in [3, 6, 9, 12, 14, 15, 16] {
+            timed.push(("what should I watch this weekend?", day * 24 * 60));
+        }
+        user_at(&timed)
+    };
+    let sent_trace = |u: &User| -> String {
+        let decisions = decide_user(
+            &maestro,
+            &policy,
+            &checker,
+            u,
+            None,
+            ReplayOptions::default(),
+        );
+        let sent = decisions
+            .iter()
+            .find(|d| d.outcome == relance::engine::Outcome::Sent)
+            .unwrap_or_else(|| panic!("a nudge is sent: {decisions:#?}"));
+        sent.compose_trace
+            .iter()
+            .map(|s| s.detail.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let caught = sent_trace(&timeline(crisis));
+    assert!(caught.contains("flagged self_harm"), "{caught}");
+    assert!(!caught.contains("mention \"Blade Runner\""), "{caught}");
+    // The same film named in an ordinary message is echoed.
+    let plain = sent_trace(&timeline(ordinary));
+    assert!(plain.contains("mention \"Blade Runner\""), "{plain}");
+    // Read alone, without the engine's facts.
+    let u = timeline(crisis);
+    let memory = relance::compose::remember(
+        &maestro,
+        &checker,
+        &u,
+        u.events[7].at + Duration::days(1),
+        relance::model::Lang::En,
+        &[],
+    );
+    assert!(
+        memory.skipped.iter().any(|k| matches!(
+            k,
+            relance::compose::Skip::FlaggedMessage {
+                event: 0,
+                category: Category::SelfHarm,
+                ..
+            }
+        )),
+        "{:?}",
+        memory.skipped
+    );
+    assert!(memory.items.iter().all(|i| i.label != "Blade Runner"));
 }

@@ -462,10 +462,10 @@ fn a_persona_makes_the_crisis_classifier_stricter_from_the_persona_tab() {
         .click_accesskit();
     harness.step();
     settle(&mut harness);
-    assert_eq!(
-        harness.state().document().persona().safety.crisis_threshold,
-        Some(floor),
-        "ticking it starts at the shipped threshold"
+    let ticked = harness.state().document().persona().safety.crisis_threshold;
+    assert!(
+        ticked.is_some_and(|t| t < floor && t > floor - 0.1),
+        "ticking it starts a little under the shipped threshold: {ticked:?}"
     );
     assert!(harness.state().document().persona_dirty());
     harness

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use crate::safety::SafetyChecker;
+use crate::safety::classifier::is_probability;
 use crate::safety::eval::{EvalReport, Labelled, Tally, evaluate, parse_labelled};
 
 /// Arguments of `relance safety-eval`.
@@ -43,7 +44,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             let t: f32 = text
                 .parse()
                 .ok()
-                .filter(|t: &f32| *t > 0.0 && *t <= 1.0)
+                .filter(|t: &f32| is_probability(*t))
                 .with_context(|| {
                     format!(
                         "--crisis-threshold {text:?} is neither `model`, `off` nor a probability in (0, 1]"

@@ -778,13 +778,22 @@ impl UserReading {
         reading
     }
 
-    /// The category of the first flag of event `i` of `user`.
+    /// The category of the first flag of event `i` of `user`: a lexicon's, or `self_harm` when
+    /// the crisis classifier reads the message alone as a crisis. (Read without the engine's
+    /// facts, a crisis caught only through its sitting is not known here; the sitting of a
+    /// flagged message is left out with it.)
     fn flag(&mut self, checker: &SafetyChecker, user: &User, i: usize) -> Option<Category> {
         if self.flags.len() < user.events.len() {
             self.flags.resize(user.events.len(), None);
         }
-        *self.flags[i]
-            .get_or_insert_with(|| checker.first_flag(&user.events[i].text).map(|f| f.category))
+        *self.flags[i].get_or_insert_with(|| {
+            let reading = checker.read_message(&user.events[i].text);
+            match reading.blocking {
+                Some(flag) if flag.category == Category::SelfHarm => Some(Category::SelfHarm),
+                _ if checker.is_crisis(reading.crisis) => Some(Category::SelfHarm),
+                _ => reading.first_flag,
+            }
+        })
     }
 
     /// What event `i` of `user` names, in text order.

@@ -132,12 +132,12 @@ impl UserFacts {
         let longest = longest_chars(&words);
         let mut facts = UserFacts::default();
         // The earlier messages of the current sitting that are read with each message (at most
-        // `SITTING_MESSAGES - 1`, newest last): their evidence and event index.
-        let mut earlier: Vec<(Evidence, u32)> = Vec::with_capacity(SITTING_MESSAGES);
-        // Whether a message of the current sitting (however long ago in it) is flagged
-        // `self_harm`: its later messages ("ok") are part of that crisis, with no catch of
-        // their own, so the trace names the message that said it.
-        let mut sitting_flagged = false;
+        // `SITTING_MESSAGES - 1`, newest last): their evidence, event index, and whether they
+        // were flagged `self_harm`. While a flagged one is among them, the messages after it
+        // ("ok") are part of that crisis, with no sitting catch of their own, so the trace
+        // names the message that said it; once it has left them, a crisis said anew over
+        // short messages is caught again.
+        let mut earlier: Vec<(Evidence, u32, bool)> = Vec::with_capacity(SITTING_MESSAGES);
         let mut last_at = i64::MIN;
         for (i, event) in user.events.iter().enumerate() {
             if event.from != Sender::User {
@@ -152,13 +152,13 @@ impl UserFacts {
             let at_secs = event.at.timestamp();
             if last_at == i64::MIN || at_secs - last_at > SITTING_GAP_SECS {
                 earlier.clear();
-                sitting_flagged = false;
             }
             last_at = at_secs;
             let sitting = earlier
                 .iter()
-                .fold(reading.crisis, |sum, (e, _)| sum.plus(*e));
-            let sitting_from = earlier.first().map_or(i as u32, |&(_, from)| from);
+                .fold(reading.crisis, |sum, (e, _, _)| sum.plus(*e));
+            let sitting_from = earlier.first().map_or(i as u32, |&(_, from, _)| from);
+            let sitting_flagged = earlier.iter().any(|&(_, _, flagged)| flagged);
             // The classifier adds catches, never removes one; a crisis outranks any other
             // blocking category (it brings the referral).
             if blocking != Some(Category::SelfHarm) {
@@ -186,9 +186,12 @@ impl UserFacts {
                 earlier.remove(0);
             }
             if SITTING_MESSAGES > 1 {
-                earlier.push((reading.crisis, i as u32));
+                earlier.push((
+                    reading.crisis,
+                    i as u32,
+                    blocking == Some(Category::SelfHarm),
+                ));
             }
-            sitting_flagged |= blocking == Some(Category::SelfHarm);
             facts.messages.push(MessageFacts {
                 at_secs,
                 event: i as u32,

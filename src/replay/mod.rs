@@ -28,7 +28,7 @@ use rayon::prelude::*;
 use crate::compose::{ComposeOutcome, ComposeRequest, Composed, Composer, UserReading};
 use crate::engine::{self, Decision, Explanation, Outcome, Replay, UserDecisions, UserFacts};
 use crate::model::scenario::StreamedScenario;
-use crate::model::{Diagnostic, LoadError, Persona, Policy, Scenario, User};
+use crate::model::{Category, Diagnostic, LoadError, Persona, Policy, Scenario, User};
 use crate::safety::SafetyChecker;
 
 /// Options of a replay.
@@ -308,13 +308,18 @@ fn compose_sent(
     decisions: &mut [Decision],
 ) {
     let mut previous: Vec<Composed> = Vec::new();
+    // The memory leaves out what the check flags: the lexicons' first flag, or a crisis the
+    // classifier caught (alone or through its sitting), which the lexicons did not flag.
     let mut reading = UserReading::with_flags(
         user,
         facts
             .messages
             .iter()
             .zip(&facts.first_flags)
-            .map(|(m, &flag)| (m.event as usize, flag)),
+            .map(|(m, &flag)| match m.blocking {
+                Some(Category::SelfHarm) => (m.event as usize, Some(Category::SelfHarm)),
+                _ => (m.event as usize, flag),
+            }),
     );
     for d in decisions.iter_mut().filter(|d| d.outcome == Outcome::Sent) {
         let request = ComposeRequest {

@@ -8,7 +8,7 @@ use std::sync::{Arc, LazyLock};
 use serde::{Deserialize, Serialize};
 
 use super::age::{stated_age_folded, states_minor};
-use super::classifier::{Classifier, Evidence};
+use super::classifier::{Classifier, Evidence, is_probability};
 use super::error::SafetyError;
 use super::fold::Folded;
 use super::lexicon::{Builder, Compiled, Target};
@@ -86,12 +86,21 @@ impl SafetyAdditions {
     /// above the floor: the floor is used then, since a persona may make the check stricter but
     /// never weaker.
     fn crisis_threshold(&self) -> (f32, Option<SafetyError>) {
-        let floor = Classifier::builtin().threshold();
+        let floor = SafetyChecker::crisis_floor();
+        let prior = Classifier::builtin().prior();
         match self.crisis_threshold {
             None => (floor, None),
-            Some(t) if !(t.is_finite() && t > 0.0 && t <= 1.0) => {
+            Some(t) if !is_probability(t) => {
                 (floor, Some(SafetyError::Threshold { asked: t, floor }))
             }
+            Some(t) if t <= prior => (
+                floor,
+                Some(SafetyError::AtPrior {
+                    asked: t,
+                    prior,
+                    floor,
+                }),
+            ),
             Some(t) if t > floor => (floor, Some(SafetyError::AboveFloor { asked: t, floor })),
             Some(t) => (t, None),
         }
@@ -220,7 +229,10 @@ impl SafetyChecker {
     ///
     /// # Errors
     ///
-    /// [`SafetyError::Addition`] for an invalid phrase (empty, misplaced `*`...).
+    /// [`SafetyError::Addition`] for an invalid phrase (empty, misplaced `*`...);
+    /// [`SafetyError::Threshold`], [`SafetyError::AtPrior`] or [`SafetyError::AboveFloor`] for
+    /// a crisis threshold that is not a probability, too low to mean anything, or above the
+    /// shipped floor. [`SafetyChecker::with_valid_additions`] keeps the rest instead.
     pub fn with_additions(additions: &SafetyAdditions) -> Result<SafetyChecker, SafetyError> {
         let builtin = SafetyChecker::builtin();
         if additions.is_empty() {
@@ -311,7 +323,8 @@ impl SafetyChecker {
     /// # Errors
     ///
     /// I/O errors, unknown `.txt` file names, invalid lines (naming the file and
-    /// line), an empty folder, invalid additions.
+    /// line), an empty folder, invalid additions (phrases or crisis threshold, as for
+    /// [`SafetyChecker::with_additions`]).
     pub fn from_dir(dir: &Path, additions: &SafetyAdditions) -> Result<SafetyChecker, SafetyError> {
         let mut builder = Builder::from_dir(dir)?;
         additions.add_to(&mut builder)?;
@@ -331,11 +344,17 @@ impl SafetyChecker {
         self
     }
 
+    /// The shipped crisis threshold, the floor: every persona's check uses it or, if the
+    /// persona asks, a lower one (stricter).
+    pub fn crisis_floor() -> f32 {
+        Classifier::builtin().threshold()
+    }
+
     fn from_builder(builder: Builder) -> SafetyChecker {
         SafetyChecker {
             base: Arc::new(builder.build()),
             extra: None,
-            crisis_threshold: Classifier::builtin().threshold(),
+            crisis_threshold: SafetyChecker::crisis_floor(),
         }
     }
 

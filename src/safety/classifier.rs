@@ -16,7 +16,8 @@
 //! The shipped model (`assets/safety/model.bin`, trained by
 //! `cargo run --release --example train_safety`) is embedded in the binary. Its file holds
 //! the weights quantized to `i8` with one scale, the bias and the threshold chosen on the
-//! development split (the classifier is off unless a persona turns it on with a threshold).
+//! development split: the shipped floor, on for every persona (a persona may lower it for a
+//! stricter check, see `SafetyAdditions::crisis_threshold`).
 
 use std::sync::LazyLock;
 
@@ -267,6 +268,11 @@ impl Classifier {
     /// may weigh more. `None` when even an empty sitting reaches it (a threshold at or below
     /// the prior).
     pub fn max_ordinary_sum(&self, threshold: f32, messages: usize, features: u32) -> Option<i64> {
+        // A message without features ("👍", "?!") weighs nothing in any sitting and is never
+        // read alone: its sum is 0, and 0 is its bound.
+        if features == 0 {
+            return Some(0);
+        }
         if threshold >= 1.0 || threshold.is_nan() {
             return (threshold >= 1.0).then_some(i64::MAX);
         }
@@ -279,6 +285,12 @@ impl Classifier {
             room * (features as f32).sqrt() / (self.scale * (messages.max(1) as f32).sqrt());
         // Strictly below the threshold: one unit of margin for the float rounding.
         Some((per_message.floor() as i64 - 1).max(-1))
+    }
+
+    /// The probability of a message in which the model finds no evidence either way (a weight
+    /// sum of zero): a threshold at or below it would read such messages as a crisis.
+    pub fn prior(&self) -> f32 {
+        sigmoid(self.bias)
     }
 
     /// The probability that `text` is a crisis message.
@@ -389,6 +401,11 @@ const MIN_FEATURES: usize = 48;
 /// The factor of the weight sum of a text of `features` features.
 fn norm(features: usize) -> f32 {
     1.0 / (features.max(MIN_FEATURES) as f32).sqrt()
+}
+
+/// Whether `t` is a probability a threshold may be: finite, above 0, at most 1.
+pub fn is_probability(t: f32) -> bool {
+    t.is_finite() && t > 0.0 && t <= 1.0
 }
 
 fn sigmoid(z: f32) -> f32 {
@@ -553,7 +570,7 @@ mod tests {
         };
         // The worst sittings: one, two or three messages at their bounds, with few or many
         // features each, in every mix.
-        let counts = [1u32, 10, 47, 48, 49, 100, 200, 1000];
+        let counts = [0u32, 1, 10, 47, 48, 49, 100, 200, 1000];
         for &a in &counts {
             assert!(c.probability(at_bound(a)) < threshold, "{a}");
             for &b in &counts {
@@ -580,6 +597,10 @@ mod tests {
         // Off, nothing is bounded; at the prior or below, nothing is ordinary.
         assert_eq!(c.max_ordinary_sum(f32::INFINITY, 3, 10), Some(i64::MAX));
         assert_eq!(c.max_ordinary_sum(0.0, 3, 10), None);
+        // A message without features ("👍") weighs nothing: always ordinary.
+        assert_eq!(c.max_ordinary_sum(threshold, 3, 0), Some(0));
+        assert_eq!(c.max_ordinary_sum(0.0, 3, 0), Some(0));
+        assert!(c.prior() > 0.0 && c.prior() < c.threshold());
     }
 
     #[test]

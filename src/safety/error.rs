@@ -78,6 +78,20 @@ pub enum SafetyError {
         /// The shipped threshold used instead.
         floor: f32,
     },
+    /// A persona's crisis threshold at or below the classifier's prior
+    /// ([`Classifier::prior`](crate::safety::Classifier::prior)): every message in which the
+    /// model finds no evidence either way ("thanks", "see you") would be read as a crisis.
+    #[error(
+        "safety crisis_threshold {asked} is at or below {prior:.2}, the probability of a message the classifier finds nothing in: every ordinary message would be held back as a crisis; choose a threshold between {prior:.2} and {floor:.2}; {floor:.2} is used"
+    )]
+    AtPrior {
+        /// The threshold the persona asked for.
+        asked: f32,
+        /// The classifier's prior.
+        prior: f32,
+        /// The shipped threshold used instead.
+        floor: f32,
+    },
     /// A persona's crisis threshold above the shipped one: it would make the check weaker.
     #[error(
         "safety crisis_threshold {asked} is above the shipped threshold {floor:.2}: a persona may make the crisis check stricter (a lower threshold), never weaker; {floor:.2} is used"

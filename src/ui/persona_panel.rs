@@ -13,7 +13,7 @@ use super::widgets::{Form, diagnostic_ui};
 use crate::model::diagnostics::{Diagnostic, Severity};
 use crate::model::persona::{EmojiUse, Formality, PLACEHOLDERS, Template, Topic, WhatsappTemplate};
 use crate::model::{Lang, Persona};
-use crate::safety::{Category, Classifier};
+use crate::safety::{Category, Classifier, SafetyChecker};
 
 /// The share of the tab's width the live preview takes at first.
 const PREVIEW_SHARE: f32 = 0.36;
@@ -529,7 +529,9 @@ fn safety_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
 
 /// The crisis classifier is always on; a persona may only lower its threshold (stricter).
 fn crisis_threshold_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
-    let floor = Classifier::builtin().threshold();
+    let floor = SafetyChecker::crisis_floor();
+    // Above the prior, where a message the model finds nothing in would be a crisis.
+    let lowest = ((Classifier::builtin().prior() * 100.0).floor() + 1.0) / 100.0;
     let mut stricter = p.safety.crisis_threshold.is_some();
     let toggled = ui
         .checkbox(
@@ -542,7 +544,9 @@ fn crisis_threshold_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
         )
         .changed();
     if toggled {
-        p.safety.crisis_threshold = stricter.then_some(floor);
+        // Ticked, a threshold a little under the floor, so that the file asks for a stricter
+        // check than the one it would get anyway.
+        p.safety.crisis_threshold = stricter.then_some(((floor - 0.05) * 100.0).round() / 100.0);
     }
     let mut moved = false;
     // A threshold the file set out of range stays as written (its diagnostic says so) until
@@ -550,7 +554,7 @@ fn crisis_threshold_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
     if let Some(t) = &mut p.safety.crisis_threshold {
         moved = ui
             .add(
-                egui::Slider::new(t, 0.05..=floor)
+                egui::Slider::new(t, lowest..=floor)
                     .clamping(egui::SliderClamping::Edits)
                     .fixed_decimals(2)
                     .text("crisis threshold (lower holds more back)"),
