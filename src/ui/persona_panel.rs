@@ -42,7 +42,7 @@ pub fn persona_ui(
         .size_range(PREVIEW_MIN_WIDTH..=(width * 0.5).max(PREVIEW_MIN_WIDTH))
         .show(ui, |ui| preview_ui(ui, previews));
     egui::CentralPanel::default().show(ui, |ui| {
-        egui::ScrollArea::vertical()
+        egui::ScrollArea::both()
             .id_salt("persona form")
             .auto_shrink([false, false])
             .show(ui, |ui| {
