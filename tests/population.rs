@@ -50,17 +50,130 @@ mod phrases {
     use relance::model::Lang;
     use relance::safety::Category;
 
+    fn shipped_persona(name: &str) -> Persona {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("personas/{name}.ron"));
+        Persona::load(&path).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     #[test]
     fn the_shipped_mix_and_phrase_book_pass_the_shipped_check_whole() {
         for name in ["cinema-maestro", "chef", "minimal"] {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("personas/{name}.ron"));
-            let persona = Persona::load(&path).unwrap_or_else(|e| panic!("{e}"));
             let pop = Population::new(
-                PopulationConfig::new(persona, Policy::omni()).unwrap_or_else(|e| panic!("{e}")),
+                PopulationConfig::new(shipped_persona(name), Policy::omni())
+                    .unwrap_or_else(|e| panic!("{e}")),
             )
             .expect("valid");
-            assert_eq!(pop.warnings(), &[] as &[String], "{name}");
+            if name == "minimal" {
+                // No lexicon and no topic: the phrases naming them are left out, and only they.
+                assert!(!pop.warnings().is_empty(), "{name}");
+                for w in pop.warnings() {
+                    assert!(
+                        w.ends_with("the persona's lexicon is empty; left out")
+                            || w.ends_with("the persona has no topic keyword; left out"),
+                        "{w}"
+                    );
+                }
+            } else {
+                assert_eq!(pop.warnings(), &[] as &[String], "{name}");
+            }
         }
+    }
+
+    #[test]
+    fn archetype_phrases_whose_placeholder_cannot_be_filled_are_left_out_and_named() {
+        let mut c = config(Policy::omni(), 50, 10, 1);
+        c.persona.lexicon.clear();
+        let pop = Population::new(c.clone()).expect("valid");
+        let warnings = pop.warnings().join("\n");
+        let fan = pop
+            .warnings()
+            .iter()
+            .find(|w| w.starts_with("archetype engaged-fan: "))
+            .unwrap_or_else(|| panic!("{warnings}"));
+        assert!(
+            fan.contains("\"I was thinking about {mention} today.\"")
+                && fan.contains("\"J'ai repensé à {mention} aujourd'hui.\"")
+                && fan.ends_with(
+                    "name a film or dish of the persona, and the persona's lexicon is empty; left out"
+                ),
+            "{fan}"
+        );
+        assert!(!warnings.contains("{topic}"), "{warnings}");
+        // One warning per archetype whose phrases name a film or dish.
+        assert_eq!(pop.warnings().len(), 7, "{warnings}");
+
+        c.persona.topics.clear();
+        let pop = Population::new(c).expect("valid");
+        let warnings = pop.warnings().join("\n");
+        assert!(
+            warnings.contains(
+                "archetype one-off-visitor: the phrases \"Une idée rapide autour de {topic} ?\", \"A quick idea around {topic}?\" name a topic of the persona, and the persona has no topic keyword; left out"
+            ),
+            "{warnings}"
+        );
+        // Users of those archetypes still write: their other phrases, else the plain ones.
+        let scenario = pop.user_scenario(0).expect("scenario");
+        for event in &scenario.users[0].events {
+            assert!(!event.text.contains('{'), "{}", event.text);
+        }
+    }
+
+    #[test]
+    fn an_archetype_phrase_unusable_whatever_it_names_is_left_out_and_named() {
+        let mut c = config(Policy::omni(), 10, 10, 1);
+        c.mix.archetypes[0]
+            .0
+            .phrases
+            .entry(Lang::En)
+            .or_default()
+            .push("I want to kill myself like in {mention}.".to_owned());
+        let pop = Population::new(c).expect("valid");
+        let warnings = pop.warnings().join("\n");
+        assert_eq!(
+            pop.warnings(),
+            [
+                "archetype engaged-fan: the phrase \"I want to kill myself like in {mention}.\" is flagged, states an age, opts out or could be read as a crisis by the classifier, whatever it names; left out"
+            ],
+            "{warnings}"
+        );
+    }
+
+    #[test]
+    fn a_category_whose_phrases_all_read_as_a_crisis_is_explained_truly() {
+        let mut c = config(Policy::omni(), 10, 10, 1);
+        c.mix
+            .phrasebook
+            .flagged
+            .entry(Category::Violence)
+            .or_default()
+            .insert(Lang::En, vec!["I want to stab him.".to_owned()]);
+        let pop = Population::new(c).expect("valid");
+        let warnings = pop.warnings().join("\n");
+        assert!(
+            !warnings.contains("no en phrase of the phrase book is flagged as violence"),
+            "{warnings}"
+        );
+        assert!(
+            warnings.contains("\"I want to stab him.\" could be read as a crisis by the classifier, not as violence; left out")
+                && warnings.contains("no other en phrase of the phrase book is flagged as violence by the safety check, so en-speaking users write no such message"),
+            "{warnings}"
+        );
+        assert_eq!(pop.warnings().len(), 2, "{warnings}");
+    }
+
+    #[test]
+    fn a_crisis_threshold_too_low_for_any_ordinary_message_is_named() {
+        let mut c = config(Policy::omni(), 10, 10, 1);
+        c.persona.safety.crisis_threshold = Some(0.001);
+        let Err(e) = Population::new(c) else {
+            panic!("a run at threshold 0.001 cannot write an ordinary message");
+        };
+        let e = e.to_string();
+        assert!(
+            e.contains("crisis threshold 0.001 (safety.crisis_threshold) is too low for any ordinary message to pass")
+                && !e.contains("phrase book"),
+            "{e}"
+        );
     }
 
     #[test]

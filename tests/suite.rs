@@ -392,3 +392,44 @@ fn saving_a_suite_scenario_keeps_its_expectations() {
     assert!(back.name.ends_with("(edited)"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A persona's safety problems are warned about, placed in its file, by `relance test` as by
+/// `relance simulate`: here a crisis threshold above the shipped floor, run at the floor.
+#[test]
+fn relance_test_and_simulate_warn_about_safety_problems_at_their_place() {
+    let dir = scratch("safety-warning");
+    let path = dir.join("loose.ron");
+    let suite = root().join("personas/tests/minimal-basics.ron");
+    std::fs::write(
+        &path,
+        format!(
+            "Persona(\n    version: 1,\n    id: \"loose\",\n    name: \"Loose\",\n    languages: [en],\n    safety: (crisis_threshold: 0.8),\n    tests: [{:?}],\n)\n",
+            path_str(&suite)
+        ),
+    )
+    .expect("persona written");
+    let place = format!("{}:6:", path.display());
+    for args in [
+        vec!["test", path_str(&path)],
+        vec![
+            "simulate",
+            "--persona",
+            path_str(&path),
+            "--scenario",
+            "assets/scenarios/sent.ron",
+        ],
+    ] {
+        let o = relance(&args);
+        let err = run::stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "{args:?}\n{err}");
+        let warning = err
+            .lines()
+            .find(|l| l.contains("crisis_threshold 0.8 is above the shipped threshold"))
+            .unwrap_or_else(|| panic!("{args:?}: no warning in\n{err}"));
+        assert!(
+            warning.starts_with(&place) && warning.contains("warning"),
+            "{args:?}: {warning}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

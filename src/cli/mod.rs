@@ -178,25 +178,23 @@ pub struct ReplayArgs {
     pub policy: Option<String>,
 }
 
-/// Loads a persona file (the error names the file and place).
+/// Loads a persona file (the error names the file and place), and warns about the problems of
+/// its safety additions, placed in the file: the replay runs without them.
 pub fn load_persona(path: &Path) -> anyhow::Result<Persona> {
-    let persona = Persona::load(path)?;
-    // The replay leaves invalid safety additions out: say which.
-    for problem in persona.safety.problems() {
-        eprintln!("warning: {}: {problem}", path.display());
-    }
+    let (persona, warnings) = crate::suite::load_persona(path)?;
+    print_warnings(path, &warnings);
     Ok(persona)
 }
 
 /// Loads a scenario file (RON or JSON).
 pub fn load_scenario(path: &Path) -> anyhow::Result<Scenario> {
     let (scenario, warnings) = crate::model::scenario::ScenarioText::read(path)?.load()?;
-    print_warnings(path, warnings);
+    print_warnings(path, &warnings);
     Ok(scenario)
 }
 
 /// Prints a file's warnings to stderr.
-pub fn print_warnings(path: &Path, warnings: Vec<crate::model::Diagnostic>) {
+pub fn print_warnings(path: &Path, warnings: &[crate::model::Diagnostic]) {
     for w in warnings {
         eprintln!("{}", w.display_in(path));
     }

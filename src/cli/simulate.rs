@@ -38,7 +38,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         text.load()?
     };
-    super::print_warnings(&args.replay.scenario, warnings);
+    super::print_warnings(&args.replay.scenario, &warnings);
     let policy = super::resolve_policy(&persona, args.replay.policy.as_deref())?;
     let replayer = Replayer::new(&persona, &policy, &scenario, ReplayOptions::default());
     if args.json {
@@ -89,6 +89,6 @@ fn streamed_json(
         return Err(error.into());
     }
     written?;
-    super::print_warnings(&args.replay.scenario, warnings);
+    super::print_warnings(&args.replay.scenario, &warnings);
     Ok(ExitCode::SUCCESS)
 }

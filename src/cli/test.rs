@@ -68,6 +68,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let runs: Vec<PersonaRun> = files.iter().map(|p| run_persona(p)).collect();
     let elapsed = started.elapsed();
+    for run in &runs {
+        super::print_warnings(&run.path, &run.warnings);
+    }
     std::io::Write::write_all(&mut std::io::stdout().lock(), runs_text(&runs).as_bytes())?;
     let (passed, failed) = runs
         .iter()

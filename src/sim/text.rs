@@ -12,7 +12,7 @@ use super::archetype::Mix;
 use super::random::Stream;
 use crate::engine::facts::{SITTING_MESSAGES, fold_opt_out, is_opt_out};
 use crate::model::{Lang, Persona, Policy};
-use crate::safety::{Category, SafetyChecker, stated_age};
+use crate::safety::{Category, Evidence, SafetyChecker, stated_age};
 
 /// Which facts a synthetic user message carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +38,8 @@ pub(crate) struct TextBook {
     plain: [Vec<String>; 2],
     bot: [Vec<String>; 2],
     opt_out: Option<String>,
-    /// Archetype phrases per archetype (mix order), per language; verified when filled.
+    /// Archetype phrases per archetype (mix order), per language: each can be written, but a
+    /// filling of its placeholders may be unusable, so each text is verified again.
     phrases: Vec<[Vec<String>; 2]>,
     mentions: Vec<String>,
     topics: [Vec<String>; 2],
@@ -53,6 +54,13 @@ impl TextBook {
         checker: &SafetyChecker,
         warnings: &mut Vec<String>,
     ) -> Result<Self, SimError> {
+        if no_ordinary_message(checker) {
+            return Err(SimError::Invalid(format!(
+                "the persona's crisis threshold {} (safety.crisis_threshold) is too low for any ordinary message to pass: it is at or below {:.3}, what the classifier gives a message with no word it knows",
+                checker.crisis_threshold(),
+                checker.classifier().probability(Evidence::default())
+            )));
+        }
         let book = &mix.phrasebook;
         let opt_out_words: Vec<String> = policy
             .opt_out_words
@@ -86,8 +94,10 @@ impl TextBook {
                     a.flagged.share > 0.0 && a.flagged.categories.contains_key(category)
                 });
                 if kept.is_empty() && used {
+                    // When some were flagged but left out as a crisis, the warning above named them.
+                    let other = if crisis.is_empty() { "" } else { "other " };
                     warnings.push(format!(
-                        "no {lang} phrase of the phrase book is flagged as {} by the safety check, so {lang}-speaking users write no such message",
+                        "no {other}{lang} phrase of the phrase book is flagged as {} by the safety check, so {lang}-speaking users write no such message",
                         category.as_str()
                     ));
                 } else if !dropped.is_empty() {
@@ -138,7 +148,7 @@ impl TextBook {
                     .partition(|p| is_plain(checker, &out.opt_out_words, p));
                 for p in dropped {
                     warnings.push(format!(
-                        "phrase book: the {field} phrase \"{p}\" is flagged, states an age, opts out or could be read as a crisis by the classifier; left out"
+                        "phrase book: the {field} phrase \"{p}\" {UNUSABLE}; left out"
                     ));
                 }
                 *target = kept;
@@ -181,27 +191,112 @@ impl TextBook {
             );
         }
         out.mentions = persona.lexicon.clone();
-        // A phrase with a placeholder is verified once filled; one without is verified here,
-        // left out, and named, so that a designer learns which of their phrases users never write.
+        out.phrases = out.archetype_phrases(checker, mix, warnings);
+        Ok(out)
+    }
+
+    /// The phrases of each archetype of `mix` (mix order), per language, that users can write.
+    /// Each is verified here, filled with each film or dish and topic it can name until one
+    /// makes a usable text; a phrase that never does is left out and named, so that a designer
+    /// learns which of their phrases users never write.
+    fn archetype_phrases(
+        &self,
+        checker: &SafetyChecker,
+        mix: &Mix,
+        warnings: &mut Vec<String>,
+    ) -> Vec<[Vec<String>; 2]> {
         let mut phrases = Vec::with_capacity(mix.archetypes.len());
         for (a, _) in &mix.archetypes {
-            phrases.push(Lang::ALL.map(|lang| {
-                let mut list = a.phrases.get(&lang).cloned().unwrap_or_default();
-                list.retain(|phrase| {
-                    let usable = phrase.contains('{') || is_plain(checker, &out.opt_out_words, phrase);
-                    if !usable {
-                        warnings.push(format!(
-                            "archetype {}: the phrase \"{phrase}\" is flagged, states an age, opts out or could be read as a crisis by the classifier; left out",
-                            a.id
-                        ));
+            let mut unfilled: BTreeMap<Unfilled, Vec<&String>> = BTreeMap::new();
+            let mut kept = <[Vec<String>; 2]>::default();
+            for lang in Lang::ALL {
+                for phrase in a.phrases.get(&lang).into_iter().flatten() {
+                    match self.verify(checker, phrase, lang.index()) {
+                        Ok(()) => kept[lang.index()].push(phrase.clone()),
+                        Err(Unfilled::Unusable) => warnings.push(format!(
+                            "archetype {}: the phrase \"{phrase}\" {UNUSABLE}{}; left out",
+                            a.id,
+                            if phrase.contains('{') {
+                                ", whatever it names"
+                            } else {
+                                ""
+                            }
+                        )),
+                        Err(why) => unfilled.entry(why).or_default().push(phrase),
                     }
-                    usable
-                });
-                list
-            }));
+                }
+            }
+            for (why, list) in unfilled {
+                let (the, name) = if list.len() == 1 {
+                    ("phrase", "names")
+                } else {
+                    ("phrases", "name")
+                };
+                let why = match why {
+                    Unfilled::NoMention => {
+                        "a film or dish of the persona, and the persona's lexicon is empty"
+                    }
+                    _ => "a topic of the persona, and the persona has no topic keyword",
+                };
+                warnings.push(format!(
+                    "archetype {}: the {the} {} {name} {why}; left out",
+                    a.id,
+                    quote_all(&list)
+                ));
+            }
+            phrases.push(kept);
         }
-        out.phrases = phrases;
-        Ok(out)
+        phrases
+    }
+
+    /// Whether an archetype phrase of language `l` can be written: some filling of its
+    /// placeholders (each is tried, until one does) makes a plain text.
+    fn verify(&self, checker: &SafetyChecker, phrase: &str, l: usize) -> Result<(), Unfilled> {
+        let mentions: &[String] = if phrase.contains("{mention}") {
+            if self.mentions.is_empty() {
+                return Err(Unfilled::NoMention);
+            }
+            &self.mentions
+        } else {
+            &[]
+        };
+        let topics: &[String] = if phrase.contains("{topic}") {
+            let topics = self.topics_of(l);
+            if topics.is_empty() {
+                return Err(Unfilled::NoTopic);
+            }
+            topics
+        } else {
+            &[]
+        };
+        // An empty list stands for a placeholder the phrase does not use: one pass, no change.
+        let or_one = |list: &[String]| list.len().max(1);
+        let usable = (0..or_one(mentions)).any(|m| {
+            (0..or_one(topics)).any(|t| {
+                let mut text = phrase.to_owned();
+                if let Some(mention) = mentions.get(m) {
+                    text = text.replace("{mention}", mention);
+                }
+                if let Some(topic) = topics.get(t) {
+                    text = text.replace("{topic}", topic);
+                }
+                is_plain(checker, &self.opt_out_words, &text)
+            })
+        });
+        if usable {
+            Ok(())
+        } else {
+            Err(Unfilled::Unusable)
+        }
+    }
+
+    /// The topic keywords a phrase of language `l` names: its language's, else the other's.
+    fn topics_of(&self, l: usize) -> &[String] {
+        if self.topics[l].is_empty() {
+            &self.topics[1 - l]
+        } else {
+            &self.topics[l]
+        }
     }
 
     fn is_plain_but_age(&self, checker: &SafetyChecker, text: &str) -> bool {
@@ -279,11 +374,7 @@ impl TextBook {
             text = text.replace("{mention}", m);
         }
         if text.contains("{topic}") {
-            let topics = if self.topics[l].is_empty() {
-                &self.topics[1 - l]
-            } else {
-                &self.topics[l]
-            };
+            let topics = self.topics_of(l);
             if topics.is_empty() {
                 return None;
             }
@@ -298,6 +389,32 @@ impl TextBook {
         let list = &self.bot[lang.index()];
         (!list.is_empty()).then(|| list[rng.below(list.len() as u32) as usize].clone())
     }
+}
+
+/// What makes a phrase unusable, in the warnings that leave such phrases out.
+const UNUSABLE: &str =
+    "is flagged, states an age, opts out or could be read as a crisis by the classifier";
+
+/// Why an archetype phrase can never be written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Unfilled {
+    /// It names a film or dish (`{mention}`) and the persona's lexicon is empty.
+    NoMention,
+    /// It names a topic (`{topic}`) and the persona has no topic keyword in any language.
+    NoTopic,
+    /// Every text it makes is unusable ([`UNUSABLE`]).
+    Unusable,
+}
+
+/// Whether the persona's crisis threshold leaves no room for an ordinary message: the
+/// classifier would read a crisis even in an empty sitting (see
+/// [`crate::safety::Classifier::max_ordinary_sum`]).
+fn no_ordinary_message(checker: &SafetyChecker) -> bool {
+    checker.classifier_on()
+        && checker
+            .classifier()
+            .max_ordinary_sum(checker.crisis_threshold(), SITTING_MESSAGES, 1)
+            .is_none()
 }
 
 /// The phrases, each in quotes, joined for a warning.

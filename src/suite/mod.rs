@@ -17,7 +17,9 @@ use chrono::{DateTime, Utc};
 use crate::compose::text::fold_key;
 use crate::engine::trace::decision_trace;
 use crate::engine::{Decision, Outcome, Reason, Replay};
+use crate::model::diagnostics::{Diagnostic, LoadError, Severity};
 use crate::model::expect::{DecisionExpect, Expectations, ExpectedOutcome, TextExpect};
+use crate::model::limits::{MAX_DOCUMENT_BYTES, read_text_limited, strip_bom};
 use crate::model::persona::Formality;
 use crate::model::scenario::ScenarioFormat;
 use crate::model::{Persona, Policy, Scenario, User};
@@ -73,6 +75,9 @@ pub struct PersonaRun {
     pub path: PathBuf,
     /// The persona's id (its file name when it did not load).
     pub id: String,
+    /// The problems of the persona's safety additions, placed in its file (see
+    /// [`load_persona`]): the suites ran without them.
+    pub warnings: Vec<Diagnostic>,
     /// Each suite scenario, run; or the error that kept the persona from loading.
     pub suites: Result<Vec<SuiteRun>, String>,
 }
@@ -111,17 +116,38 @@ pub fn replay_for_suite(persona: &Persona, policy: &Policy, scenario: &Scenario)
     replay(persona, policy, scenario, ReplayOptions::default())
 }
 
+/// Loads a persona file, with the problems of its safety additions as warnings placed in the
+/// file (what `relance check` reports as errors): a replay runs without an invalid phrase, and
+/// at the shipped floor for a crisis threshold above it, so whoever runs one should say so.
+pub fn load_persona(path: &Path) -> Result<(Persona, Vec<Diagnostic>), LoadError> {
+    let source = read_text_limited(path, MAX_DOCUMENT_BYTES).map_err(|e| LoadError::io(path, e))?;
+    let source = strip_bom(&source);
+    let persona = Persona::from_ron_str(source, path)?;
+    // The linter's only errors are the safety additions' problems.
+    let warnings = crate::safety::lint_persona_in(&persona, source)
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| Diagnostic {
+            severity: Severity::Warning,
+            rule: "safety".to_owned(),
+            ..d
+        })
+        .collect();
+    Ok((persona, warnings))
+}
+
 /// Loads a persona and runs every suite it lists.
 pub fn run_persona(path: &Path) -> PersonaRun {
     let fallback_id = path
         .file_stem()
         .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-    let persona = match Persona::load(path) {
-        Ok(p) => p,
+    let (persona, warnings) = match load_persona(path) {
+        Ok(loaded) => loaded,
         Err(e) => {
             return PersonaRun {
                 path: path.to_owned(),
                 id: fallback_id,
+                warnings: Vec::new(),
                 suites: Err(format!("{e:#}")),
             };
         }
@@ -139,6 +165,7 @@ pub fn run_persona(path: &Path) -> PersonaRun {
     PersonaRun {
         path: path.to_owned(),
         id: persona.id.clone(),
+        warnings,
         suites,
     }
 }
