@@ -12,7 +12,7 @@ use super::archetype::Mix;
 use super::random::Stream;
 use crate::engine::facts::{SITTING_MESSAGES, fold_opt_out, is_opt_out};
 use crate::model::{Lang, Persona, Policy};
-use crate::safety::{Category, Evidence, SafetyChecker, stated_age};
+use crate::safety::{Category, SafetyChecker, stated_age};
 
 /// Which facts a synthetic user message carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,13 +54,6 @@ impl TextBook {
         checker: &SafetyChecker,
         warnings: &mut Vec<String>,
     ) -> Result<Self, SimError> {
-        if no_ordinary_message(checker) {
-            return Err(SimError::Invalid(format!(
-                "the persona's crisis threshold {} (safety.crisis_threshold) is too low for any ordinary message to pass: it is at or below {:.3}, what the classifier gives a message with no word it knows",
-                checker.crisis_threshold(),
-                checker.classifier().probability(Evidence::default())
-            )));
-        }
         let book = &mix.phrasebook;
         let opt_out_words: Vec<String> = policy
             .opt_out_words
@@ -206,8 +199,11 @@ impl TextBook {
         warnings: &mut Vec<String>,
     ) -> Vec<[Vec<String>; 2]> {
         let mut phrases = Vec::with_capacity(mix.archetypes.len());
+        // Phrases whose placeholder the persona cannot fill, by cause: how many, and in which
+        // archetypes. One warning per cause, since a persona without a lexicon (or topics)
+        // leaves out such phrases in nearly every archetype.
+        let mut unfilled: BTreeMap<Unfilled, (usize, Vec<&str>)> = BTreeMap::new();
         for (a, _) in &mix.archetypes {
-            let mut unfilled: BTreeMap<Unfilled, Vec<&String>> = BTreeMap::new();
             let mut kept = <[Vec<String>; 2]>::default();
             for lang in Lang::ALL {
                 for phrase in a.phrases.get(&lang).into_iter().flatten() {
@@ -222,29 +218,38 @@ impl TextBook {
                                 ""
                             }
                         )),
-                        Err(why) => unfilled.entry(why).or_default().push(phrase),
+                        Err(why) => {
+                            let (count, archetypes) = unfilled.entry(why).or_default();
+                            *count += 1;
+                            if archetypes.last() != Some(&a.id.as_str()) {
+                                archetypes.push(&a.id);
+                            }
+                        }
                     }
                 }
             }
-            for (why, list) in unfilled {
-                let (the, name) = if list.len() == 1 {
-                    ("phrase", "names")
-                } else {
-                    ("phrases", "name")
-                };
-                let why = match why {
-                    Unfilled::NoMention => {
-                        "a film or dish of the persona, and the persona's lexicon is empty"
-                    }
-                    _ => "a topic of the persona, and the persona has no topic keyword",
-                };
-                warnings.push(format!(
-                    "archetype {}: the {the} {} {name} {why}; left out",
-                    a.id,
-                    quote_all(&list)
-                ));
-            }
             phrases.push(kept);
+        }
+        for (why, (count, archetypes)) in unfilled {
+            let (placeholder, why) = match why {
+                Unfilled::NoMention => (
+                    "{mention} (a film or dish of the persona)",
+                    "the persona's lexicon is empty",
+                ),
+                _ => (
+                    "{topic} (a topic of the persona)",
+                    "the persona has no topic keyword",
+                ),
+            };
+            let (phrases, name, are) = if count == 1 {
+                ("phrase", "names", "is")
+            } else {
+                ("phrases", "name", "are")
+            };
+            warnings.push(format!(
+                "{why}: {count} archetype {phrases} that {name} {placeholder} {are} left out (archetypes {})",
+                archetypes.join(", ")
+            ));
         }
         phrases
     }
@@ -409,14 +414,6 @@ enum Unfilled {
 /// Whether the persona's crisis threshold leaves no room for an ordinary message: the
 /// classifier would read a crisis even in an empty sitting (see
 /// [`crate::safety::Classifier::max_ordinary_sum`]).
-fn no_ordinary_message(checker: &SafetyChecker) -> bool {
-    checker.classifier_on()
-        && checker
-            .classifier()
-            .max_ordinary_sum(checker.crisis_threshold(), SITTING_MESSAGES, 1)
-            .is_none()
-}
-
 /// The phrases, each in quotes, joined for a warning.
 fn quote_all(phrases: &[&String]) -> String {
     let quoted: Vec<String> = phrases.iter().map(|p| format!("\"{p}\"")).collect();
@@ -435,7 +432,8 @@ fn is_plain(checker: &SafetyChecker, opt_out_words: &[String], text: &str) -> bo
 /// Whether the crisis classifier can never read `text` as a crisis, alone or in a sitting of
 /// such texts (see [`SafetyChecker::is_ordinary_in_any_sitting`]): the simulation draws a
 /// message's facts without reading its text, so a text it writes must give the engine no catch
-/// it did not draw. (A sitting after a message flagged `self_harm` gives no catch of its own.)
+/// it did not draw. (A sitting that still reads a message flagged `self_harm` gives no catch
+/// of its own.)
 fn is_no_crisis(checker: &SafetyChecker, text: &str) -> bool {
     checker.is_ordinary_in_any_sitting(checker.read_message(text).crisis, SITTING_MESSAGES)
 }
