@@ -50,6 +50,27 @@ mod phrases {
     use relance::model::Lang;
     use relance::safety::Category;
 
+    /// The phrase book's English violence phrases of `c`'s mix.
+    fn en_violence(c: &mut PopulationConfig) -> &mut Vec<String> {
+        c.mix
+            .phrasebook
+            .flagged
+            .entry(Category::Violence)
+            .or_default()
+            .entry(Lang::En)
+            .or_default()
+    }
+
+    /// Gives the first archetype of `c`'s mix one more phrase in `lang`.
+    fn add_archetype_phrase(c: &mut PopulationConfig, lang: Lang, phrase: &str) {
+        c.mix.archetypes[0]
+            .0
+            .phrases
+            .entry(lang)
+            .or_default()
+            .push(phrase.to_owned());
+    }
+
     fn shipped_persona(name: &str) -> Persona {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("personas/{name}.ron"));
         Persona::load(&path).unwrap_or_else(|e| panic!("{e}"))
@@ -112,12 +133,7 @@ mod phrases {
     #[test]
     fn an_archetype_phrase_unusable_whatever_it_names_is_left_out_and_named() {
         let mut c = config(Policy::omni(), 10, 10, 1);
-        c.mix.archetypes[0]
-            .0
-            .phrases
-            .entry(Lang::En)
-            .or_default()
-            .push("I want to kill myself like in {mention}.".to_owned());
+        add_archetype_phrase(&mut c, Lang::En, "I want to kill myself like in {mention}.");
         let pop = Population::new(c).expect("valid");
         let warnings = pop.warnings().join("\n");
         assert_eq!(
@@ -132,12 +148,7 @@ mod phrases {
     #[test]
     fn a_category_whose_phrases_all_read_as_a_crisis_is_explained_truly() {
         let mut c = config(Policy::omni(), 10, 10, 1);
-        c.mix
-            .phrasebook
-            .flagged
-            .entry(Category::Violence)
-            .or_default()
-            .insert(Lang::En, vec!["I want to stab him.".to_owned()]);
+        *en_violence(&mut c) = vec!["I want to stab him.".to_owned()];
         let pop = Population::new(c).expect("valid");
         let warnings = pop.warnings().join("\n");
         assert!(
@@ -166,20 +177,8 @@ mod phrases {
     #[test]
     fn phrases_the_classifier_could_read_as_a_crisis_are_named() {
         let mut c = config(Policy::omni(), 10, 10, 1);
-        c.mix
-            .phrasebook
-            .flagged
-            .entry(Category::Violence)
-            .or_default()
-            .entry(Lang::En)
-            .or_default()
-            .push("I want to stab him.".to_owned());
-        c.mix.archetypes[0]
-            .0
-            .phrases
-            .entry(Lang::Fr)
-            .or_default()
-            .push("La nuit tout est plus calme.".to_owned());
+        en_violence(&mut c).push("I want to stab him.".to_owned());
+        add_archetype_phrase(&mut c, Lang::Fr, "La nuit tout est plus calme.");
         let pop = Population::new(c).expect("valid");
         let warnings = pop.warnings().join("\n");
         assert!(
