@@ -82,7 +82,7 @@ pub enum SafetyError {
     /// ([`Classifier::prior`](crate::safety::Classifier::prior)): every message in which the
     /// model finds no evidence either way ("thanks", "see you") would be read as a crisis.
     #[error(
-        "safety crisis_threshold {asked} is at or below {prior:.2}, the probability of a message the classifier finds nothing in: every ordinary message would be held back as a crisis; choose a threshold between {prior:.2} and {floor:.2}; {floor:.2} is used"
+        "safety crisis_threshold {asked} is at or below {prior:.3}, the probability of a message the classifier finds nothing in: every ordinary message would be held back as a crisis; choose a threshold above {prior:.3} and at most {floor:.2}; {floor:.2} is used"
     )]
     AtPrior {
         /// The threshold the persona asked for.
