@@ -121,11 +121,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 let errors = diagnostics.len() - warnings;
                 if errors > 0 {
                     failed = true;
-                    println!(
+                    outln!(
                         "{}: invalid ({errors} error{})",
                         path.display(),
                         if errors == 1 { "" } else { "s" }
-                    );
+                    )?;
                 } else if args.strict && warnings > 0 {
                     failed = true;
                     outln!(
