@@ -32,9 +32,17 @@ impl Persona {
 
     /// Loads and validates a persona file.
     pub fn load(path: &Path) -> Result<Self, LoadError> {
-        let source =
+        Self::load_with_source(path).map(|(persona, _)| persona)
+    }
+
+    /// Loads and validates a persona file, with the text it was read from (without its byte
+    /// order mark), for placing further diagnostics in it.
+    pub fn load_with_source(path: &Path) -> Result<(Self, String), LoadError> {
+        let text =
             read_text_limited(path, MAX_DOCUMENT_BYTES).map_err(|e| LoadError::io(path, e))?;
-        Self::from_ron_str(strip_bom(&source), path)
+        let source = strip_bom(&text).to_owned();
+        let persona = Self::from_ron_str(&source, path)?;
+        Ok((persona, source))
     }
 
     /// Every validation problem, placed in this persona's own canonical text.

@@ -411,9 +411,6 @@ enum Unfilled {
     Unusable,
 }
 
-/// Whether the persona's crisis threshold leaves no room for an ordinary message: the
-/// classifier would read a crisis even in an empty sitting (see
-/// [`crate::safety::Classifier::max_ordinary_sum`]).
 /// The phrases, each in quotes, joined for a warning.
 fn quote_all(phrases: &[&String]) -> String {
     let quoted: Vec<String> = phrases.iter().map(|p| format!("\"{p}\"")).collect();

@@ -19,7 +19,6 @@ use crate::engine::trace::decision_trace;
 use crate::engine::{Decision, Outcome, Reason, Replay};
 use crate::model::diagnostics::{Diagnostic, LoadError, Severity};
 use crate::model::expect::{DecisionExpect, Expectations, ExpectedOutcome, TextExpect};
-use crate::model::limits::{MAX_DOCUMENT_BYTES, read_text_limited, strip_bom};
 use crate::model::persona::Formality;
 use crate::model::scenario::ScenarioFormat;
 use crate::model::{Persona, Policy, Scenario, User};
@@ -120,13 +119,10 @@ pub fn replay_for_suite(persona: &Persona, policy: &Policy, scenario: &Scenario)
 /// file (what `relance check` reports as errors): a replay runs without an invalid phrase, and
 /// at the shipped floor for a crisis threshold above it, so whoever runs one should say so.
 pub fn load_persona(path: &Path) -> Result<(Persona, Vec<Diagnostic>), LoadError> {
-    let source = read_text_limited(path, MAX_DOCUMENT_BYTES).map_err(|e| LoadError::io(path, e))?;
-    let source = strip_bom(&source);
-    let persona = Persona::from_ron_str(source, path)?;
-    // The linter's only errors are the safety additions' problems.
-    let warnings = crate::safety::lint_persona_in(&persona, source)
+    let (persona, source) = Persona::load_with_source(path)?;
+    let warnings = crate::safety::lint_persona_in(&persona, &source)
         .into_iter()
-        .filter(|d| d.severity == Severity::Error)
+        .filter(|d| d.severity == Severity::Error && d.field.starts_with("safety."))
         .map(|d| Diagnostic {
             severity: Severity::Warning,
             rule: "safety".to_owned(),
