@@ -431,5 +431,28 @@ fn relance_test_and_simulate_warn_about_safety_problems_at_their_place() {
             "{args:?}: {warning}"
         );
     }
+    // The JUnit report carries it too, in the suite's `system-err`.
+    let junit = dir.join("results.xml");
+    let o = relance(&["test", path_str(&path), "--junit", path_str(&junit)]);
+    assert_eq!(o.status.code(), Some(0), "{}", run::stderr(&o));
+    let xml = std::fs::read_to_string(&junit).expect("written");
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut logged = String::new();
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::Start(e) if e.name().as_ref() == b"system-err" => {
+                let raw = reader.read_text(e.name()).expect("text");
+                let raw = raw.decode().expect("UTF-8");
+                logged.push_str(&quick_xml::escape::unescape(&raw).expect("escaped"));
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        logged.starts_with(&place)
+            && logged.contains("crisis_threshold 0.8 is above the shipped threshold"),
+        "{xml}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

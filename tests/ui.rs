@@ -479,6 +479,47 @@ fn a_persona_makes_the_crisis_classifier_stricter_from_the_persona_tab() {
     let t = harness.state().document().persona().safety.crisis_threshold;
     assert!(t.is_some_and(|t| (t - 0.5).abs() < 1e-6), "{t:?}");
     assert!(harness.state().error().is_none());
+    // Past 2 % of ordinary chat, what it costs is warned about under the slider.
+    let classifier = relance::safety::Classifier::builtin();
+    let share = |t: f32| {
+        classifier
+            .ordinary_chat_flagged(t)
+            .expect("the shipped model carries its curve")
+    };
+    assert!(share(0.5) > relance::safety::ORDINARY_CHAT_WARNING);
+    harness.get_by_label_contains(&format!(
+        "crisis_threshold 0.5 also reads about {:.1} % of ordinary chat as a crisis",
+        share(0.5) * 100.0
+    ));
+    // Under it, a quiet line beside the slider says it.
+    let cheap = floor - 0.02;
+    assert!(share(cheap) <= relance::safety::ORDINARY_CHAT_WARNING);
+    harness
+        .get_by_role_and_label(
+            egui::accesskit::Role::Slider,
+            "crisis threshold (lower holds more back)",
+        )
+        .set_value_accesskit(f64::from(cheap));
+    harness.step();
+    settle(&mut harness);
+    harness.get_by_label(&format!(
+        "reads about {:.1} % of ordinary chat as a crisis ({:.1} % at {floor:.2})",
+        share(cheap) * 100.0,
+        share(floor) * 100.0
+    ));
+    assert!(
+        harness
+            .query_by_label_contains("also reads about")
+            .is_none()
+    );
+    harness
+        .get_by_role_and_label(
+            egui::accesskit::Role::Slider,
+            "crisis threshold (lower holds more back)",
+        )
+        .set_value_accesskit(0.5);
+    harness.step();
+    settle(&mut harness);
     // The demo's outcomes stay: a stricter check only adds holds, and it has none to add here.
     assert_eq!(harness.state().totals(), Some((2, 5)));
 }

@@ -85,7 +85,7 @@ impl SafetyAdditions {
     /// [`Classifier::threshold`], when none), and the problem if it is not a probability or is
     /// above the floor: the floor is used then, since a persona may make the check stricter but
     /// never weaker.
-    fn crisis_threshold(&self) -> (f32, Option<SafetyError>) {
+    pub(super) fn crisis_threshold(&self) -> (f32, Option<SafetyError>) {
         let floor = SafetyChecker::crisis_floor();
         let prior = Classifier::builtin().prior();
         match self.crisis_threshold {

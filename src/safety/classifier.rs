@@ -17,7 +17,9 @@
 //! `cargo run --release --example train_safety`) is embedded in the binary. Its file holds
 //! the weights quantized to `i8` with one scale, the bias and the threshold chosen on the
 //! development split: the shipped floor, on for every persona (a persona may lower it for a
-//! stricter check, see `SafetyAdditions::crisis_threshold`).
+//! stricter check, see `SafetyAdditions::crisis_threshold`). It also holds what each lower
+//! threshold costs: the share of the development split's ordinary chat the whole check flags
+//! there (see [`Classifier::ordinary_chat_flagged`]), so that a designer sees it.
 
 use std::sync::LazyLock;
 
@@ -33,6 +35,8 @@ pub const BUCKETS: usize = 1 << BITS;
 
 const MAGIC: &[u8; 4] = b"RLC1";
 const HEADER_BYTES: usize = 4 + 4 + 4 + 4 + 4;
+/// Thresholds of the ordinary-chat curve: 0.01, 0.02, … 0.99.
+const CURVE_POINTS: usize = 99;
 
 const SEED_WORD: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 const SEED_BIGRAM: u64 = 0x2f_17_9a_4e_63_d1_05_b3;
@@ -133,6 +137,10 @@ pub struct Classifier {
     scale: f32,
     bias: f32,
     threshold: f32,
+    /// In basis points, at thresholds 0.01 to 0.99: the share of the development split's
+    /// ordinary chat that the whole check (lexicon or classifier) flags, the highest over
+    /// languages. Empty when the model does not carry it (one being trained).
+    chat_flagged_bp: Vec<u16>,
 }
 
 /// A model file that cannot be read.
@@ -169,6 +177,7 @@ impl Classifier {
             scale,
             bias: model.bias,
             threshold,
+            chat_flagged_bp: Vec::new(),
         }
     }
 
@@ -176,6 +185,29 @@ impl Classifier {
     pub fn with_threshold(mut self, threshold: f32) -> Classifier {
         self.threshold = threshold;
         self
+    }
+
+    /// The same classifier carrying the ordinary-chat curve (see
+    /// [`Classifier::ordinary_chat_flagged`]): `flagged(t)` is the share in [0, 1] of
+    /// ordinary development chat flagged at threshold `t`, called at 0.01, 0.02, … 0.99.
+    pub fn with_chat_curve(mut self, flagged: impl Fn(f32) -> f64) -> Classifier {
+        self.chat_flagged_bp = (1..=CURVE_POINTS)
+            .map(|i| (flagged(i as f32 / 100.0).clamp(0.0, 1.0) * 10_000.0).round() as u16)
+            .collect();
+        self
+    }
+
+    /// The share (0 to 1) of ordinary chat that the whole check (lexicon or classifier) flags
+    /// as a crisis at `threshold`, measured when the model was trained on its development
+    /// split (the highest over languages, at the nearest hundredth); `None` when the model does
+    /// not carry that curve or `threshold` is not in (0, 1).
+    pub fn ordinary_chat_flagged(&self, threshold: f32) -> Option<f32> {
+        let i = (threshold * 100.0).round();
+        if !(1.0..=CURVE_POINTS as f32).contains(&i) {
+            return None;
+        }
+        let bp = self.chat_flagged_bp.get(i as usize - 1)?;
+        Some(f32::from(*bp) / 10_000.0)
     }
 
     /// Reads a model file (see [`Classifier::to_bytes`]).
@@ -202,19 +234,29 @@ impl Classifier {
             return Err(ModelFileError("scale, bias or threshold out of range"));
         }
         let body = &bytes[HEADER_BYTES..];
-        if body.len() != BUCKETS {
+        if body.len() != BUCKETS && body.len() != BUCKETS + 2 * CURVE_POINTS {
             return Err(ModelFileError("wrong number of weights"));
         }
+        let (weights, curve) = body.split_at(BUCKETS);
+        let chat_flagged_bp: Vec<u16> = curve
+            .chunks_exact(2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+            .collect();
+        if chat_flagged_bp.iter().any(|&bp| bp > 10_000) {
+            return Err(ModelFileError("ordinary-chat curve out of range"));
+        }
         Ok(Classifier {
-            weights: body.iter().map(|&b| b as i8).collect(),
+            weights: weights.iter().map(|&b| b as i8).collect(),
             scale,
             bias,
             threshold,
+            chat_flagged_bp,
         })
     }
 
     /// The model file: magic `RLC1`, bits, scale, bias and threshold (little-endian `u32` and
-    /// `f32`), then one `i8` per bucket.
+    /// `f32`), then one `i8` per bucket, then, when the model carries it, the ordinary-chat
+    /// curve (one little-endian `u16` in basis points per threshold 0.01 … 0.99).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(HEADER_BYTES + self.weights.len());
         out.extend_from_slice(MAGIC);
@@ -223,6 +265,9 @@ impl Classifier {
         out.extend_from_slice(&self.bias.to_le_bytes());
         out.extend_from_slice(&self.threshold.to_le_bytes());
         out.extend(self.weights.iter().map(|&w| w as u8));
+        for bp in &self.chat_flagged_bp {
+            out.extend_from_slice(&bp.to_le_bytes());
+        }
         out
     }
 
@@ -550,12 +595,34 @@ mod tests {
         let mut short = c.to_bytes();
         short.pop();
         assert!(Classifier::from_bytes(&short).is_err());
+        assert_eq!(back.ordinary_chat_flagged(0.3), None, "no curve was given");
+
+        // With the ordinary-chat curve.
+        let c = c.with_chat_curve(|t| f64::from(1.0 - t));
+        let bytes = c.to_bytes();
+        let back = Classifier::from_bytes(&bytes).expect("round trip");
+        assert_eq!(back.ordinary_chat_flagged(0.3), Some(0.7));
+        assert_eq!(back.ordinary_chat_flagged(0.99), Some(0.01));
+        assert_eq!(back.ordinary_chat_flagged(0.0), None);
+        assert_eq!(back.ordinary_chat_flagged(1.0), None);
+        let mut short = bytes.clone();
+        short.pop();
+        assert!(Classifier::from_bytes(&short).is_err());
+        let mut over = bytes;
+        let last = over.len() - 2;
+        over[last..].copy_from_slice(&10_001u16.to_le_bytes());
+        assert!(Classifier::from_bytes(&over).is_err(), "a share over 100 %");
     }
 
     #[test]
-    fn the_embedded_model_loads() {
+    fn the_embedded_model_loads_with_its_ordinary_chat_curve() {
         let c = Classifier::builtin();
         assert!(c.threshold() > 0.0 && c.threshold() < 1.0);
+        // The curve falls as the threshold rises, and the shipped threshold keeps the dev
+        // split's ordinary chat at the trainer's bound (1 %).
+        let at = |t: f32| c.ordinary_chat_flagged(t).expect("the curve is shipped");
+        assert!(at(0.2) > at(0.5) && at(0.5) >= at(c.threshold()));
+        assert!(at(c.threshold()) <= 0.01, "{}", at(c.threshold()));
     }
 
     #[test]

@@ -3,13 +3,19 @@
 //! Warnings, not errors: they never block saving; `relance check --strict` turns them into
 //! errors. Each warning names its rule, the text and the field, placed in the file. Invalid
 //! safety additions (a phrase the lexicon syntax rejects, a crisis threshold above the shipped
-//! floor) are errors, each naming the phrase.
+//! floor) are errors, each naming the phrase. A valid but much stricter threshold is warned
+//! about with what it costs: the share of ordinary chat it would hold back.
 
 use crate::model::Persona;
 use crate::model::diagnostics::Diagnostic;
 use crate::model::locate::Locator;
 
-use super::fold;
+use super::classifier::Classifier;
+use super::{SafetyChecker, fold};
+
+/// A stricter crisis threshold flagging more than this share of ordinary chat is warned about:
+/// the share issue #13 allows the shipped check.
+pub const ORDINARY_CHAT_WARNING: f32 = 0.02;
 
 /// A lint rule and the phrases (French and English, folded) that trigger it.
 struct LintRule {
@@ -212,6 +218,9 @@ pub fn lint_persona_in(persona: &Persona, source: &str) -> Vec<Diagnostic> {
         };
         out.push(Diagnostic::error(field, message).at(loc.find(&["safety:"], &needle)));
     }
+    if let Some(warning) = strict_threshold_warning(persona) {
+        out.push(warning.at(loc.find(&["safety:"], "crisis_threshold")));
+    }
     if !persona.ai_disclosure.enabled {
         out.push(
             Diagnostic::warning(
@@ -235,6 +244,33 @@ pub fn lint_persona_in(persona: &Persona, source: &str) -> Vec<Diagnostic> {
         );
     }
     out
+}
+
+/// A warning when the persona's stricter crisis threshold (a valid one) would flag more than
+/// [`ORDINARY_CHAT_WARNING`] of ordinary chat, as measured on the development split when the
+/// model was trained: each such user gets no follow-up.
+fn strict_threshold_warning(persona: &Persona) -> Option<Diagnostic> {
+    persona.safety.crisis_threshold?;
+    let (threshold, problem) = persona.safety.crisis_threshold();
+    if problem.is_some() {
+        return None;
+    }
+    let classifier = Classifier::builtin();
+    let share = classifier.ordinary_chat_flagged(threshold)?;
+    if share <= ORDINARY_CHAT_WARNING {
+        return None;
+    }
+    let floor = SafetyChecker::crisis_floor();
+    let at_floor = classifier.ordinary_chat_flagged(floor).unwrap_or(0.0);
+    Some(Diagnostic::warning(
+        "strict_crisis_threshold",
+        "safety.crisis_threshold",
+        format!(
+            "crisis_threshold {threshold} also reads about {:.1} % of ordinary chat as a crisis ({:.1} % at the shipped {floor}, measured on the team's development split): those users get no follow-up",
+            share * 100.0,
+            at_floor * 100.0
+        ),
+    ))
 }
 
 /// Lint warnings for `persona`, placed in its canonical text.
@@ -264,6 +300,39 @@ mod tests {
         });
         let rules: Vec<_> = lint_persona(&p).into_iter().map(|d| d.rule).collect();
         assert_eq!(rules, ["clingy", "claims_human", "keep_talking"]);
+    }
+
+    #[test]
+    fn a_costly_stricter_threshold_is_warned_with_its_cost() {
+        let rules = |t: Option<f32>| {
+            let mut p = Persona::new_blank("x", "X");
+            p.safety.crisis_threshold = t;
+            lint_persona(&p)
+                .into_iter()
+                .map(|d| (d.rule, d.message))
+                .collect::<Vec<_>>()
+        };
+        let warned = rules(Some(0.3));
+        assert_eq!(warned.len(), 1, "{warned:?}");
+        assert_eq!(warned[0].0, "strict_crisis_threshold");
+        let share = Classifier::builtin()
+            .ordinary_chat_flagged(0.3)
+            .expect("curve");
+        assert!(
+            warned[0]
+                .1
+                .contains(&format!("about {:.1} % of ordinary chat", share * 100.0)),
+            "{warned:?}"
+        );
+        // Just under the floor costs little; none, or above the floor, is not this warning.
+        let floor = SafetyChecker::crisis_floor();
+        assert!(rules(Some(floor - 0.01)).is_empty());
+        assert!(rules(None).is_empty());
+        let above = rules(Some(floor + 0.05));
+        assert!(
+            above.iter().all(|(r, _)| r != "strict_crisis_threshold"),
+            "{above:?}"
+        );
     }
 
     #[test]

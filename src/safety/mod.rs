@@ -42,4 +42,4 @@ pub use error::{PhraseProblem, SafetyError};
 pub(crate) use fold::Latin1Table;
 pub use fold::fold;
 pub use lexicon::MAX_VARIANTS;
-pub use lint::{lint_persona, lint_persona_in};
+pub use lint::{ORDINARY_CHAT_WARNING, lint_persona, lint_persona_in};

@@ -1,6 +1,8 @@
 //! Suite results as JUnit XML, the format CI services show as test results: one `testsuite` per
 //! persona and scenario, one `testcase` per expectation, a `failure` with what was expected,
-//! what happened and why. Written by hand: the format is small and only needs text escaping.
+//! what happened and why. The persona's warnings (its safety problems, placed in its file) go in
+//! each of its suites' `system-err`, where CI services show a suite's log. Written by hand: the
+//! format is small and only needs text escaping.
 
 use std::fmt::Write as _;
 
@@ -95,6 +97,7 @@ pub fn to_junit(runs: &[PersonaRun]) -> String {
                             }
                         }
                     }
+                    system_err(&mut out, run);
                     out.push_str("  </testsuite>\n");
                 }
             }
@@ -102,6 +105,24 @@ pub fn to_junit(runs: &[PersonaRun]) -> String {
     }
     out.push_str("</testsuites>\n");
     out
+}
+
+/// The run's warnings, one per line and placed in the persona file, as a `system-err` element;
+/// nothing when there are none.
+fn system_err(out: &mut String, run: &PersonaRun) {
+    if run.warnings.is_empty() {
+        return;
+    }
+    let lines: Vec<String> = run
+        .warnings
+        .iter()
+        .map(|w| w.display_in(&run.path).to_string())
+        .collect();
+    let _ = writeln!(
+        out,
+        "    <system-err>{}</system-err>",
+        escape(&lines.join("\n"))
+    );
 }
 
 #[cfg(test)]

@@ -560,6 +560,20 @@ fn crisis_threshold_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
                     .text("crisis threshold (lower holds more back)"),
             )
             .changed();
+        // What the threshold costs ordinary users, measured when the model was trained; past
+        // the warning's share, the linter's warning below says it.
+        let classifier = Classifier::builtin();
+        if let (Some(share), Some(at_floor)) = (
+            classifier.ordinary_chat_flagged(*t),
+            classifier.ordinary_chat_flagged(floor),
+        ) && share <= crate::safety::ORDINARY_CHAT_WARNING
+        {
+            ui.weak(format!(
+                "reads about {:.1} % of ordinary chat as a crisis ({:.1} % at {floor:.2})",
+                share * 100.0,
+                at_floor * 100.0
+            ));
+        }
     }
     form.note("safety.crisis_threshold", toggled || moved);
     form.problems_ui(ui, "safety.crisis_threshold");
