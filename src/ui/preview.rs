@@ -49,7 +49,7 @@ pub fn sample_user(persona: &Persona, lang: Lang, channel: Channel) -> User {
                 None => "Tu peux m'en dire plus ?".to_owned(),
             },
             "Merci, c'est passionnant.".to_owned(),
-            "J'y repense depuis hier.".to_owned(),
+            "J'en parle encore à tout le monde.".to_owned(),
             "Je vais essayer ce week-end.".to_owned(),
             "Merci, à plus tard !".to_owned(),
         ],

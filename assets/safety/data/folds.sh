@@ -2,8 +2,9 @@
 # Cross-round evaluation of the crisis classifier, on the team's own data only (never the
 # held-out files). Each writers' round is held out in turn: a model is trained on the other
 # rounds (and the shared ordinary lines), its threshold chosen on their dev files, and the
-# check is measured on the round held out. Prints, per round, the trainer's last `eval` line:
-# recall and false positives at the lowest threshold keeping that round's ordinary chat at 2 %.
+# check is measured on the round held out. Prints, per round, the trainer's last two `eval`
+# lines: recall and false positives at the threshold the dev rule chose, then at the lowest
+# threshold keeping that round's ordinary chat at 2 %.
 #
 #   assets/safety/data/folds.sh [trainer settings, e.g. l2=1e-3 epochs=20]
 #
@@ -42,10 +43,11 @@ fold() {
     # shellcheck disable=SC2086
     cargo run --release --quiet --example train_safety -- \
         data="$tmp/$name" out="$tmp/$name.bin" dump="$tmp/$name.dump.jsonl" $eval_args "$@" >"$tmp/$name.log"
-    printf '%s held out:%s\n' "$name" "$(grep '^  at ' "$tmp/$name.log" | tail -n 1)"
+    grep -e '(chosen):' -e '(2 % of chat):' "$tmp/$name.log" | sed "s/^ */$name held out, /"
 }
 
 fold round1 "train-en dev-en train-fr dev-fr" "$@"
 fold round2 "train2-en dev2-en train2-fr dev2-fr" "$@"
 fold round3 "train3-en dev3-en train3-fr dev3-fr" "$@"
 fold round4 "train4-en dev4-en train4-fr dev4-fr" "$@"
+fold round5 "train5-en dev5-en train5-fr dev5-fr" "$@"
