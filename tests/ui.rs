@@ -448,6 +448,18 @@ fn shipped_files_exist() {
     assert!(Path::new(&resource("personas/cinema-maestro.ron")).is_file());
 }
 
+/// Moves the persona tab's crisis threshold slider to `value`, as assistive technology would.
+fn set_crisis_threshold(harness: &mut Harness<'static, StudioApp>, value: f64) {
+    harness
+        .get_by_role_and_label(
+            egui::accesskit::Role::Slider,
+            "crisis threshold (lower holds more back)",
+        )
+        .set_value_accesskit(value);
+    harness.step();
+    settle(harness);
+}
+
 #[test]
 fn a_persona_makes_the_crisis_classifier_stricter_from_the_persona_tab() {
     let floor = relance::safety::Classifier::builtin().threshold();
@@ -468,14 +480,7 @@ fn a_persona_makes_the_crisis_classifier_stricter_from_the_persona_tab() {
         "ticking it starts a little under the shipped threshold: {ticked:?}"
     );
     assert!(harness.state().document().persona_dirty());
-    harness
-        .get_by_role_and_label(
-            egui::accesskit::Role::Slider,
-            "crisis threshold (lower holds more back)",
-        )
-        .set_value_accesskit(0.5);
-    harness.step();
-    settle(&mut harness);
+    set_crisis_threshold(&mut harness, 0.5);
     let t = harness.state().document().persona().safety.crisis_threshold;
     assert!(t.is_some_and(|t| (t - 0.5).abs() < 1e-6), "{t:?}");
     assert!(harness.state().error().is_none());
@@ -494,14 +499,7 @@ fn a_persona_makes_the_crisis_classifier_stricter_from_the_persona_tab() {
     // Under it, a quiet line beside the slider says it.
     let cheap = floor - 0.02;
     assert!(share(cheap) <= relance::safety::ORDINARY_CHAT_WARNING);
-    harness
-        .get_by_role_and_label(
-            egui::accesskit::Role::Slider,
-            "crisis threshold (lower holds more back)",
-        )
-        .set_value_accesskit(f64::from(cheap));
-    harness.step();
-    settle(&mut harness);
+    set_crisis_threshold(&mut harness, f64::from(cheap));
     harness.get_by_label(&format!(
         "reads about {:.1} % of ordinary chat as a crisis ({:.1} % at {floor:.2})",
         share(cheap) * 100.0,
@@ -512,14 +510,7 @@ fn a_persona_makes_the_crisis_classifier_stricter_from_the_persona_tab() {
             .query_by_label_contains("also reads about")
             .is_none()
     );
-    harness
-        .get_by_role_and_label(
-            egui::accesskit::Role::Slider,
-            "crisis threshold (lower holds more back)",
-        )
-        .set_value_accesskit(0.5);
-    harness.step();
-    settle(&mut harness);
+    set_crisis_threshold(&mut harness, 0.5);
     // The demo's outcomes stay: a stricter check only adds holds, and it has none to add here.
     assert_eq!(harness.state().totals(), Some((2, 5)));
 }
