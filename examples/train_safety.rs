@@ -10,10 +10,10 @@
 //! or classifier) keeps a recall of at least 97 % on the dev split of every language; it is
 //! then lowered while the dev false positives stay at most 1.5 % of ordinary messages in every
 //! language, for recall on messages the dev split does not cover. But ordinary chat (kind
-//! `chat`) comes first: when that recall needs a threshold flagging more than 2 % of the dev
+//! `chat`) comes first: when that recall needs a threshold flagging more than 1 % of the dev
 //! split's ordinary chat in a language, the threshold is the lowest that does not. The model
-//! file also carries the share of ordinary dev chat flagged at each threshold, which the
-//! studio and `relance check` show a designer who lowers it.
+//! file also carries the share of ordinary dev chat flagged at each threshold: the studio shows
+//! it to a designer who lowers the threshold, and `relance check` warns when it is costly.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

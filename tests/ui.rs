@@ -17,6 +17,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use relance::model::policy::PolicyChoice;
 use relance::model::{Persona, Scenario};
+use relance::safety::percent_of_bp;
 use relance::ui::command::Tab;
 use relance::ui::files::{ScriptedDialogs, resource};
 use relance::ui::selection::Selection;
@@ -484,30 +485,33 @@ fn a_persona_makes_the_crisis_classifier_stricter_from_the_persona_tab() {
     let t = harness.state().document().persona().safety.crisis_threshold;
     assert!(t.is_some_and(|t| (t - 0.5).abs() < 1e-6), "{t:?}");
     assert!(harness.state().error().is_none());
-    // Past 2 % of ordinary chat, what it costs is warned about under the slider.
-    let classifier = relance::safety::Classifier::builtin();
-    let share = |t: f32| {
-        classifier
-            .ordinary_chat_flagged(t)
-            .expect("the shipped model carries its curve")
+    // Costly (more than twice the shipped threshold's share of ordinary chat), it is warned
+    // about under the slider.
+    let cost = |t: f32| {
+        relance::safety::SafetyAdditions {
+            crisis_threshold: Some(t),
+            ..Default::default()
+        }
+        .crisis_threshold_cost()
+        .expect("the shipped model carries its curve")
     };
-    assert!(share(0.5) > relance::safety::ORDINARY_CHAT_WARNING);
+    assert!(cost(0.5).is_costly());
     harness.get_by_label_contains(&format!(
-        "crisis_threshold 0.5 also reads about {:.1} % of ordinary chat as a crisis",
-        share(0.5) * 100.0
+        "crisis_threshold 0.5 reads about {} % of ordinary chat as a crisis",
+        percent_of_bp(cost(0.5).flagged_bp)
     ));
     // Under it, a quiet line beside the slider says it.
     let cheap = floor - 0.02;
-    assert!(share(cheap) <= relance::safety::ORDINARY_CHAT_WARNING);
+    assert!(!cost(cheap).is_costly());
     set_crisis_threshold(&mut harness, f64::from(cheap));
     harness.get_by_label(&format!(
-        "reads about {:.1} % of ordinary chat as a crisis ({:.1} % at {floor:.2})",
-        share(cheap) * 100.0,
-        share(floor) * 100.0
+        "reads about {} % of the development split's ordinary chat as a crisis ({} % at {floor:.2})",
+        percent_of_bp(cost(cheap).flagged_bp),
+        percent_of_bp(cost(cheap).flagged_at_floor_bp)
     ));
     assert!(
         harness
-            .query_by_label_contains("also reads about")
+            .query_by_label_contains("times the shipped")
             .is_none()
     );
     set_crisis_threshold(&mut harness, 0.5);

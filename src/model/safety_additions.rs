@@ -26,8 +26,8 @@ pub struct SafetyAdditions {
     /// on the development split; see `assets/safety/MODEL.md`). A lower one catches more.
     /// Without it, the shipped threshold is used. A value that is not a probability, or one
     /// above the shipped threshold (a weaker check), is reported and the shipped threshold is
-    /// used. Written as a number (`crisis_threshold: 0.6`) or, as RON writes options,
-    /// `Some(0.6)`.
+    /// used. Written as a number (`crisis_threshold: 0.62`) or, as RON writes options,
+    /// `Some(0.62)`.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",

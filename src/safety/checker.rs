@@ -85,7 +85,7 @@ impl SafetyAdditions {
     /// [`Classifier::threshold`], when none), and the problem if it is not a probability or is
     /// above the floor: the floor is used then, since a persona may make the check stricter but
     /// never weaker.
-    pub(super) fn crisis_threshold(&self) -> (f32, Option<SafetyError>) {
+    fn crisis_threshold(&self) -> (f32, Option<SafetyError>) {
         let floor = SafetyChecker::crisis_floor();
         let prior = Classifier::builtin().prior();
         match self.crisis_threshold {
@@ -106,6 +106,25 @@ impl SafetyAdditions {
         }
     }
 
+    /// What the stricter crisis threshold these additions ask for costs ordinary users; `None`
+    /// when they ask for none, ask for one the check does not use (see
+    /// [`SafetyAdditions::problems`]), or the model carries no ordinary-chat curve.
+    pub fn crisis_threshold_cost(&self) -> Option<ThresholdCost> {
+        self.crisis_threshold?;
+        let (threshold, problem) = self.crisis_threshold();
+        if problem.is_some() {
+            return None;
+        }
+        let classifier = Classifier::builtin();
+        let floor = SafetyChecker::crisis_floor();
+        Some(ThresholdCost {
+            threshold,
+            flagged_bp: classifier.ordinary_chat_flagged_bp(threshold)?,
+            floor,
+            flagged_at_floor_bp: classifier.ordinary_chat_flagged_bp(floor)?,
+        })
+    }
+
     /// Every problem of these additions: invalid phrases (each named) and a crisis threshold
     /// that is not a probability or is above the shipped floor. Empty when
     /// [`SafetyChecker::with_additions`] accepts them.
@@ -115,6 +134,48 @@ impl SafetyAdditions {
         problems.extend(self.crisis_threshold().1);
         problems
     }
+}
+
+/// A stricter crisis threshold reading more than this many times the shipped threshold's share
+/// of ordinary chat as a crisis is warned about (`strict_crisis_threshold`).
+pub const COSTLY_THRESHOLD_RATIO: u32 = 2;
+
+/// What a persona's stricter crisis threshold costs ordinary users: the share of ordinary chat
+/// messages the whole check reads as a crisis at it and at the shipped floor, both measured on
+/// the development split when the model was trained (see
+/// [`Classifier::ordinary_chat_flagged_bp`]). The dev split is closer to training than real
+/// users are, so the shares are lower than on new messages; the ratio is what compares.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThresholdCost {
+    /// The persona's threshold.
+    pub threshold: f32,
+    /// Ordinary dev chat flagged at it, in basis points.
+    pub flagged_bp: u16,
+    /// The shipped threshold.
+    pub floor: f32,
+    /// Ordinary dev chat flagged at the shipped threshold, in basis points.
+    pub flagged_at_floor_bp: u16,
+}
+
+impl ThresholdCost {
+    /// Whether it reads more than [`COSTLY_THRESHOLD_RATIO`] times the shipped threshold's
+    /// share of ordinary chat as a crisis, compared as shown (to a tenth of a percent), so that
+    /// the figures of the warning agree with it.
+    pub fn is_costly(&self) -> bool {
+        tenths_of_percent(self.flagged_bp)
+            > COSTLY_THRESHOLD_RATIO * tenths_of_percent(self.flagged_at_floor_bp)
+    }
+}
+
+/// `bp` basis points in tenths of a percent, rounded half up.
+fn tenths_of_percent(bp: u16) -> u32 {
+    (u32::from(bp) + 5) / 10
+}
+
+/// `bp` basis points as a percentage with one decimal, rounded half up (95 → "1.0").
+pub fn percent_of_bp(bp: u16) -> String {
+    let tenths = tenths_of_percent(bp);
+    format!("{}.{}", tenths / 10, tenths % 10)
 }
 
 /// The compiled checker: one phrase set (a trie of words, see `safety::phrases`) over every

@@ -19,7 +19,7 @@
 //! development split: the shipped floor, on for every persona (a persona may lower it for a
 //! stricter check, see `SafetyAdditions::crisis_threshold`). It also holds what each lower
 //! threshold costs: the share of the development split's ordinary chat the whole check flags
-//! there (see [`Classifier::ordinary_chat_flagged`]), so that a designer sees it.
+//! there (see [`Classifier::ordinary_chat_flagged_bp`]), so that a designer sees it.
 
 use std::sync::LazyLock;
 
@@ -138,8 +138,9 @@ pub struct Classifier {
     bias: f32,
     threshold: f32,
     /// In basis points, at thresholds 0.01 to 0.99: the share of the development split's
-    /// ordinary chat that the whole check (lexicon or classifier) flags, the highest over
-    /// languages. Empty when the model does not carry it (one being trained).
+    /// ordinary chat messages that the whole check (lexicon or classifier, each message read
+    /// alone) flags, the highest over languages. Empty when the model does not carry it (one
+    /// being trained).
     chat_flagged_bp: Vec<u16>,
 }
 
@@ -188,7 +189,7 @@ impl Classifier {
     }
 
     /// The same classifier carrying the ordinary-chat curve (see
-    /// [`Classifier::ordinary_chat_flagged`]): `flagged(t)` is the share in [0, 1] of
+    /// [`Classifier::ordinary_chat_flagged_bp`]): `flagged(t)` is the share in [0, 1] of
     /// ordinary development chat flagged at threshold `t`, called at 0.01, 0.02, … 0.99.
     pub fn with_chat_curve(mut self, flagged: impl Fn(f32) -> f64) -> Classifier {
         self.chat_flagged_bp = (1..=CURVE_POINTS)
@@ -197,17 +198,19 @@ impl Classifier {
         self
     }
 
-    /// The share (0 to 1) of ordinary chat that the whole check (lexicon or classifier) flags
-    /// as a crisis at `threshold`, measured when the model was trained on its development
-    /// split (the highest over languages, at the nearest hundredth); `None` when the model does
-    /// not carry that curve or `threshold` is not in (0, 1).
-    pub fn ordinary_chat_flagged(&self, threshold: f32) -> Option<f32> {
-        let i = (threshold * 100.0).round();
-        if !(1.0..=CURVE_POINTS as f32).contains(&i) {
+    /// The share, in basis points, of ordinary chat messages that the whole check (lexicon or
+    /// classifier) flags as a crisis at `threshold`, measured on the development split when the
+    /// model was trained (the highest over languages). Between two hundredths, the lower one's:
+    /// a lower threshold flags at least as much, so the share is never understated. `None` when
+    /// the model does not carry that curve or `threshold` is not in [0.01, 1).
+    pub fn ordinary_chat_flagged_bp(&self, threshold: f32) -> Option<u16> {
+        if !(0.0..1.0).contains(&threshold) {
             return None;
         }
-        let bp = self.chat_flagged_bp.get(i as usize - 1)?;
-        Some(f32::from(*bp) / 10_000.0)
+        // The margin keeps 0.65 (64.999… once multiplied in f32) on 0.65.
+        let hundredths = (threshold * 100.0 + 1e-3).floor() as usize;
+        let i = hundredths.checked_sub(1)?;
+        self.chat_flagged_bp.get(i).copied()
     }
 
     /// Reads a model file (see [`Classifier::to_bytes`]).
@@ -258,7 +261,8 @@ impl Classifier {
     /// `f32`), then one `i8` per bucket, then, when the model carries it, the ordinary-chat
     /// curve (one little-endian `u16` in basis points per threshold 0.01 … 0.99).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(HEADER_BYTES + self.weights.len());
+        let mut out =
+            Vec::with_capacity(HEADER_BYTES + self.weights.len() + 2 * self.chat_flagged_bp.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&BITS.to_le_bytes());
         out.extend_from_slice(&self.scale.to_le_bytes());
@@ -595,16 +599,26 @@ mod tests {
         let mut short = c.to_bytes();
         short.pop();
         assert!(Classifier::from_bytes(&short).is_err());
-        assert_eq!(back.ordinary_chat_flagged(0.3), None, "no curve was given");
+        assert_eq!(
+            back.ordinary_chat_flagged_bp(0.3),
+            None,
+            "no curve was given"
+        );
 
         // With the ordinary-chat curve.
         let c = c.with_chat_curve(|t| f64::from(1.0 - t));
         let bytes = c.to_bytes();
         let back = Classifier::from_bytes(&bytes).expect("round trip");
-        assert_eq!(back.ordinary_chat_flagged(0.3), Some(0.7));
-        assert_eq!(back.ordinary_chat_flagged(0.99), Some(0.01));
-        assert_eq!(back.ordinary_chat_flagged(0.0), None);
-        assert_eq!(back.ordinary_chat_flagged(1.0), None);
+        assert_eq!(back.ordinary_chat_flagged_bp(0.3), Some(7_000));
+        assert_eq!(back.ordinary_chat_flagged_bp(0.65), Some(3_500));
+        assert_eq!(back.ordinary_chat_flagged_bp(0.99), Some(100));
+        // Between two hundredths, the lower one's share, which is the higher.
+        assert_eq!(back.ordinary_chat_flagged_bp(0.655), Some(3_500));
+        assert_eq!(back.ordinary_chat_flagged_bp(0.645), Some(3_600));
+        assert_eq!(back.ordinary_chat_flagged_bp(0.999), Some(100));
+        for outside in [0.0, 0.005, 1.0, -0.5, f32::NAN, f32::INFINITY] {
+            assert_eq!(back.ordinary_chat_flagged_bp(outside), None, "{outside}");
+        }
         let mut short = bytes.clone();
         short.pop();
         assert!(Classifier::from_bytes(&short).is_err());
@@ -620,9 +634,9 @@ mod tests {
         assert!(c.threshold() > 0.0 && c.threshold() < 1.0);
         // The curve falls as the threshold rises, and the shipped threshold keeps the dev
         // split's ordinary chat at the trainer's bound (1 %).
-        let at = |t: f32| c.ordinary_chat_flagged(t).expect("the curve is shipped");
+        let at = |t: f32| c.ordinary_chat_flagged_bp(t).expect("the curve is shipped");
         assert!(at(0.2) > at(0.5) && at(0.5) >= at(c.threshold()));
-        assert!(at(c.threshold()) <= 0.01, "{}", at(c.threshold()));
+        assert!(at(c.threshold()) <= 100, "{}", at(c.threshold()));
     }
 
     #[test]

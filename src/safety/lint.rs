@@ -4,18 +4,13 @@
 //! errors. Each warning names its rule, the text and the field, placed in the file. Invalid
 //! safety additions (a phrase the lexicon syntax rejects, a crisis threshold above the shipped
 //! floor) are errors, each naming the phrase. A valid but much stricter threshold is warned
-//! about with what it costs: the share of ordinary chat it would hold back.
+//! about with what it costs: the share of ordinary chat it reads as a crisis.
 
 use crate::model::Persona;
 use crate::model::diagnostics::Diagnostic;
 use crate::model::locate::Locator;
 
-use super::classifier::Classifier;
-use super::{SafetyChecker, fold};
-
-/// A stricter crisis threshold flagging more than this share of ordinary chat is warned about:
-/// the share issue #13 allows the shipped check.
-pub const ORDINARY_CHAT_WARNING: f32 = 0.02;
+use super::{COSTLY_THRESHOLD_RATIO, fold, percent_of_bp};
 
 /// A lint rule and the phrases (French and English, folded) that trigger it.
 struct LintRule {
@@ -246,31 +241,24 @@ pub fn lint_persona_in(persona: &Persona, source: &str) -> Vec<Diagnostic> {
     out
 }
 
-/// A warning when the persona's stricter crisis threshold (a valid one) would flag more than
-/// [`ORDINARY_CHAT_WARNING`] of ordinary chat, as measured on the development split when the
-/// model was trained: each such user gets no follow-up.
+/// A warning when the persona's stricter crisis threshold (a valid one) reads more than
+/// [`COSTLY_THRESHOLD_RATIO`] times the shipped threshold's share of ordinary chat as a crisis:
+/// each such user gets no follow-up.
 fn strict_threshold_warning(persona: &Persona) -> Option<Diagnostic> {
-    persona.safety.crisis_threshold?;
-    let (threshold, problem) = persona.safety.crisis_threshold();
-    if problem.is_some() {
-        return None;
-    }
-    let classifier = Classifier::builtin();
-    let share = classifier.ordinary_chat_flagged(threshold)?;
-    if share <= ORDINARY_CHAT_WARNING {
-        return None;
-    }
-    let floor = SafetyChecker::crisis_floor();
-    let at_floor = classifier.ordinary_chat_flagged(floor).unwrap_or(0.0);
-    Some(Diagnostic::warning(
-        "strict_crisis_threshold",
-        "safety.crisis_threshold",
-        format!(
-            "crisis_threshold {threshold} also reads about {:.1} % of ordinary chat as a crisis ({:.1} % at the shipped {floor}, measured on the team's development split): those users get no follow-up",
-            share * 100.0,
-            at_floor * 100.0
-        ),
-    ))
+    let cost = persona.safety.crisis_threshold_cost()?;
+    cost.is_costly().then(|| {
+        Diagnostic::warning(
+            "strict_crisis_threshold",
+            "safety.crisis_threshold",
+            format!(
+                "crisis_threshold {} reads about {} % of ordinary chat as a crisis, more than {COSTLY_THRESHOLD_RATIO} times the shipped {} ({} %; both on the team's development split, where real users' share is higher): that many more ordinary users get no follow-up",
+                cost.threshold,
+                percent_of_bp(cost.flagged_bp),
+                cost.floor,
+                percent_of_bp(cost.flagged_at_floor_bp)
+            ),
+        )
+    })
 }
 
 /// Lint warnings for `persona`, placed in its canonical text.
@@ -283,6 +271,7 @@ mod tests {
     use super::*;
     use crate::model::Lang;
     use crate::model::persona::Template;
+    use crate::safety::{Classifier, SafetyChecker};
 
     #[test]
     fn clingy_and_human_claims_are_warned() {
@@ -315,13 +304,13 @@ mod tests {
         let warned = rules(Some(0.3));
         assert_eq!(warned.len(), 1, "{warned:?}");
         assert_eq!(warned[0].0, "strict_crisis_threshold");
-        let share = Classifier::builtin()
-            .ordinary_chat_flagged(0.3)
+        let bp = Classifier::builtin()
+            .ordinary_chat_flagged_bp(0.3)
             .expect("curve");
         assert!(
             warned[0]
                 .1
-                .contains(&format!("about {:.1} % of ordinary chat", share * 100.0)),
+                .contains(&format!("about {} % of ordinary chat", percent_of_bp(bp))),
             "{warned:?}"
         );
         // Just under the floor costs little; none, or above the floor, is not this warning.

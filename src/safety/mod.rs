@@ -34,7 +34,10 @@ mod phrases;
 mod tests;
 
 pub use age::{stated_age, states_minor};
-pub use checker::{CLASSIFIER_OFF, Flag, MessageReading, SafetyChecker};
+pub use checker::{
+    CLASSIFIER_OFF, COSTLY_THRESHOLD_RATIO, Flag, MessageReading, SafetyChecker, ThresholdCost,
+    percent_of_bp,
+};
 pub use classifier::{Classifier, Evidence, Explanation};
 // The model's vocabulary the check speaks: its categories, and a persona's additions it compiles.
 pub use crate::model::{Category, SafetyAdditions};
@@ -42,4 +45,4 @@ pub use error::{PhraseProblem, SafetyError};
 pub(crate) use fold::Latin1Table;
 pub use fold::fold;
 pub use lexicon::MAX_VARIANTS;
-pub use lint::{ORDINARY_CHAT_WARNING, lint_persona, lint_persona_in};
+pub use lint::{lint_persona, lint_persona_in};

@@ -821,3 +821,31 @@ proptest! {
         let _ = stated_age(&text);
     }
 }
+
+#[test]
+fn shares_in_basis_points_print_as_percentages_rounded_half_up() {
+    use super::percent_of_bp;
+    assert_eq!(percent_of_bp(0), "0.0");
+    assert_eq!(percent_of_bp(95), "1.0");
+    assert_eq!(percent_of_bp(94), "0.9");
+    assert_eq!(percent_of_bp(1_235), "12.4");
+    assert_eq!(percent_of_bp(10_000), "100.0");
+}
+
+#[test]
+fn a_threshold_is_costly_past_twice_the_shipped_share_of_ordinary_chat() {
+    use super::ThresholdCost;
+    let cost = |flagged_bp, flagged_at_floor_bp| ThresholdCost {
+        threshold: 0.5,
+        flagged_bp,
+        floor: 0.65,
+        flagged_at_floor_bp,
+    };
+    // Compared as shown: 1.9 % and 2.0 % are not more than twice 1.0 %, 2.1 % is.
+    assert!(!cost(191, 95).is_costly());
+    assert!(!cost(204, 95).is_costly());
+    assert!(cost(205, 95).is_costly());
+    assert!(cost(5, 0).is_costly(), "any shown cost over a free floor");
+    assert!(!cost(4, 0).is_costly(), "shown as 0.0 %");
+    assert!(!cost(0, 0).is_costly());
+}

@@ -130,6 +130,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_suite_of_a_persona_logs_its_warnings_escaped_one_a_line() {
+        use crate::model::diagnostics::Diagnostic;
+        use crate::suite::SuiteRun;
+        let suite = |name: &str| SuiteRun {
+            path: name.into(),
+            results: Ok(Vec::new()),
+        };
+        let run = PersonaRun {
+            path: "p.ron".into(),
+            id: "p".to_owned(),
+            warnings: vec![
+                Diagnostic::warning("safety", "safety.allow", "phrase \"<a & b>\" is invalid")
+                    .at(Some((3, 5))),
+                Diagnostic::warning("safety", "safety.crisis_threshold", "too high"),
+            ],
+            suites: Ok(vec![suite("a.ron"), suite("b.ron")]),
+        };
+        let xml = to_junit(&[run]);
+        let logged = "    <system-err>p.ron:3:5: warning[safety]: phrase &quot;&lt;a &amp; b&gt;&quot; is invalid (in safety.allow)&#10;p.ron: warning[safety]: too high (in safety.crisis_threshold)</system-err>\n";
+        assert_eq!(xml.matches(logged).count(), 2, "{xml}");
+        // Without warnings, no element.
+        let quiet = PersonaRun {
+            path: "q.ron".into(),
+            id: "q".to_owned(),
+            warnings: Vec::new(),
+            suites: Ok(vec![suite("a.ron")]),
+        };
+        assert!(!to_junit(&[quiet]).contains("system-err"));
+    }
+
+    #[test]
     fn escapes_markup_and_drops_forbidden_characters() {
         assert_eq!(escape("a<b & \"c\"'"), "a&lt;b &amp; &quot;c&quot;&apos;");
         assert_eq!(escape("x\u{1}y"), "xy");

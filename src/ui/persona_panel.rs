@@ -13,7 +13,7 @@ use super::widgets::{Form, diagnostic_ui};
 use crate::model::diagnostics::{Diagnostic, Severity};
 use crate::model::persona::{EmojiUse, Formality, PLACEHOLDERS, Template, Topic, WhatsappTemplate};
 use crate::model::{Lang, Persona};
-use crate::safety::{Category, Classifier, SafetyChecker};
+use crate::safety::{Category, Classifier, SafetyChecker, percent_of_bp};
 
 /// The share of the tab's width the live preview takes at first.
 const PREVIEW_SHARE: f32 = 0.36;
@@ -560,20 +560,18 @@ fn crisis_threshold_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
                     .text("crisis threshold (lower holds more back)"),
             )
             .changed();
-        // What the threshold costs ordinary users, measured when the model was trained; past
-        // the warning's share, the linter's warning below says it.
-        let classifier = Classifier::builtin();
-        if let (Some(share), Some(at_floor)) = (
-            classifier.ordinary_chat_flagged(*t),
-            classifier.ordinary_chat_flagged(floor),
-        ) && share <= crate::safety::ORDINARY_CHAT_WARNING
-        {
-            ui.weak(format!(
-                "reads about {:.1} % of ordinary chat as a crisis ({:.1} % at {floor:.2})",
-                share * 100.0,
-                at_floor * 100.0
-            ));
-        }
+    }
+    // What the threshold costs ordinary users, measured when the model was trained; when it is
+    // costly, the linter's warning below says it.
+    if let Some(cost) = p.safety.crisis_threshold_cost()
+        && !cost.is_costly()
+    {
+        ui.weak(format!(
+            "reads about {} % of the development split's ordinary chat as a crisis ({} % at {:.2})",
+            percent_of_bp(cost.flagged_bp),
+            percent_of_bp(cost.flagged_at_floor_bp),
+            cost.floor
+        ));
     }
     form.note("safety.crisis_threshold", toggled || moved);
     form.problems_ui(ui, "safety.crisis_threshold");

@@ -43,7 +43,7 @@ fold() {
     # shellcheck disable=SC2086
     cargo run --release --quiet --example train_safety -- \
         data="$tmp/$name" out="$tmp/$name.bin" dump="$tmp/$name.dump.jsonl" $eval_args "$@" >"$tmp/$name.log"
-    grep -e '(chosen):' -e '(2 % of chat):' "$tmp/$name.log" | sed "s/^ */$name held out, /"
+    grep -F -e '(chosen):' -e '(2 % of chat):' "$tmp/$name.log" | sed "s/^ */$name held out, /"
 }
 
 fold round1 "train-en dev-en train-fr dev-fr" "$@"
