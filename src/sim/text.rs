@@ -163,11 +163,13 @@ impl TextBook {
                 .cloned()
                 .collect();
         }
+        // The first of the policy's words the check reads as nothing else (a very short text
+        // may not pass the classifier's bound for three in a sitting).
         out.opt_out = policy
             .opt_out_words
-            .first()
+            .iter()
             .map(|w| w.to_uppercase())
-            .filter(|w| {
+            .find(|w| {
                 is_opt_out(w, &out.opt_out_words)
                     && checker.first_blocking(w).is_none()
                     && stated_age(w).is_none()
