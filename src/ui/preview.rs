@@ -63,7 +63,7 @@ pub fn sample_user(persona: &Persona, lang: Lang, channel: Channel) -> User {
                 None => "Can you tell me more?".to_owned(),
             },
             "Thanks, that's fascinating.".to_owned(),
-            "I've been thinking about it since yesterday.".to_owned(),
+            "I told all my friends about it.".to_owned(),
             "I'll try it this weekend.".to_owned(),
             "Thanks, talk later!".to_owned(),
         ],
