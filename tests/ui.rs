@@ -505,7 +505,7 @@ fn a_persona_makes_the_crisis_classifier_stricter_from_the_persona_tab() {
     assert!(!cost(cheap).is_costly());
     set_crisis_threshold(&mut harness, f64::from(cheap));
     harness.get_by_label(&format!(
-        "reads about {} % of the development split's ordinary chat as a crisis ({} % at {floor:.2})",
+        "ordinary dev chat read as a crisis: {} % ({} % at {floor:.2})",
         percent_of_bp(cost(cheap).flagged_bp),
         percent_of_bp(cost(cheap).flagged_at_floor_bp)
     ));

@@ -567,11 +567,16 @@ fn crisis_threshold_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
         && !cost.is_costly()
     {
         ui.weak(format!(
-            "reads about {} % of the development split's ordinary chat as a crisis ({} % at {:.2})",
+            "ordinary dev chat read as a crisis: {} % ({} % at {:.2})",
             percent_of_bp(cost.flagged_bp),
             percent_of_bp(cost.flagged_at_floor_bp),
             cost.floor
-        ));
+        ))
+        .on_hover_text(
+            "The share of the team's development chat (ordinary messages to persona bots) that \
+             this threshold reads as a crisis, measured when the model was trained. Each such \
+             user gets no follow-up; on new users' messages the share is somewhat higher.",
+        );
     }
     form.note("safety.crisis_threshold", toggled || moved);
     form.problems_ui(ui, "safety.crisis_threshold");
