@@ -7,7 +7,7 @@ Every 5th line (1-based) goes to devN, the rest to trainN. The writers already r
 duplicates, also against the earlier rounds. A line whose text equals one of the held-out
 files' (compared folded: lowercase, without accents, letters and digits only) is left out, so
 that no held-out message is trained on; the held-out files are read for that comparison only.
-Rounds 3 to 8 were split this way.
+Rounds 3 to 9 were split this way.
 """
 import glob
 import json
