@@ -8,7 +8,7 @@
 //! (never the held-out files). Deterministic: the same data gives the same file (fixed seed,
 //! files read in name order). The threshold is the highest at which the whole check (lexicon
 //! or classifier) keeps a recall of at least 97 % on the dev split of every language; it is
-//! then lowered while the dev false positives stay at most 1.5 % of ordinary messages in every
+//! then lowered while the dev false positives stay at most 1.5 % of all dev negatives in every
 //! language, for recall on messages the dev split does not cover. But ordinary chat (kind
 //! `chat`) comes first: when that recall needs a threshold flagging more than 1 % of the dev
 //! split's ordinary chat in a language, the threshold is the lowest that does not. The model
@@ -26,7 +26,7 @@ use relance::safety::eval::{Labelled, parse_labelled, verdict};
 
 /// Dev recall the threshold must keep, per language.
 const DEV_RECALL: f64 = 0.97;
-/// Dev false positives (ordinary messages flagged `self_harm`) allowed when lowering it.
+/// Dev false positives (negatives of every kind flagged `self_harm`) allowed when lowering it.
 const DEV_FALSE_POSITIVES: f64 = 0.015;
 /// Dev false positives allowed on ordinary chat (kind `chat`), per language: the bound comes
 /// first (a crisis flag on "thanks, see you" would hold back an ordinary user's nudge). Half
