@@ -280,13 +280,7 @@ impl TextBook {
         let or_one = |list: &[String]| list.len().max(1);
         let usable = (0..or_one(mentions)).any(|m| {
             (0..or_one(topics)).any(|t| {
-                let mut text = phrase.to_owned();
-                if let Some(mention) = mentions.get(m) {
-                    text = text.replace("{mention}", mention);
-                }
-                if let Some(topic) = topics.get(t) {
-                    text = text.replace("{topic}", topic);
-                }
+                let text = filled(phrase, mentions.get(m), topics.get(t));
                 is_plain(checker, &self.opt_out_words, &text)
             })
         });
@@ -371,24 +365,25 @@ impl TextBook {
         }
     }
 
+    /// `phrase` with a film or dish and a topic drawn for its placeholders; `None` when the
+    /// persona has none to name.
     fn fill(&self, phrase: &str, l: usize, rng: &mut Stream) -> Option<String> {
-        let mut text = phrase.to_owned();
-        if text.contains("{mention}") {
+        let mut mention = None;
+        if phrase.contains("{mention}") {
             if self.mentions.is_empty() {
                 return None;
             }
-            let m = &self.mentions[rng.below(self.mentions.len() as u32) as usize];
-            text = text.replace("{mention}", m);
+            mention = Some(&self.mentions[rng.below(self.mentions.len() as u32) as usize]);
         }
-        if text.contains("{topic}") {
+        let mut topic = None;
+        if phrase.contains("{topic}") {
             let topics = self.topics_of(l);
             if topics.is_empty() {
                 return None;
             }
-            let t = &topics[rng.below(topics.len() as u32) as usize];
-            text = text.replace("{topic}", t);
+            topic = Some(&topics[rng.below(topics.len() as u32) as usize]);
         }
-        Some(text)
+        Some(filled(phrase, mention, topic))
     }
 
     /// The bot's reply to a user message.
@@ -411,6 +406,19 @@ enum Unfilled {
     NoTopic,
     /// Every text it makes is unusable ([`UNUSABLE`]).
     Unusable,
+}
+
+/// `phrase` with `{mention}` and `{topic}` replaced by `mention` and `topic`, each when given:
+/// how a text is written, and how a phrase is verified before any is.
+fn filled(phrase: &str, mention: Option<&String>, topic: Option<&String>) -> String {
+    let mut text = phrase.to_owned();
+    if let Some(mention) = mention {
+        text = text.replace("{mention}", mention);
+    }
+    if let Some(topic) = topic {
+        text = text.replace("{topic}", topic);
+    }
+    text
 }
 
 /// The phrases, each in quotes, joined for a warning.
