@@ -27,7 +27,8 @@ pub struct SafetyAdditions {
     /// Without it, the shipped threshold is used. A value that is not a probability, or one
     /// above the shipped threshold (a weaker check), is reported and the shipped threshold is
     /// used. Written as a number (`crisis_threshold: 0.62`) or, as RON writes options,
-    /// `Some(0.62)`.
+    /// `Some(0.62)`; `None` or no field means none. Anything else where the number goes (a word,
+    /// a typo such as `O.6`, `()` or a JSON `null`) is an error, not a threshold left out.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -62,10 +63,6 @@ fn number_or_option<'de, D: serde::Deserializer<'de>>(
         }
 
         fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)
         }
 
@@ -105,6 +102,18 @@ mod tests {
         assert_eq!(json.crisis_threshold, Some(0.5));
         let e = ron::from_str::<SafetyAdditions>("(crisis_threshold: \"high\")").unwrap_err();
         assert!(e.to_string().contains("a number such as 0.8"), "{e}");
+        // A word where the number goes (a typo, "O.6") is an error, not a threshold left out.
+        for text in [
+            "(crisis_threshold: abc)",
+            "(crisis_threshold: O.6)",
+            "(crisis_threshold: ())",
+        ] {
+            let e = ron::from_str::<SafetyAdditions>(text).expect_err(text);
+            assert!(
+                e.to_string().contains("a number such as 0.8"),
+                "{text}: {e}"
+            );
+        }
         // Written back as RON writes options, and read again.
         let a = SafetyAdditions {
             crisis_threshold: Some(0.5),
