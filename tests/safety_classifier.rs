@@ -216,7 +216,7 @@ fn the_classifier_is_on_and_a_persona_may_only_make_it_stricter() {
 }
 
 /// Two messages that are not flagged alone but are together.
-const SITTING: (&str, &str) = ("it's all arranged", "tonight, the bridge");
+const SITTING: (&str, &str) = ("my mind is made up", "tonight, the bridge");
 
 #[test]
 fn a_sitting_is_scored_whole() {
@@ -260,9 +260,9 @@ fn a_flagged_message_gives_no_sitting_catch_while_it_is_read_with_the_next_ones(
     assert!(f.crisis_of(2).is_none(), "message 2");
     // Once it is no longer among the messages read together, what follows is read as if it
     // had not been said: a crisis said anew over short messages is caught again.
-    let fresh = facts(&["I'm so tired", first, second], 10, checker);
+    let fresh = facts(&["still up", first, second], 10, checker);
     assert!(fresh.crisis_of(2).is_some(), "precondition: caught alone");
-    let f = facts(&[said, "I'm so tired", first, second], 10, checker);
+    let f = facts(&[said, "still up", first, second], 10, checker);
     assert_eq!(f.crisis_of(2), None, "read with the flagged message");
     assert_eq!(
         f.crisis_of(3).copied(),

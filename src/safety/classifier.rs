@@ -488,8 +488,8 @@ pub struct TrainParams {
 impl Default for TrainParams {
     fn default() -> Self {
         TrainParams {
-            epochs: 30,
-            learning_rate: 5.0,
+            epochs: 60,
+            learning_rate: 20.0,
             l2: 3e-3,
             positive_weight: 1.5,
             seed: 13,
