@@ -42,7 +42,9 @@ pub fn persona_ui(
         .size_range(PREVIEW_MIN_WIDTH..=(width * 0.5).max(PREVIEW_MIN_WIDTH))
         .show(ui, |ui| preview_ui(ui, previews));
     egui::CentralPanel::default().show(ui, |ui| {
-        egui::ScrollArea::both()
+        // Vertical only: the form follows the panel's width, so long labels wrap and rows of
+        // choices flow onto a second line instead of pushing the fields out of sight.
+        egui::ScrollArea::vertical()
             .id_salt("persona form")
             .auto_shrink([false, false])
             .show(ui, |ui| {
@@ -115,7 +117,7 @@ fn summary_ui(ui: &mut Ui, diagnostics: &[Diagnostic]) {
             )),
             |ui| {
                 for d in diagnostics {
-                    ui.horizontal(|ui| {
+                    ui.horizontal_wrapped(|ui| {
                         ui.monospace(&d.field);
                         diagnostic_ui(ui, d);
                     });
@@ -156,7 +158,7 @@ fn identity_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
     form.text(ui, "id", "id", &mut p.id);
     ui.label(RichText::new(format!("file format version {}", p.version)).weak());
     form.problems_ui(ui, "version");
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("languages");
         for lang in Lang::ALL {
             let mut on = p.languages.contains(&lang);
@@ -244,7 +246,7 @@ fn tone_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
         .changed();
     form.note("tone.enthusiasm", enthusiasm);
     form.problems_ui(ui, "tone.enthusiasm");
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("addresses French users with");
         let a = ui
             .radio_value(&mut p.tone.formality, Formality::Tu, "tu")
@@ -254,7 +256,7 @@ fn tone_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
             .changed();
         form.note("tone.formality", a || b);
     });
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label("emoji");
         let mut changed = false;
         for (value, label) in [
@@ -303,7 +305,7 @@ fn topics_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
     for (i, topic) in p.topics.iter_mut().enumerate() {
         ui.push_id(("topic", i), |ui| {
             egui::Frame::group(ui.style()).show(ui, |ui| {
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     ui.strong(format!("topic {}", i + 1));
                     if ui.small_button(format!("remove topic {}", i + 1)).clicked() {
                         remove = Some(i);
@@ -398,7 +400,7 @@ fn templates_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
         ui.push_id(("template", i), |ui| {
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 let base = format!("templates[{i}]");
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     ui.strong(format!("template {}", i + 1));
                     ui.label("language");
                     if lang_choice(ui, ("template lang", i), &langs, &mut t.lang) {
@@ -453,7 +455,7 @@ fn whatsapp_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
         ui.push_id(("whatsapp", i), |ui| {
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 let base = format!("whatsapp_templates[{i}]");
-                ui.horizontal(|ui| {
+                ui.horizontal_wrapped(|ui| {
                     ui.strong(format!("WhatsApp template {}", i + 1));
                     ui.label("language");
                     if lang_choice(ui, ("whatsapp lang", i), &langs, &mut t.lang) {
@@ -551,15 +553,29 @@ fn crisis_threshold_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
     let mut moved = false;
     // A threshold the file set out of range stays as written (its diagnostic says so) until
     // the designer moves the slider.
+    // The label comes first, in a wrapping row, so that a narrow form puts the slider under it
+    // rather than cutting the label off.
     if let Some(t) = &mut p.safety.crisis_threshold {
         moved = ui
-            .add(
-                egui::Slider::new(t, lowest..=floor)
-                    .clamping(egui::SliderClamping::Edits)
-                    .fixed_decimals(2)
-                    .text("crisis threshold (lower holds more back)"),
-            )
-            .changed();
+            .horizontal_wrapped(|ui| {
+                let l = ui.label("crisis threshold (lower holds more back)");
+                // A slider is laid out as one block (rail and value box), which a wrapping row
+                // does not move down by itself.
+                let spacing = ui.spacing();
+                let slider_width =
+                    spacing.slider_width + spacing.item_spacing.x + spacing.interact_size.x;
+                if ui.available_size_before_wrap().x < slider_width {
+                    ui.end_row();
+                }
+                ui.add(
+                    egui::Slider::new(t, lowest..=floor)
+                        .clamping(egui::SliderClamping::Edits)
+                        .fixed_decimals(2),
+                )
+                .labelled_by(l.id)
+                .changed()
+            })
+            .inner;
     }
     // What the threshold costs ordinary users, measured when the model was trained; when it is
     // costly, the linter's warning below says it.
@@ -585,10 +601,7 @@ fn crisis_threshold_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
 fn disclosure_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
     let d = &mut p.ai_disclosure;
     let enabled = ui
-        .checkbox(
-            &mut d.enabled,
-            "remind the user that the persona is an AI after a long lapse",
-        )
+        .checkbox(&mut d.enabled, "AI reminder after a long lapse")
         .changed();
     form.note("ai_disclosure.enabled", enabled);
     let after = super::widgets::count_ui(

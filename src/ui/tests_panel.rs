@@ -137,7 +137,7 @@ fn suite_ui(ui: &mut Ui, suite: &SuiteRun, commands: &mut Vec<Command>) {
         || suite.path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let color = if f == 0 { theme::PASS } else { theme::FAIL };
         ui.label(RichText::new(&name).heading());
         ui.label(RichText::new(format!("{p}/{} passed", p + f)).color(color));
@@ -165,7 +165,8 @@ fn suite_ui(ui: &mut Ui, suite: &SuiteRun, commands: &mut Vec<Command>) {
 }
 
 fn result_ui(ui: &mut Ui, scenario: &Path, r: &ExpectationResult, commands: &mut Vec<Command>) {
-    ui.horizontal(|ui| {
+    // Wrapping: an expectation's name is long ("lea: sent at …, text contains …").
+    ui.horizontal_wrapped(|ui| {
         let (word, color) = if r.passed {
             ("pass", theme::PASS)
         } else {

@@ -346,6 +346,12 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     a == b || super::prefs::absolute(a) == super::prefs::absolute(b)
 }
 
+/// The cursor slider's narrowest width, in points.
+const CURSOR_SLIDER_MIN_WIDTH: f32 = 120.0;
+
+/// The width the cursor row needs beside its slider (its label and the cursor's time), in points.
+const CURSOR_ROW_REST_WIDTH: f32 = 230.0;
+
 fn playback_ui(
     ui: &mut Ui,
     view: &mut TimelineView,
@@ -354,7 +360,7 @@ fn playback_ui(
     commands: &mut Vec<Command>,
 ) {
     let _ = busy;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let c = &view.cursor;
         if ui
             .button("start")
@@ -409,8 +415,15 @@ fn playback_ui(
         }
         let (start, end) = c.range_secs();
         let mut t = c.time_secs();
+        // The cursor slider takes what the row leaves beside its label and time; when that is
+        // too little (a narrow window), it starts a row of its own rather than pushing the
+        // time out of sight.
+        if ui.available_size_before_wrap().x < CURSOR_SLIDER_MIN_WIDTH + CURSOR_ROW_REST_WIDTH {
+            ui.end_row();
+        }
         let l = ui.label("cursor");
-        let width = (ui.available_width() - 230.0).max(120.0);
+        let width = (ui.available_size_before_wrap().x - CURSOR_ROW_REST_WIDTH)
+            .max(CURSOR_SLIDER_MIN_WIDTH);
         ui.spacing_mut().slider_width = width;
         // No step: a slider with a step rounds the value it is given, which reads as a change
         // and would pause a playing cursor at every frame.
@@ -889,6 +902,10 @@ fn side_ui(
     });
 }
 
+/// The width the two "add … at cursor" buttons take beside the new message's text box, in
+/// points.
+const ADD_BUTTONS_WIDTH: f32 = 370.0;
+
 fn add_message_ui(
     ui: &mut Ui,
     view: &mut TimelineView,
@@ -899,12 +916,17 @@ fn add_message_ui(
         ui.label("This scenario has no user.");
         return;
     };
-    ui.horizontal(|ui| {
+    // Wrapping: beside a wide inspector the buttons go under the text box rather than out of
+    // sight.
+    ui.horizontal_wrapped(|ui| {
         let l = ui.label(format!("new message for {}", user.name));
         ui.add(
             egui::TextEdit::singleline(&mut view.new_text)
                 .hint_text("text of the message")
-                .desired_width((ui.available_width() - 330.0).max(120.0)),
+                .desired_width(
+                    (ui.available_size_before_wrap().x - ADD_BUTTONS_WIDTH)
+                        .max(CURSOR_SLIDER_MIN_WIDTH),
+                ),
         )
         .labelled_by(l.id);
         let at = instant(view.cursor.time_secs().round() as i64);

@@ -141,6 +141,9 @@ pub fn diagnostic_ui(ui: &mut Ui, d: &Diagnostic) {
     );
 }
 
+/// The width of the box that adds a chip, in points.
+const CHIP_BOX_WIDTH: f32 = 140.0;
+
 /// A list of short strings as chips with a remove button each, and a box to add one.
 pub fn chips_ui(ui: &mut Ui, label: &str, items: &mut Vec<String>) -> bool {
     let mut changed = false;
@@ -170,12 +173,16 @@ pub fn chips_ui(ui: &mut Ui, label: &str, items: &mut Vec<String>) -> bool {
                     });
                 });
         }
+        // The add box too: on a narrow form it starts a row rather than being cut off.
+        if ui.available_size_before_wrap().x < CHIP_BOX_WIDTH {
+            ui.end_row();
+        }
         let id = ui.scope_id().with(label).with("new chip");
         let mut new_item: String = ui.data_mut(|d| d.get_temp(id).unwrap_or_default());
         let response = ui.add(
             egui::TextEdit::singleline(&mut new_item)
                 .hint_text(format!("add to {label}…"))
-                .desired_width(140.0),
+                .desired_width(CHIP_BOX_WIDTH),
         );
         let submitted = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if submitted && !new_item.trim().is_empty() {
