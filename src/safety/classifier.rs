@@ -424,6 +424,9 @@ impl Classifier {
             }
             last = Some(i);
         }
+        // A sitting that says the same thing twice names it once.
+        let mut named = std::collections::HashSet::new();
+        phrases.retain(|p| named.insert(p.to_lowercase()));
         Explanation {
             probability,
             threshold: self.threshold,
@@ -705,5 +708,16 @@ mod tests {
             assert!(text.contains(p.as_str()), "{p:?} is not a span of the text");
         }
         assert!((e.probability - c.score(text)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_sitting_that_repeats_itself_names_each_phrase_once() {
+        let model = train(&examples(), &TrainParams::default());
+        let c = Classifier::quantize(&model, 0.5);
+        let text = "I bought rope today";
+        let once = c.explain(&[text], 3);
+        assert!(!once.phrases.is_empty());
+        let twice = c.explain(&[text, "ok", text], 6);
+        assert_eq!(twice.phrases, once.phrases, "the same phrases, each once");
     }
 }
