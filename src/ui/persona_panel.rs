@@ -552,21 +552,17 @@ fn crisis_threshold_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
     }
     let mut moved = false;
     // A threshold the file set out of range stays as written (its diagnostic says so) until
-    // the designer moves the slider.
-    // The label comes first, in a wrapping row, so that a narrow form puts the slider under it
-    // rather than cutting the label off.
+    // the designer moves the slider. The label comes first, in a wrapping row, so that a
+    // narrow form puts the slider under it rather than cutting the label off.
     if let Some(t) = &mut p.safety.crisis_threshold {
         moved = ui
             .horizontal_wrapped(|ui| {
                 let l = ui.label("crisis threshold (lower holds more back)");
-                // A slider is laid out as one block (rail and value box), which a wrapping row
-                // does not move down by itself.
+                // The slider with its value box.
                 let spacing = ui.spacing();
                 let slider_width =
                     spacing.slider_width + spacing.item_spacing.x + spacing.interact_size.x;
-                if ui.available_size_before_wrap().x < slider_width {
-                    ui.end_row();
-                }
+                super::widgets::end_row_unless_fits(ui, slider_width);
                 ui.add(
                     egui::Slider::new(t, lowest..=floor)
                         .clamping(egui::SliderClamping::Edits)

@@ -418,9 +418,7 @@ fn playback_ui(
         // The cursor slider takes what the row leaves beside its label and time; when that is
         // too little (a narrow window), it starts a row of its own rather than pushing the
         // time out of sight.
-        if ui.available_size_before_wrap().x < CURSOR_SLIDER_MIN_WIDTH + CURSOR_ROW_REST_WIDTH {
-            ui.end_row();
-        }
+        super::widgets::end_row_unless_fits(ui, CURSOR_SLIDER_MIN_WIDTH + CURSOR_ROW_REST_WIDTH);
         let l = ui.label("cursor");
         let width = (ui.available_size_before_wrap().x - CURSOR_ROW_REST_WIDTH)
             .max(CURSOR_SLIDER_MIN_WIDTH);
@@ -474,9 +472,7 @@ fn legend_ui(ui: &mut Ui, view: &mut TimelineView, data: &TimelineData) {
                     + text_width
                     + 2.0 * (spacing.button_padding.x + spacing.item_spacing.x)
             };
-            if chip_width > ui.available_size_before_wrap().x {
-                ui.end_row();
-            }
+            super::widgets::end_row_unless_fits(ui, chip_width);
             kind.icon_ui(ui, color);
             let text = RichText::new(label);
             if ui
@@ -906,6 +902,9 @@ fn side_ui(
 /// points.
 const ADD_BUTTONS_WIDTH: f32 = 370.0;
 
+/// The new message's text box's narrowest width, in points.
+const NEW_TEXT_MIN_WIDTH: f32 = 120.0;
+
 fn add_message_ui(
     ui: &mut Ui,
     view: &mut TimelineView,
@@ -924,8 +923,7 @@ fn add_message_ui(
             egui::TextEdit::singleline(&mut view.new_text)
                 .hint_text("text of the message")
                 .desired_width(
-                    (ui.available_size_before_wrap().x - ADD_BUTTONS_WIDTH)
-                        .max(CURSOR_SLIDER_MIN_WIDTH),
+                    (ui.available_size_before_wrap().x - ADD_BUTTONS_WIDTH).max(NEW_TEXT_MIN_WIDTH),
                 ),
         )
         .labelled_by(l.id);

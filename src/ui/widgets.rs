@@ -144,6 +144,15 @@ pub fn diagnostic_ui(ui: &mut Ui, d: &Diagnostic) {
 /// The width of the box that adds a chip, in points.
 const CHIP_BOX_WIDTH: f32 = 140.0;
 
+/// In a wrapping row, starts a new row when what comes next (`width_pts` wide) would not fit
+/// on this one. A wrapping row moves a single widget down by itself, but not a block laid out
+/// as one (a framed chip, a slider with its value box) or one sized after the fact.
+pub fn end_row_unless_fits(ui: &mut Ui, width_pts: f32) {
+    if ui.available_size_before_wrap().x < width_pts {
+        ui.end_row();
+    }
+}
+
 /// A list of short strings as chips with a remove button each, and a box to add one.
 pub fn chips_ui(ui: &mut Ui, label: &str, items: &mut Vec<String>) -> bool {
     let mut changed = false;
@@ -152,9 +161,8 @@ pub fn chips_ui(ui: &mut Ui, label: &str, items: &mut Vec<String>) -> bool {
         ui.label(label);
         for (i, item) in items.iter().enumerate() {
             // A chip is placed whole: when it would not fit on this row, the row ends first.
-            if ui.available_size_before_wrap().x < chip_width(ui, item) {
-                ui.end_row();
-            }
+            let width = chip_width(ui, item);
+            end_row_unless_fits(ui, width);
             egui::Frame::new()
                 .fill(ui.visuals().faint_bg_color)
                 .stroke(ui.visuals().widgets.noninteractive.bg_stroke)
@@ -174,9 +182,7 @@ pub fn chips_ui(ui: &mut Ui, label: &str, items: &mut Vec<String>) -> bool {
                 });
         }
         // The add box too: on a narrow form it starts a row rather than being cut off.
-        if ui.available_size_before_wrap().x < CHIP_BOX_WIDTH {
-            ui.end_row();
-        }
+        end_row_unless_fits(ui, CHIP_BOX_WIDTH);
         let id = ui.scope_id().with(label).with("new chip");
         let mut new_item: String = ui.data_mut(|d| d.get_temp(id).unwrap_or_default());
         let response = ui.add(
