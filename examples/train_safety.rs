@@ -6,20 +6,23 @@
 //!
 //! Reads `assets/safety/data/train*.jsonl` for training and `dev*.jsonl` for the threshold
 //! (never the held-out files). Deterministic: the same data gives the same file (fixed seed,
-//! files read in name order). The threshold is the highest at which the whole check (lexicon
-//! or classifier) keeps a recall of at least 97 % on the dev split of every language; it is
-//! then lowered while the dev false positives stay at most 1.5 % of all dev negatives in every
-//! language, for recall on messages the dev split does not cover. But ordinary chat (kind
-//! `chat`) comes first: when that recall needs a threshold flagging more than 1 % of the dev
-//! split's ordinary chat in a language, the threshold is the lowest that does not. The model
-//! file also carries the share of ordinary dev chat flagged at each threshold: the studio shows
-//! it to a designer who lowers the threshold, and `relance check` warns when it is costly.
+//! files read in name order). Each language gets its own threshold, chosen on its own dev
+//! lines by one rule: the highest threshold at which the whole check (lexicon or classifier)
+//! keeps a recall of at least 97 %, then lowered while the dev false positives stay at most
+//! 1.5 % of all the language's dev negatives, for recall on messages the dev split does not
+//! cover. But ordinary chat (kind `chat`) comes first: when that recall needs a threshold
+//! flagging more than 1 % of the language's ordinary dev chat, the threshold is the lowest that
+//! does not. (One threshold for both would be set by the language whose ordinary chat scores
+//! higher, and lose recall in the other.) The model file also carries the share of ordinary dev
+//! chat flagged at each threshold a persona may ask for: the studio shows it to a designer who
+//! lowers the threshold, and `relance check` warns when it is costly.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use relance::model::Lang;
 use relance::safety::SafetyChecker;
 use relance::safety::classifier::{Classifier, Example, TrainParams, train};
 use relance::safety::eval::{Labelled, parse_labelled, verdict};
@@ -135,40 +138,57 @@ fn run() -> anyhow::Result<()> {
     let rates = |t: f32| rates_of(t, None);
     // Candidate thresholds on a 0.01 grid, highest first.
     let grid: Vec<f32> = (1..100).rev().map(|i| i as f32 / 100.0).collect();
-    let recall_ok = |t: f32| rates(t).values().all(|&(r, _)| r >= DEV_RECALL);
-    let fp_ok = |t: f32| rates(t).values().all(|&(_, f)| f <= DEV_FALSE_POSITIVES);
-    let highest = grid
-        .iter()
-        .copied()
-        .find(|&t| recall_ok(t))
-        .context("no threshold reaches the dev recall")?;
-    let chat_ok = |t: f32| {
-        rates_of(t, Some("chat"))
-            .values()
-            .all(|&(_, f)| f <= DEV_CHAT_FALSE_POSITIVES)
-    };
-    let mut threshold = highest;
-    if chat_ok(highest) {
-        for &t in grid.iter().filter(|&&t| t < highest) {
-            if fp_ok(t) && chat_ok(t) {
-                threshold = t;
-            } else {
-                break;
-            }
-        }
-    } else {
-        // Ordinary chat first: the lowest threshold that keeps it under its bound.
-        threshold = grid
+    // The rule in one language: its threshold, and the highest keeping the dev recall.
+    let choose = |lang: &str| -> anyhow::Result<(f32, f32)> {
+        let rate = |t: f32| rates(t)[lang];
+        let chat_ok = |t: f32| {
+            rates_of(t, Some("chat"))
+                .get(lang)
+                .is_none_or(|&(_, f)| f <= DEV_CHAT_FALSE_POSITIVES)
+        };
+        let highest = grid
             .iter()
             .copied()
-            .rfind(|&t| chat_ok(t))
-            .context("no threshold keeps ordinary chat under its bound")?;
+            .find(|&t| rate(t).0 >= DEV_RECALL)
+            .with_context(|| format!("no threshold reaches the {lang} dev recall"))?;
+        if !chat_ok(highest) {
+            // Ordinary chat first: the lowest threshold that keeps it under its bound.
+            let threshold = grid
+                .iter()
+                .copied()
+                .rfind(|&t| chat_ok(t))
+                .with_context(|| {
+                    format!("no threshold keeps {lang} ordinary chat under its bound")
+                })?;
+            println!(
+                "{lang}: the {:.0} % dev recall needs {highest:.2}, which flags more than {:.0} % of ordinary chat: threshold raised",
+                DEV_RECALL * 100.0,
+                DEV_CHAT_FALSE_POSITIVES * 100.0
+            );
+            return Ok((threshold, highest));
+        }
+        let lowered = grid
+            .iter()
+            .copied()
+            .filter(|&t| t < highest)
+            .take_while(|&t| rate(t).1 <= DEV_FALSE_POSITIVES && chat_ok(t))
+            .last();
+        Ok((lowered.unwrap_or(highest), highest))
+    };
+    let mut chosen: BTreeMap<&str, f32> = BTreeMap::new();
+    let mut classifier = classifier;
+    for &lang in &langs {
+        let known = Lang::from_locale(lang)
+            .with_context(|| format!("dev lines in {lang:?}, a language Relance does not know"))?;
+        let (threshold, highest) = choose(lang)?;
         println!(
-            "the {:.0} % dev recall needs {highest:.2}, which flags more than {:.0} % of ordinary chat: threshold raised",
-            DEV_RECALL * 100.0,
-            DEV_CHAT_FALSE_POSITIVES * 100.0
+            "{lang}: threshold {threshold:.2} (highest at {:.0} % dev recall: {highest:.2})",
+            DEV_RECALL * 100.0
         );
+        chosen.insert(lang, threshold);
+        classifier = classifier.with_threshold(known, threshold);
     }
+    let at_chosen = |lang: &str| chosen[lang];
     for t in [0.1f32, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] {
         let chat = rates_of(t, Some("chat"));
         let line: Vec<String> = rates(t)
@@ -185,15 +205,17 @@ fn run() -> anyhow::Result<()> {
             .collect();
         println!("  at {t:.1}: {}", line.join(", "));
     }
-    // What each threshold costs ordinary users, for the designer who lowers it.
-    let classifier = classifier.with_threshold(threshold).with_chat_curve(|t| {
-        rates_of(t, Some("chat"))
-            .values()
-            .fold(0.0, |worst: f64, &(_, f)| worst.max(f))
+    // What each threshold a persona may ask for costs ordinary users (each language reading at
+    // it or at its own, whichever is lower), for the designer who lowers it.
+    let classifier = classifier.with_chat_curve(|t| {
+        langs.iter().fold(0.0, |worst: f64, &lang| {
+            let at = t.min(at_chosen(lang));
+            worst.max(rates_of(at, Some("chat")).get(lang).map_or(0.0, |c| c.1))
+        })
     });
     let eval_scored = score(&classifier, &eval_rows);
     if !eval_rows.is_empty() {
-        print_curve(&eval_scored, threshold);
+        print_curve(&eval_scored, &chosen);
     }
     if let Some(path) = dump {
         let lines: Vec<String> = eval_scored
@@ -210,17 +232,19 @@ fn run() -> anyhow::Result<()> {
     let bytes = classifier.to_bytes();
     std::fs::write(&out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
     println!(
-        "trained on {} lines ({} crisis), dev {} lines; threshold {threshold:.2} (highest at {:.0} % dev recall: {highest:.2})",
+        "trained on {} lines ({} crisis), dev {} lines",
         train_rows.len(),
         train_rows.iter().filter(|r| r.crisis).count(),
         dev_rows.len(),
-        DEV_RECALL * 100.0
     );
-    for (lang, (recall, fpr)) in rates(threshold) {
+    for (&lang, &t) in &chosen {
+        let (recall, fpr) = rates(t)[lang];
+        let chat = rates_of(t, Some("chat")).get(lang).map_or(0.0, |c| c.1);
         println!(
-            "dev {lang}: recall {:.1} %, false positives {:.1} %",
+            "dev {lang} at {t:.2}: recall {:.1} %, false positives {:.1} % (ordinary chat {:.1} %)",
             recall * 100.0,
-            fpr * 100.0
+            fpr * 100.0,
+            chat * 100.0
         );
     }
     println!("wrote {} ({} bytes)", out.display(), bytes.len());
@@ -233,7 +257,7 @@ fn score<'a>(classifier: &Classifier, rows: &'a [Labelled]) -> Vec<(&'a Labelled
     let lexicon = SafetyChecker::builtin();
     rows.iter()
         .map(|r| {
-            let lexicon_crisis = verdict(lexicon, &r.text).lexicon_crisis;
+            let lexicon_crisis = verdict(lexicon, &r.text, None).lexicon_crisis;
             (r, lexicon_crisis, classifier.score(&r.text))
         })
         .collect()
@@ -263,10 +287,10 @@ fn languages<'a>(rows: impl IntoIterator<Item = &'a Labelled>) -> Vec<&'a str> {
 }
 
 /// Recall, false positives and false positives on ordinary chat of the whole check (lexicon or
-/// classifier) on the `scored` rows, per language, at a few thresholds, at the chosen one, and at
-/// the lowest keeping ordinary chat at most 2 % in every language (the bound) when the
-/// rows have ordinary chat.
-fn print_curve(scored: &[(&Labelled, bool, f32)], chosen: f32) {
+/// classifier) on the `scored` rows, per language, at a few thresholds, at each language's
+/// chosen one, and at each language's lowest keeping its ordinary chat at most 2 % (the issue's
+/// bound) when the rows have ordinary chat in every language.
+fn print_curve(scored: &[(&Labelled, bool, f32)], chosen: &BTreeMap<&str, f32>) {
     let langs = languages(scored.iter().map(|s| s.0));
     let share = |t: f32, lang: &str, keep: &dyn Fn(&Labelled) -> bool| {
         share(scored, t, lang, keep).unwrap_or(0.0)
@@ -278,19 +302,36 @@ fn print_curve(scored: &[(&Labelled, bool, f32)], chosen: f32) {
     let has_chat = langs
         .iter()
         .all(|&l| scored.iter().any(|s| s.0.lang == l && is_chat(s.0)));
-    let at_chat_bound = (1..100)
-        .map(|i| i as f32 / 100.0)
-        .find(|&t| langs.iter().all(|l| share(t, l, &is_chat) <= 0.02))
-        .filter(|_| has_chat);
+    let at_chat_bound = |lang: &str| {
+        (1..100)
+            .map(|i| i as f32 / 100.0)
+            .find(|&t| share(t, lang, &is_chat) <= 0.02)
+            .unwrap_or(1.0)
+    };
     println!("eval ({} lines):", scored.len());
-    let thresholds = [0.3f32, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map(|t| (t, ""));
-    let named = [(chosen, " (chosen)")]
+    // Each line: its name and the threshold of each language.
+    type PerLang<'a> = Box<dyn Fn(&str) -> f32 + 'a>;
+    let mut settings: Vec<(String, PerLang)> = [0.3f32, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
         .into_iter()
-        .chain(at_chat_bound.map(|t| (t, " (2 % of chat)")));
-    for (t, name) in thresholds.into_iter().chain(named) {
+        .map(|t| (format!("{t:.2}"), Box::new(move |_: &str| t) as PerLang))
+        .collect();
+    let named = |name: &str, at: &dyn Fn(&str) -> f32| {
+        let each: Vec<String> = langs.iter().map(|&l| format!("{l} {:.2}", at(l))).collect();
+        format!("{} ({name})", each.join(", "))
+    };
+    let at_chosen = |lang: &str| chosen.get(lang).copied().unwrap_or(1.0);
+    settings.push((named("chosen", &at_chosen), Box::new(at_chosen)));
+    if has_chat {
+        settings.push((
+            named("2 % of chat", &at_chat_bound),
+            Box::new(at_chat_bound),
+        ));
+    }
+    for (name, at) in settings {
         let line: Vec<String> = langs
             .iter()
             .map(|&lang| {
+                let t = at(lang);
                 format!(
                     "{lang} recall {:.1} % fp {:.1} % chat {:.1} % film {:.1} %",
                     100.0 * share(t, lang, &|r| r.crisis),
@@ -300,6 +341,6 @@ fn print_curve(scored: &[(&Labelled, bool, f32)], chosen: f32) {
                 )
             })
             .collect();
-        println!("  at {t:.2}{name}: {}", line.join(" | "));
+        println!("  at {name}: {}", line.join(" | "));
     }
 }

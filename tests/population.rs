@@ -469,7 +469,7 @@ mod against_the_engine {
     fn with_a_stricter_crisis_threshold_replayed_users_give_the_same_decisions() {
         let mut persona = persona();
         persona.safety.crisis_threshold =
-            Some(relance::safety::classifier::Classifier::builtin().threshold() - 0.1);
+            Some(relance::safety::classifier::Classifier::builtin().threshold(None) - 0.1);
         compare_with(persona, Policy::preset("omni").expect("preset"), 250);
     }
 

@@ -7,7 +7,7 @@ use relance::engine::facts::CrisisCatch;
 use relance::engine::trace::decision_trace;
 use relance::engine::{UserFacts, checker_for};
 use relance::model::diagnostics::Diagnostic;
-use relance::model::{Channel, Event, Persona, Policy, Sender, Severity, User};
+use relance::model::{Channel, Event, Lang, Persona, Policy, Sender, Severity, User};
 use relance::replay::{ReplayOptions, decide_user};
 use relance::safety::classifier::Classifier;
 use relance::safety::{Category, SafetyAdditions, SafetyChecker, SafetyError};
@@ -137,10 +137,23 @@ fn ordinary_film_talk_is_not_flagged() {
 
 #[test]
 fn the_classifier_is_on_and_a_persona_may_only_make_it_stricter() {
-    let model = Classifier::builtin().threshold();
+    let classifier = Classifier::builtin();
+    // Each language's shipped threshold, in `Lang::ALL` order.
+    let model = Lang::ALL.map(|l| classifier.threshold(Some(l)));
+    let thresholds = |c: &SafetyChecker| Lang::ALL.map(|l| c.crisis_threshold(Some(l)));
     let builtin = SafetyChecker::builtin();
     assert!(builtin.classifier_on());
-    assert_eq!(builtin.crisis_threshold(), model);
+    assert_eq!(thresholds(builtin), model);
+    let strictest = model.iter().copied().fold(1.0, f32::min);
+    assert_eq!(
+        builtin.crisis_threshold(None),
+        strictest,
+        "another language"
+    );
+    assert_eq!(
+        SafetyChecker::crisis_floor(),
+        classifier.highest_threshold()
+    );
     let f = facts(&["hi!", CLASSIFIER_ONLY], 10, builtin);
     assert_eq!(f.messages[1].blocking, Some(Category::SelfHarm));
     let lexicons = builtin.clone().lexicons_only();
@@ -148,14 +161,23 @@ fn the_classifier_is_on_and_a_persona_may_only_make_it_stricter() {
     let f = facts(&["hi!", CLASSIFIER_ONLY], 10, &lexicons);
     assert_eq!(f.messages[1].blocking, None, "the lexicons alone miss it");
 
-    // A lower threshold is stricter: taken as asked.
+    // A lower threshold is stricter: taken as asked, in every language.
     let stricter = SafetyAdditions {
-        crisis_threshold: Some(model - 0.2),
+        crisis_threshold: Some(strictest - 0.2),
         ..SafetyAdditions::default()
     };
     let checker = SafetyChecker::with_additions(&stricter).expect("a stricter threshold");
-    assert_eq!(checker.crisis_threshold(), model - 0.2);
+    assert_eq!(thresholds(&checker), [strictest - 0.2; 2]);
     assert!(stricter.problems().is_empty());
+    // Between the languages' thresholds, it lowers the higher one and leaves the lower one:
+    // never weaker in any language.
+    let between = (strictest + SafetyChecker::crisis_floor()) / 2.0;
+    let checker = SafetyChecker::with_additions(&SafetyAdditions {
+        crisis_threshold: Some(between),
+        ..SafetyAdditions::default()
+    })
+    .expect("at most the highest shipped threshold");
+    assert_eq!(thresholds(&checker), model.map(|t| t.min(between)));
 
     // A higher one would be weaker: reported, and the shipped threshold is used.
     let weaker = SafetyAdditions {
@@ -165,7 +187,7 @@ fn the_classifier_is_on_and_a_persona_may_only_make_it_stricter() {
     let err = SafetyChecker::with_additions(&weaker).expect_err("weaker than the floor");
     assert!(matches!(err, SafetyError::AboveFloor { .. }), "{err}");
     let (checker, problems) = SafetyChecker::with_valid_additions(&weaker);
-    assert_eq!(checker.crisis_threshold(), model);
+    assert_eq!(thresholds(&checker), model);
     assert_eq!(problems.len(), 1);
     assert!(
         problems[0].to_string().contains("never weaker"),
@@ -189,7 +211,7 @@ fn the_classifier_is_on_and_a_persona_may_only_make_it_stricter() {
         assert!(matches!(err, SafetyError::AtPrior { .. }), "{err}");
         assert!(err.to_string().contains("every ordinary message"), "{err}");
         let (checker, _) = SafetyChecker::with_valid_additions(&everything);
-        assert_eq!(checker.crisis_threshold(), model);
+        assert_eq!(thresholds(&checker), model);
     }
     let just_above = SafetyAdditions {
         crisis_threshold: Some(prior + 0.01),
@@ -205,7 +227,7 @@ fn the_classifier_is_on_and_a_persona_may_only_make_it_stricter() {
         let err = SafetyChecker::with_additions(&not_a_probability).expect_err("not a probability");
         assert!(matches!(err, SafetyError::Threshold { .. }), "{err}");
         let (checker, problems) = SafetyChecker::with_valid_additions(&not_a_probability);
-        assert_eq!(checker.crisis_threshold(), model, "{bad}: the shipped one");
+        assert_eq!(thresholds(&checker), model, "{bad}: the shipped ones");
         assert_eq!(problems.len(), 1);
         assert!(
             problems[0].to_string().contains("not a probability"),
@@ -216,7 +238,7 @@ fn the_classifier_is_on_and_a_persona_may_only_make_it_stricter() {
 }
 
 /// Two messages that are not flagged alone but are together.
-const SITTING: (&str, &str) = ("my mind is made up", "tonight, the bridge");
+const SITTING: (&str, &str) = ("it's all planned", "after dinner, the bridge");
 
 #[test]
 fn a_sitting_is_scored_whole() {
@@ -225,7 +247,7 @@ fn a_sitting_is_scored_whole() {
     for text in [first, second] {
         assert!(
             checker.first_blocking(text).is_none()
-                && !checker.is_crisis(checker.classifier().evidence(text)),
+                && !checker.is_crisis(checker.classifier().evidence(text), Some(Lang::En)),
             "precondition: {text:?} alone is not flagged"
         );
     }
@@ -363,8 +385,9 @@ fn safety_eval_prints_rates_and_names_bad_lines() {
     assert!(text.contains("false positives  0.0 % (0/1)"), "{text}");
     assert!(
         text.contains(&format!(
-            "lexicons or classifier at threshold {:.2}",
-            Classifier::builtin().threshold()
+            "lexicons or classifier at threshold {:.2} (fr), {:.2} (en)",
+            Classifier::builtin().threshold(Some(Lang::Fr)),
+            Classifier::builtin().threshold(Some(Lang::En)),
         )),
         "{text}"
     );
@@ -423,7 +446,7 @@ fn the_memory_leaves_out_a_crisis_only_the_classifier_caught() {
         "precondition: no lexicon flag"
     );
     assert!(
-        checker.is_crisis(checker.read_message(crisis).crisis),
+        checker.is_crisis(checker.read_message(crisis).crisis, Some(Lang::En)),
         "precondition: a catch"
     );
     let mut policy = maestro.policy.resolve().expect("the policy resolves");
@@ -485,4 +508,66 @@ fn the_memory_leaves_out_a_crisis_only_the_classifier_caught() {
         memory.skipped
     );
     assert!(memory.items.iter().all(|i| i.label != "Blade Runner"));
+}
+
+#[test]
+fn a_message_is_read_at_the_threshold_of_its_users_language() {
+    // Between the English and the French thresholds: English ordinary chat scores lower, so
+    // English is read at a lower threshold (see `assets/safety/MODEL.md`).
+    let text = "I'm so tired of everything";
+    let checker = SafetyChecker::builtin();
+    let p = checker.classifier().score(text);
+    assert!(
+        p >= checker.crisis_threshold(Some(Lang::En))
+            && p < checker.crisis_threshold(Some(Lang::Fr)),
+        "precondition: {p} between the two thresholds"
+    );
+    assert!(checker.first_blocking(text).is_none(), "precondition");
+    let mut u = user(&["hi!", text], 10);
+    for (locale, caught) in [("en-GB", true), ("fr-FR", false), ("de", true)] {
+        u.locale = locale.into();
+        let f = facts_of(&u, checker);
+        let expected = caught.then_some(Category::SelfHarm);
+        assert_eq!(f.messages[1].blocking, expected, "{locale}");
+        if caught {
+            let lang = Lang::from_locale(locale);
+            assert_eq!(f.crisis[0].1.threshold, checker.crisis_threshold(lang));
+        }
+    }
+    // `safety-eval` reads a line at the threshold of its language, and the strictest without.
+    for (lang, caught) in [
+        (Some(Lang::En), true),
+        (Some(Lang::Fr), false),
+        (None, true),
+    ] {
+        let v = relance::safety::eval::verdict(checker, text, lang);
+        assert_eq!(v.crisis, caught, "{lang:?}");
+    }
+}
+
+#[test]
+fn safety_eval_reads_a_line_without_a_language_in_the_one_detected() {
+    let dir = scratch("safety-eval-lang");
+    let file = dir.join("nolang.jsonl");
+    // The English line sits between the two thresholds: caught only when read as English.
+    std::fs::write(
+        &file,
+        concat!(
+            "{\"text\":\"I'm so tired of everything, honestly I am\",\"label\":\"crisis\"}\n",
+            "{\"text\":\"ok\",\"label\":\"ok\"}\n",
+        ),
+    )
+    .expect("write");
+    let out = relance(&["safety-eval", path_str(&file)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("\nen "), "counted as English: {text}");
+    assert!(text.contains("\n? "), "too short to tell: {text}");
+    assert!(
+        text.contains(
+            "lines without \"lang\": 2; read in the language detected from the text: 1; read at the strictest threshold"
+        ),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

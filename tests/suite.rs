@@ -424,7 +424,10 @@ fn relance_test_and_simulate_warn_about_safety_problems_at_their_place() {
         assert_eq!(o.status.code(), Some(0), "{args:?}\n{err}");
         let warning = err
             .lines()
-            .find(|l| l.contains("crisis_threshold 0.8 is above the shipped threshold"))
+            .find(|l| {
+                l.contains("crisis_threshold 0.8 is above")
+                    && l.contains("the highest shipped threshold")
+            })
             .unwrap_or_else(|| panic!("{args:?}: no warning in\n{err}"));
         assert!(
             warning.starts_with(&place) && warning.contains("warning"),
@@ -451,7 +454,8 @@ fn relance_test_and_simulate_warn_about_safety_problems_at_their_place() {
     }
     assert!(
         logged.starts_with(&place)
-            && logged.contains("crisis_threshold 0.8 is above the shipped threshold"),
+            && logged.contains("crisis_threshold 0.8 is above")
+            && logged.contains("the highest shipped threshold"),
         "{xml}"
     );
     let _ = std::fs::remove_dir_all(&dir);

@@ -463,7 +463,7 @@ fn set_crisis_threshold(harness: &mut Harness<'static, StudioApp>, value: f64) {
 
 #[test]
 fn a_persona_makes_the_crisis_classifier_stricter_from_the_persona_tab() {
-    let floor = relance::safety::Classifier::builtin().threshold();
+    let floor = relance::safety::SafetyChecker::crisis_floor();
     let mut harness = studio(Vec::new());
     show_tab(&mut harness, Tab::Persona);
     assert_eq!(
@@ -478,8 +478,15 @@ fn a_persona_makes_the_crisis_classifier_stricter_from_the_persona_tab() {
     let ticked = harness.state().document().persona().safety.crisis_threshold;
     assert!(
         ticked.is_some_and(|t| t < floor && t > floor - 0.1),
-        "ticking it starts a little under the shipped threshold: {ticked:?}"
+        "ticking it starts a little under the highest shipped threshold: {ticked:?}"
     );
+    let ticked_cost = relance::safety::SafetyAdditions {
+        crisis_threshold: ticked,
+        ..Default::default()
+    }
+    .crisis_threshold_cost()
+    .expect("the shipped model carries its curve");
+    assert!(!ticked_cost.is_costly(), "{ticked_cost:?}");
     assert!(harness.state().document().persona_dirty());
     set_crisis_threshold(&mut harness, 0.4);
     let t = harness.state().document().persona().safety.crisis_threshold;
@@ -505,7 +512,7 @@ fn a_persona_makes_the_crisis_classifier_stricter_from_the_persona_tab() {
     assert!(!cost(cheap).is_costly());
     set_crisis_threshold(&mut harness, f64::from(cheap));
     harness.get_by_label(&format!(
-        "ordinary dev chat read as a crisis: {} % ({} % at {floor:.2})",
+        "ordinary dev chat read as a crisis: {} % ({} % at the shipped thresholds)",
         percent_of_bp(cost(cheap).flagged_bp),
         percent_of_bp(cost(cheap).flagged_at_floor_bp)
     ));

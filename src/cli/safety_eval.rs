@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
+use crate::interop::language;
+use crate::model::Lang;
 use crate::safety::SafetyChecker;
 use crate::safety::classifier::is_probability;
 use crate::safety::eval::{EvalReport, Labelled, Tally, evaluate, parse_labelled};
@@ -22,7 +24,10 @@ pub struct Args {
     /// Measure with the crisis classifier at this threshold (a persona's stricter
     /// `safety: (crisis_threshold: …)`, or any other to draw a curve); `off` measures the
     /// lexicons alone. Without it (or with `model`), the check as shipped: the lexicons and the
-    /// classifier at the threshold chosen on the development split.
+    /// classifier at each language's threshold chosen on the development split.
+    ///
+    /// A line is read at the threshold of its `lang`. A line without one is read in the language
+    /// detected from its text (and counted in it), or at the strictest threshold when none is.
     #[arg(long, value_name = "PROBABILITY|model|off")]
     pub crisis_threshold: Option<String>,
 }
@@ -37,6 +42,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let parsed = parse_labelled(&source, &name)?;
         rows.extend(parsed.into_iter().map(|r| (name.clone(), r)));
     }
+    let (detected, undetected) = detect_missing_languages(&mut rows);
     let checker = match args.crisis_threshold.as_deref() {
         None | Some("model") => SafetyChecker::builtin().clone(),
         Some("off") => SafetyChecker::builtin().clone().lexicons_only(),
@@ -56,11 +62,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let checker = &checker;
     let labelled: Vec<Labelled> = rows.iter().map(|(_, r)| r.clone()).collect();
     let report = evaluate(checker, &labelled);
-    std::io::Write::write_all(
-        &mut std::io::stdout().lock(),
-        report_text(&report, &rows, checker, args.list).as_bytes(),
-    )?;
+    let mut text = report_text(&report, &rows, checker, args.list);
+    if detected + undetected > 0 {
+        let _ = writeln!(
+            text,
+            "\nlines without \"lang\": {}; read in the language detected from the text: {detected}; read at the strictest threshold, under \"?\" (too short to tell, or another language): {undetected}",
+            detected + undetected
+        );
+    }
+    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Gives each row without a language (`"?"`) the one detected from its text, when it is one
+/// the classifier has a threshold for; returns how many were given one and how many were not.
+fn detect_missing_languages(rows: &mut [(String, Labelled)]) -> (usize, usize) {
+    let (mut detected, mut undetected) = (0, 0);
+    for (_, row) in rows.iter_mut().filter(|(_, r)| r.lang == "?") {
+        match language::detect(&row.text).and_then(|d| d.lang) {
+            Some(lang) => {
+                row.lang = lang.code().to_owned();
+                detected += 1;
+            }
+            None => undetected += 1,
+        }
+    }
+    (detected, undetected)
 }
 
 fn tally_line(name: &str, t: &Tally) -> String {
@@ -94,9 +121,14 @@ fn report_text(
     list: usize,
 ) -> String {
     let mut out = if checker.classifier_on() {
+        let per_lang: Vec<String> = Lang::ALL
+            .iter()
+            .map(|&l| format!("{:.2} ({})", checker.crisis_threshold(Some(l)), l.code()))
+            .collect();
         format!(
-            "crisis check: lexicons or classifier at threshold {:.2}\n",
-            checker.crisis_threshold()
+            "crisis check: lexicons or classifier at threshold {}; {:.2} for another language\n",
+            per_lang.join(", "),
+            checker.crisis_threshold(None)
         )
     } else {
         "crisis check: lexicons alone (the classifier is off: --crisis-threshold off)\n".to_owned()

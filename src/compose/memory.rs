@@ -790,7 +790,9 @@ impl UserReading {
             let reading = checker.read_message(&user.events[i].text);
             match reading.blocking {
                 Some(flag) if flag.category == Category::SelfHarm => Some(Category::SelfHarm),
-                _ if checker.is_crisis(reading.crisis) => Some(Category::SelfHarm),
+                _ if checker.is_crisis(reading.crisis, Lang::from_locale(&user.locale)) => {
+                    Some(Category::SelfHarm)
+                }
                 _ => reading.first_flag,
             }
         })

@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::model::policy::{Policy, Wellbeing, night_of};
-use crate::model::{Channel, Sender, User};
+use crate::model::{Channel, Lang, Sender, User};
 use crate::safety::{Category, Evidence, Flag, SafetyChecker};
 
 /// The most time between two user messages of one sitting: the crisis classifier also scores
@@ -138,6 +138,8 @@ impl UserFacts {
         // names the message that said it; once it has left them, a crisis said anew over
         // short messages is caught again.
         let mut earlier: Vec<(Evidence, u32, bool)> = Vec::with_capacity(SITTING_MESSAGES);
+        // The classifier reads the user's messages at the threshold of the user's language.
+        let lang = Lang::from_locale(&user.locale);
         let mut last_at = i64::MIN;
         for (i, event) in user.events.iter().enumerate() {
             if event.from != Sender::User {
@@ -162,8 +164,9 @@ impl UserFacts {
             // The classifier adds catches, never removes one; a crisis outranks any other
             // blocking category (it brings the referral).
             if blocking != Some(Category::SelfHarm) {
-                let alone = checker.is_crisis(reading.crisis);
-                if alone || (!earlier.is_empty() && !sitting_flagged && checker.is_crisis(sitting))
+                let alone = checker.is_crisis(reading.crisis, lang);
+                if alone
+                    || (!earlier.is_empty() && !sitting_flagged && checker.is_crisis(sitting, lang))
                 {
                     let (evidence, from_event) = if alone {
                         (reading.crisis, i as u32)
@@ -175,7 +178,7 @@ impl UserFacts {
                         i as u32,
                         CrisisCatch {
                             probability: checker.classifier().probability(evidence),
-                            threshold: checker.crisis_threshold(),
+                            threshold: checker.crisis_threshold(lang),
                             from_event,
                         },
                     ));

@@ -9,7 +9,7 @@ use super::facts::{CrisisCatch, UserFacts, instant};
 use super::{Check, Decision, Evaluation, Evidence};
 use crate::model::decision::{HhMm, Local, LocalShort, TraceStep, local_short};
 use crate::model::policy::{Anchor, Policy};
-use crate::model::{Sender, User};
+use crate::model::{Lang, Sender, User};
 use crate::safety::Classifier;
 
 fn quote(user: &User, event: u32) -> String {
@@ -31,7 +31,8 @@ fn event_time(user: &User, event: u32) -> String {
         .map_or_else(String::new, |e| local_short(e.at, user.timezone))
 }
 
-/// " by the crisis classifier (score 0.91, threshold 0.40, …; weighed most "rope", …)": why
+/// " by the crisis classifier (score 0.91, threshold 0.40 for en (English), …; weighed most
+/// "rope", …)": why
 /// the classifier held a message back, recomputed from the texts it scored.
 fn classifier_sentence(user: &User, event: u32, caught: &CrisisCatch) -> String {
     let texts: Vec<&str> = user
@@ -43,8 +44,13 @@ fn classifier_sentence(user: &User, event: u32, caught: &CrisisCatch) -> String 
         .map(|e| e.text.as_str())
         .collect();
     let explanation = Classifier::builtin().explain(&texts, 5);
+    // Each language has its threshold; a locale in another reads at the strictest.
+    let language = match Lang::from_locale(&user.locale) {
+        Some(lang) => format!("{} ({})", lang.code(), lang.native_name()),
+        None => format!("locale {} (another language: the strictest)", user.locale),
+    };
     let mut s = format!(
-        " by the crisis classifier (score {:.2}, threshold {:.2}",
+        " by the crisis classifier (score {:.2}, threshold {:.2} for {language}",
         caught.probability, caught.threshold
     );
     if texts.len() > 1 {

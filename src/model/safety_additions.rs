@@ -22,11 +22,12 @@ pub struct SafetyAdditions {
     #[serde(default)]
     pub allow: Vec<String>,
     /// A stricter threshold for the crisis classifier, which is always on: a probability in
-    /// `(0, 1]` at or below the shipped one (`Classifier::threshold` in `crate::safety`, chosen
-    /// on the development split; see `assets/safety/MODEL.md`). A lower one catches more.
-    /// Without it, the shipped threshold is used. A value that is not a probability, or one
-    /// above the shipped threshold (a weaker check), is reported and the shipped threshold is
-    /// used. Written as a number (`crisis_threshold: 0.62`) or, as RON writes options,
+    /// `(0, 1]` at or below the highest shipped one (each language has its own,
+    /// `Classifier::threshold` in `crate::safety`, chosen on its development split; see
+    /// `assets/safety/MODEL.md`). It applies in every language whose shipped threshold is
+    /// higher; a lower one catches more. Without it, the shipped thresholds are used. A value
+    /// that is not a probability, or one above every shipped threshold (a weaker check), is
+    /// reported and the shipped thresholds are used. Written as a number (`crisis_threshold: 0.62`) or, as RON writes options,
     /// `Some(0.62)`; `None` or no field means none. Anything else where the number goes (a word,
     /// a typo such as `O.6`, `()` or a JSON `null`) is an error, not a threshold left out.
     #[serde(

@@ -12,7 +12,7 @@ use super::classifier::{Classifier, Evidence, is_probability};
 use super::error::SafetyError;
 use super::fold::Folded;
 use super::lexicon::{Builder, Compiled, Target};
-use crate::model::{Category, SafetyAdditions};
+use crate::model::{Category, Lang, SafetyAdditions};
 
 /// One match of the check in a text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -45,6 +45,12 @@ pub struct MessageReading {
 /// The threshold of a checker whose crisis classifier is off ([`SafetyChecker::lexicons_only`]):
 /// no probability reaches it.
 pub const CLASSIFIER_OFF: f32 = f32::INFINITY;
+
+/// Each language's shipped crisis threshold, lowered to `threshold` where that is lower.
+fn at_most(threshold: f32) -> [f32; Lang::ALL.len()] {
+    let classifier = Classifier::builtin();
+    Lang::ALL.map(|l| classifier.threshold(Some(l)).min(threshold))
+}
 
 /// Compiling a persona's additions (plain data of the model) into a checker.
 impl SafetyAdditions {
@@ -81,10 +87,10 @@ impl SafetyAdditions {
         problems
     }
 
-    /// The crisis threshold these additions ask for (the shipped floor,
-    /// [`Classifier::threshold`], when none), and the problem if it is not a probability or is
-    /// above the floor: the floor is used then, since a persona may make the check stricter but
-    /// never weaker.
+    /// The crisis threshold these additions ask for (the highest shipped threshold,
+    /// [`SafetyChecker::crisis_floor`], when none: each language then reads at its own), and the
+    /// problem if it is not a probability or is above that floor: the floor is used then, since
+    /// a persona may make the check stricter but never weaker.
     fn crisis_threshold(&self) -> (f32, Option<SafetyError>) {
         let floor = SafetyChecker::crisis_floor();
         let prior = Classifier::builtin().prior();
@@ -136,12 +142,12 @@ impl SafetyAdditions {
     }
 }
 
-/// A stricter crisis threshold reading more than this many times the shipped threshold's share
+/// A stricter crisis threshold reading more than this many times the shipped thresholds' share
 /// of ordinary chat as a crisis is warned about (`strict_crisis_threshold`).
 pub const COSTLY_THRESHOLD_RATIO: u32 = 2;
 
 /// What a persona's stricter crisis threshold costs ordinary users: the share of ordinary chat
-/// messages the whole check reads as a crisis at it and at the shipped floor, both measured on
+/// messages the whole check reads as a crisis at it and at the shipped thresholds, both measured on
 /// the development split when the model was trained (see
 /// [`Classifier::ordinary_chat_flagged_bp`]). The dev split is closer to training than real
 /// users are, so the shares are lower than on new messages; the ratio is what compares.
@@ -151,14 +157,14 @@ pub struct ThresholdCost {
     pub threshold: f32,
     /// Ordinary dev chat flagged at it, in basis points.
     pub flagged_bp: u16,
-    /// The shipped threshold.
+    /// The highest shipped threshold (see [`SafetyChecker::crisis_floor`]).
     pub floor: f32,
-    /// Ordinary dev chat flagged at the shipped threshold, in basis points.
+    /// Ordinary dev chat flagged at the shipped thresholds, in basis points.
     pub flagged_at_floor_bp: u16,
 }
 
 impl ThresholdCost {
-    /// Whether it reads more than [`COSTLY_THRESHOLD_RATIO`] times the shipped threshold's
+    /// Whether it reads more than [`COSTLY_THRESHOLD_RATIO`] times the shipped thresholds'
     /// share of ordinary chat as a crisis, compared as shown (to a tenth of a percent), so that
     /// the figures of the warning agree with it.
     pub fn is_costly(&self) -> bool {
@@ -192,9 +198,9 @@ pub fn percent_of_bp(bp: u16) -> String {
 pub struct SafetyChecker {
     base: Arc<Compiled>,
     extra: Option<Arc<Compiled>>,
-    /// The crisis classifier's threshold: the shipped one, a persona's lower one, or
-    /// [`CLASSIFIER_OFF`] for the lexicons alone.
-    crisis_threshold: f32,
+    /// The crisis classifier's threshold per language, in [`Lang::ALL`] order: the shipped
+    /// ones, lowered to a persona's stricter one, or [`CLASSIFIER_OFF`] for the lexicons alone.
+    crisis_thresholds: [f32; Lang::ALL.len()],
 }
 
 impl std::fmt::Debug for SafetyChecker {
@@ -321,14 +327,23 @@ impl SafetyChecker {
         let checker = SafetyChecker {
             base: Arc::clone(&builtin.base),
             extra: Some(Arc::new(builder.build())),
-            crisis_threshold,
+            crisis_thresholds: at_most(crisis_threshold),
         };
         (checker, problems)
     }
 
-    /// The crisis classifier's threshold this checker uses.
-    pub fn crisis_threshold(&self) -> f32 {
-        self.crisis_threshold
+    /// The crisis classifier's threshold this checker uses for a message in `lang` (the
+    /// language of its user's locale); for another language or none, the lowest of them (the
+    /// strictest).
+    pub fn crisis_threshold(&self, lang: Option<Lang>) -> f32 {
+        match lang {
+            Some(l) => self.crisis_thresholds[l.index()],
+            None => self
+                .crisis_thresholds
+                .iter()
+                .copied()
+                .fold(f32::MAX, f32::min),
+        }
     }
 
     /// The crisis classifier this checker uses (the embedded one).
@@ -339,39 +354,48 @@ impl SafetyChecker {
     /// Whether this checker runs the crisis classifier (every checker but
     /// [`SafetyChecker::lexicons_only`] does).
     pub fn classifier_on(&self) -> bool {
-        self.crisis_threshold <= 1.0
+        self.crisis_thresholds.iter().any(|&t| t <= 1.0)
     }
 
     /// Whether a message of this evidence can never make a crisis, alone or in a sitting of
-    /// `messages` messages that all pass this test: what the simulator asks of the phrases it
-    /// writes as ordinary messages, since it draws their facts without reading them. Always
-    /// true when the classifier is off.
-    pub fn is_ordinary_in_any_sitting(&self, evidence: Evidence, messages: usize) -> bool {
+    /// `messages` messages that all pass this test, from a user writing in `lang` (see
+    /// [`SafetyChecker::crisis_threshold`]): what the simulator asks of the phrases it writes as
+    /// ordinary messages, since it draws their facts without reading them. Always true when the
+    /// classifier is off.
+    pub fn is_ordinary_in_any_sitting(
+        &self,
+        evidence: Evidence,
+        messages: usize,
+        lang: Option<Lang>,
+    ) -> bool {
         if !self.classifier_on() {
             return true;
         }
         self.classifier()
-            .max_ordinary_sum(self.crisis_threshold, messages, evidence.features)
+            .max_ordinary_sum(self.crisis_threshold(lang), messages, evidence.features)
             .is_some_and(|max| evidence.sum <= max)
     }
 
-    /// Whether the classifier's `evidence` (of a message or a sitting) passes this checker's
-    /// threshold (never when the classifier is off).
-    pub fn is_crisis(&self, evidence: Evidence) -> bool {
-        self.classifier_on()
+    /// Whether the classifier's `evidence` (of a message or a sitting, from a user writing in
+    /// `lang`) passes this checker's threshold for that language (never when the classifier is
+    /// off).
+    pub fn is_crisis(&self, evidence: Evidence, lang: Option<Lang>) -> bool {
+        let threshold = self.crisis_threshold(lang);
+        threshold <= 1.0
             && evidence.features > 0
-            && Classifier::builtin().probability(evidence) >= self.crisis_threshold
+            && Classifier::builtin().probability(evidence) >= threshold
     }
 
-    /// This checker with the crisis classifier at `threshold` (clamped to a probability), as
-    /// `relance safety-eval --crisis-threshold` measures it. Any threshold is accepted, above
-    /// the shipped floor too: this is for measuring, a persona cannot ask for it.
+    /// This checker with the crisis classifier at `threshold` (clamped to a probability) in
+    /// every language, as `relance safety-eval --crisis-threshold` measures it. Any threshold is
+    /// accepted, above the shipped ones too: this is for measuring, a persona cannot ask for it.
     pub fn with_crisis_threshold(mut self, threshold: f32) -> SafetyChecker {
-        self.crisis_threshold = if threshold.is_finite() {
+        let threshold = if threshold.is_finite() {
             threshold.clamp(f32::MIN_POSITIVE, 1.0)
         } else {
             CLASSIFIER_OFF
         };
+        self.crisis_thresholds = [threshold; Lang::ALL.len()];
         self
     }
 
@@ -394,28 +418,30 @@ impl SafetyChecker {
             return Err(err);
         }
         let mut checker = SafetyChecker::from_builder(builder);
-        checker.crisis_threshold = crisis_threshold;
+        checker.crisis_thresholds = at_most(crisis_threshold);
         Ok(checker)
     }
 
     /// This checker without the crisis classifier: the lexicons alone, as `relance safety-eval
     /// --crisis-threshold off` measures them. No persona can ask for it.
     pub fn lexicons_only(mut self) -> SafetyChecker {
-        self.crisis_threshold = CLASSIFIER_OFF;
+        self.crisis_thresholds = [CLASSIFIER_OFF; Lang::ALL.len()];
         self
     }
 
-    /// The shipped crisis threshold, the floor: every persona's check uses it or, if the
-    /// persona asks, a lower one (stricter).
+    /// The highest shipped crisis threshold, the floor of a persona's: every persona's check
+    /// reads each language at that language's shipped threshold or, if the persona asks for a
+    /// lower one (stricter), at the lower of the two. A persona's threshold above this one
+    /// would be weaker in every language.
     pub fn crisis_floor() -> f32 {
-        Classifier::builtin().threshold()
+        Classifier::builtin().highest_threshold()
     }
 
     fn from_builder(builder: Builder) -> SafetyChecker {
         SafetyChecker {
             base: Arc::new(builder.build()),
             extra: None,
-            crisis_threshold: SafetyChecker::crisis_floor(),
+            crisis_thresholds: at_most(SafetyChecker::crisis_floor()),
         }
     }
 

@@ -15,11 +15,13 @@
 //!
 //! The shipped model (`assets/safety/model.bin`, trained by
 //! `cargo run --release --example train_safety`) is embedded in the binary. Its file holds
-//! the weights quantized to `i8` with one scale, the bias and the threshold chosen on the
-//! development split: the shipped floor, on for every persona (a persona may lower it for a
-//! stricter check, see `SafetyAdditions::crisis_threshold`). It also holds what each lower
-//! threshold costs: the share of the development split's ordinary chat the whole check flags
-//! there (see [`Classifier::ordinary_chat_flagged_bp`]), so that a designer sees it.
+//! the weights quantized to `i8` with one scale, the bias and one threshold per language, each
+//! chosen on that language's development split: the shipped floors, on for every persona (a
+//! persona may lower them for a stricter check, see `SafetyAdditions::crisis_threshold`). A
+//! message is read at the threshold of its user's language (see
+//! [`Classifier::threshold`]). The file also holds what each lower threshold costs: the share
+//! of the development split's ordinary chat the whole check flags there (see
+//! [`Classifier::ordinary_chat_flagged_bp`]), so that a designer sees it.
 
 use std::sync::LazyLock;
 
@@ -27,14 +29,17 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng as _, SeedableRng as _};
 
 use super::fold::Folded;
+use crate::model::Lang;
 
 /// Bits of the feature hash.
 pub const BITS: u32 = 18;
 /// Number of weights (hash buckets).
 pub const BUCKETS: usize = 1 << BITS;
 
-const MAGIC: &[u8; 4] = b"RLC1";
-const HEADER_BYTES: usize = 4 + 4 + 4 + 4 + 4;
+const MAGIC: &[u8; 4] = b"RLC2";
+const HEADER_BYTES: usize = 4 + 4 + 4 + 4 + 4 * LANGS;
+/// Languages with a threshold of their own, in [`Lang::ALL`] order.
+const LANGS: usize = Lang::ALL.len();
 /// Thresholds of the ordinary-chat curve: 0.01, 0.02, … 0.99.
 const CURVE_POINTS: usize = 99;
 
@@ -130,17 +135,19 @@ pub struct Model {
     pub bias: f32,
 }
 
-/// The model as shipped: weights quantized to `i8`, and the threshold chosen on the dev split.
+/// The model as shipped: weights quantized to `i8`, and the thresholds chosen on the dev split.
 #[derive(Clone, Debug)]
 pub struct Classifier {
     weights: Vec<i8>,
     scale: f32,
     bias: f32,
-    threshold: f32,
+    /// Per language, in [`Lang::ALL`] order.
+    thresholds: [f32; LANGS],
     /// In basis points, at thresholds 0.01 to 0.99: the share of the development split's
     /// ordinary chat messages that the whole check (lexicon or classifier, each message read
-    /// alone) flags, the highest over languages. Empty when the model does not carry it (one
-    /// being trained).
+    /// alone) flags when a persona asks for that threshold (each language reading at it or at its
+    /// own threshold, whichever is lower), the highest over languages. Empty when the model
+    /// does not carry it (one being trained).
     chat_flagged_bp: Vec<u16>,
 }
 
@@ -164,7 +171,7 @@ impl Classifier {
         &BUILTIN
     }
 
-    /// Quantizes `model` (one scale for all weights) with `threshold`.
+    /// Quantizes `model` (one scale for all weights) with `threshold` in every language.
     pub fn quantize(model: &Model, threshold: f32) -> Classifier {
         let max = model.weights.iter().fold(0f32, |m, w| m.max(w.abs()));
         let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
@@ -177,14 +184,14 @@ impl Classifier {
             weights,
             scale,
             bias: model.bias,
-            threshold,
+            thresholds: [threshold; LANGS],
             chat_flagged_bp: Vec::new(),
         }
     }
 
-    /// The same classifier with another threshold.
-    pub fn with_threshold(mut self, threshold: f32) -> Classifier {
-        self.threshold = threshold;
+    /// The same classifier with another threshold in `lang`.
+    pub fn with_threshold(mut self, lang: Lang, threshold: f32) -> Classifier {
+        self.thresholds[lang.index()] = threshold;
         self
     }
 
@@ -199,8 +206,9 @@ impl Classifier {
     }
 
     /// The share, in basis points, of ordinary chat messages that the whole check (lexicon or
-    /// classifier) flags as a crisis at `threshold`, measured on the development split when the
-    /// model was trained (the highest over languages). Between two hundredths, the lower one's:
+    /// classifier) flags as a crisis when a persona asks for `threshold` (each language reading
+    /// at it or at its own shipped threshold, whichever is lower), measured on the development
+    /// split when the model was trained (the highest over languages). Between two hundredths, the lower one's:
     /// a lower threshold flags at least as much, so the share is never understated. `None` when
     /// the model does not carry that curve or `threshold` is not in [0.01, 1).
     pub fn ordinary_chat_flagged_bp(&self, threshold: f32) -> Option<u16> {
@@ -232,8 +240,10 @@ impl Classifier {
         }
         let scale = f32::from_le_bytes(word(8));
         let bias = f32::from_le_bytes(word(12));
-        let threshold = f32::from_le_bytes(word(16));
-        if !(scale.is_finite() && bias.is_finite() && (0.0..=1.0).contains(&threshold)) {
+        let thresholds: [f32; LANGS] =
+            std::array::from_fn(|l| f32::from_le_bytes(word(16 + 4 * l)));
+        let in_range = |t: &f32| (0.0..=1.0).contains(t);
+        if !(scale.is_finite() && bias.is_finite() && thresholds.iter().all(in_range)) {
             return Err(ModelFileError("scale, bias or threshold out of range"));
         }
         let body = &bytes[HEADER_BYTES..];
@@ -252,13 +262,13 @@ impl Classifier {
             weights: weights.iter().map(|&b| b as i8).collect(),
             scale,
             bias,
-            threshold,
+            thresholds,
             chat_flagged_bp,
         })
     }
 
-    /// The model file: magic `RLC1`, bits, scale, bias and threshold (little-endian `u32` and
-    /// `f32`), then one `i8` per bucket, then, when the model carries it, the ordinary-chat
+    /// The model file: magic `RLC2`, bits, scale, bias and the threshold of each language in
+    /// [`Lang::ALL`] order (little-endian `u32` and `f32`), then one `i8` per bucket, then, when the model carries it, the ordinary-chat
     /// curve (one little-endian `u16` in basis points per threshold 0.01 … 0.99).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out =
@@ -267,7 +277,9 @@ impl Classifier {
         out.extend_from_slice(&BITS.to_le_bytes());
         out.extend_from_slice(&self.scale.to_le_bytes());
         out.extend_from_slice(&self.bias.to_le_bytes());
-        out.extend_from_slice(&self.threshold.to_le_bytes());
+        for t in self.thresholds {
+            out.extend_from_slice(&t.to_le_bytes());
+        }
         out.extend(self.weights.iter().map(|&w| w as u8));
         for bp in &self.chat_flagged_bp {
             out.extend_from_slice(&bp.to_le_bytes());
@@ -275,9 +287,19 @@ impl Classifier {
         out
     }
 
-    /// The threshold chosen on the development split (`--crisis-threshold model`).
-    pub fn threshold(&self) -> f32 {
-        self.threshold
+    /// The threshold chosen on `lang`'s development split, or the lowest of them (the
+    /// strictest) for a language the model has none for (`--crisis-threshold model`).
+    pub fn threshold(&self, lang: Option<Lang>) -> f32 {
+        match lang {
+            Some(l) => self.thresholds[l.index()],
+            None => self.thresholds.iter().copied().fold(1.0, f32::min),
+        }
+    }
+
+    /// The highest threshold of any language: a persona's threshold above it would make the
+    /// check weaker in every language.
+    pub fn highest_threshold(&self) -> f32 {
+        self.thresholds.iter().copied().fold(0.0, f32::max)
     }
 
     /// The evidence of a text already in matching form.
@@ -429,7 +451,6 @@ impl Classifier {
         phrases.retain(|p| named.insert(p.to_lowercase()));
         Explanation {
             probability,
-            threshold: self.threshold,
             phrases,
         }
     }
@@ -440,8 +461,6 @@ impl Classifier {
 pub struct Explanation {
     /// The probability of a crisis.
     pub probability: f32,
-    /// The threshold of the classifier that explained it.
-    pub threshold: f32,
     /// The words or phrases that weighed most towards a crisis, in text order.
     pub phrases: Vec<String>,
 }
@@ -594,10 +613,17 @@ mod tests {
     #[test]
     fn model_file_round_trips_and_rejects_garbage() {
         let model = train(&examples(), &TrainParams::default());
-        let c = Classifier::quantize(&model, 0.4);
+        let c = Classifier::quantize(&model, 0.4).with_threshold(Lang::En, 0.3);
         let back = Classifier::from_bytes(&c.to_bytes()).expect("round trip");
         assert_eq!(back.weights, c.weights);
-        assert_eq!(back.threshold(), 0.4);
+        assert_eq!(back.threshold(Some(Lang::Fr)), 0.4);
+        assert_eq!(back.threshold(Some(Lang::En)), 0.3);
+        assert_eq!(
+            back.threshold(None),
+            0.3,
+            "the strictest for another language"
+        );
+        assert_eq!(back.highest_threshold(), 0.4);
         assert!(Classifier::from_bytes(b"nope").is_err());
         let mut short = c.to_bytes();
         short.pop();
@@ -634,12 +660,16 @@ mod tests {
     #[test]
     fn the_embedded_model_loads_with_its_ordinary_chat_curve() {
         let c = Classifier::builtin();
-        assert!(c.threshold() > 0.0 && c.threshold() < 1.0);
-        // The curve falls as the threshold rises, and the shipped threshold keeps the dev
+        for lang in Lang::ALL {
+            let t = c.threshold(Some(lang));
+            assert!(t > c.prior() && t < 1.0, "{lang:?} {t}");
+        }
+        // The curve falls as the threshold rises, and the shipped thresholds keep the dev
         // split's ordinary chat at the trainer's bound (1 %).
+        let floor = c.highest_threshold();
         let at = |t: f32| c.ordinary_chat_flagged_bp(t).expect("the curve is shipped");
-        assert!(at(0.2) > at(0.5) && at(0.5) >= at(c.threshold()));
-        assert!(at(c.threshold()) <= 100, "{}", at(c.threshold()));
+        assert!(at(0.2) > at(0.5) && at(0.5) >= at(floor));
+        assert!(at(floor) <= 100, "{}", at(floor));
     }
 
     #[test]
@@ -684,7 +714,7 @@ mod tests {
         // A message without features ("👍") weighs nothing: always ordinary.
         assert_eq!(c.max_ordinary_sum(threshold, 3, 0), Some(0));
         assert_eq!(c.max_ordinary_sum(0.0, 3, 0), Some(0));
-        assert!(c.prior() > 0.0 && c.prior() < c.threshold());
+        assert!(c.prior() > 0.0 && c.prior() < c.threshold(None));
     }
 
     #[test]

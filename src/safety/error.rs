@@ -70,36 +70,37 @@ pub enum SafetyError {
     },
     /// A persona's crisis threshold that is not a probability in `(0, 1]`.
     #[error(
-        "safety crisis_threshold {asked} is not a probability between 0 (excluded) and 1: the shipped threshold {floor:.2} is used"
+        "safety crisis_threshold {asked} is not a probability between 0 (excluded) and 1: the shipped thresholds are used"
     )]
     Threshold {
         /// The threshold the persona asked for.
         asked: f32,
-        /// The shipped threshold used instead.
+        /// The highest shipped threshold.
         floor: f32,
     },
     /// A persona's crisis threshold at or below the classifier's prior
     /// ([`Classifier::prior`](crate::safety::Classifier::prior)): every message in which the
     /// model finds no evidence either way ("thanks", "see you") would be read as a crisis.
     #[error(
-        "safety crisis_threshold {asked} is at or below {prior:.3}, the probability of a message the classifier finds nothing in: every ordinary message would be held back as a crisis; choose a threshold above {prior:.3} and at most {floor:.2}; {floor:.2} is used"
+        "safety crisis_threshold {asked} is at or below {prior:.3}, the probability of a message the classifier finds nothing in: every ordinary message would be held back as a crisis; choose a threshold above {prior:.3} and at most {floor:.2}; the shipped thresholds are used"
     )]
     AtPrior {
         /// The threshold the persona asked for.
         asked: f32,
         /// The classifier's prior.
         prior: f32,
-        /// The shipped threshold used instead.
+        /// The highest shipped threshold.
         floor: f32,
     },
-    /// A persona's crisis threshold above the shipped one: it would make the check weaker.
+    /// A persona's crisis threshold above every language's shipped one: it would make the check
+    /// weaker.
     #[error(
-        "safety crisis_threshold {asked} is above the shipped threshold {floor:.2}: a persona may make the crisis check stricter (a lower threshold), never weaker; {floor:.2} is used"
+        "safety crisis_threshold {asked} is above {floor:.2}, the highest shipped threshold (each language has its own): a persona may make the crisis check stricter (a lower threshold), never weaker; the shipped thresholds are used"
     )]
     AboveFloor {
         /// The threshold the persona asked for.
         asked: f32,
-        /// The shipped threshold used instead.
+        /// The highest shipped threshold.
         floor: f32,
     },
 }

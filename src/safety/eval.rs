@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::checker::SafetyChecker;
-use crate::model::Category;
+use crate::model::{Category, Lang};
 
 /// One labelled message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,9 +107,10 @@ impl Verdict {
     }
 }
 
-/// The check of one message with `checker`: `self_harm` when the lexicon matches or the
-/// classifier's probability reaches the checker's threshold.
-pub fn verdict(checker: &SafetyChecker, text: &str) -> Verdict {
+/// The check of one message in `lang` with `checker`: `self_harm` when the lexicon matches or
+/// the classifier's probability reaches the checker's threshold for that language (the
+/// strictest when the language is not known, see [`SafetyChecker::crisis_threshold`]).
+pub fn verdict(checker: &SafetyChecker, text: &str, lang: Option<Lang>) -> Verdict {
     let reading = checker.read_message(text);
     let lexicon_crisis = checker
         .scan(text)
@@ -120,7 +121,7 @@ pub fn verdict(checker: &SafetyChecker, text: &str) -> Verdict {
         lexicon_crisis,
         lexicon_blocking: reading.blocking.is_some(),
         probability,
-        crisis: lexicon_crisis || checker.is_crisis(reading.crisis),
+        crisis: lexicon_crisis || checker.is_crisis(reading.crisis, lang),
     }
 }
 
@@ -197,7 +198,7 @@ pub struct EvalReport {
 pub fn evaluate(checker: &SafetyChecker, rows: &[Labelled]) -> EvalReport {
     let mut report = EvalReport::default();
     for (index, row) in rows.iter().enumerate() {
-        let v = verdict(checker, &row.text);
+        let v = verdict(checker, &row.text, Lang::from_locale(&row.lang));
         report
             .by_lang
             .entry(row.lang.clone())

@@ -242,7 +242,7 @@ pub fn lint_persona_in(persona: &Persona, source: &str) -> Vec<Diagnostic> {
 }
 
 /// A warning when the persona's stricter crisis threshold (a valid one) reads more than
-/// [`COSTLY_THRESHOLD_RATIO`] times the shipped threshold's share of ordinary chat as a crisis:
+/// [`COSTLY_THRESHOLD_RATIO`] times the shipped thresholds' share of ordinary chat as a crisis:
 /// each such user gets no follow-up.
 fn strict_threshold_warning(persona: &Persona) -> Option<Diagnostic> {
     let cost = persona.safety.crisis_threshold_cost()?;
@@ -251,10 +251,9 @@ fn strict_threshold_warning(persona: &Persona) -> Option<Diagnostic> {
             "strict_crisis_threshold",
             "safety.crisis_threshold",
             format!(
-                "crisis_threshold {} reads about {} % of ordinary chat as a crisis, more than {COSTLY_THRESHOLD_RATIO} times the shipped {} ({} %; both on the team's development split, where real users' share is higher): that many more ordinary users get no follow-up",
+                "crisis_threshold {} reads about {} % of ordinary chat as a crisis, more than {COSTLY_THRESHOLD_RATIO} times the shipped thresholds' ({} %; both on the team's development split, where real users' share is higher): that many more ordinary users get no follow-up",
                 cost.threshold,
                 percent_of_bp(cost.flagged_bp),
-                cost.floor,
                 percent_of_bp(cost.flagged_at_floor_bp)
             ),
         )

@@ -9,7 +9,7 @@ use super::SimError;
 use super::archetype::{Archetype, Mix};
 use super::clock::LocalClock;
 use super::random::{Poisson, cumulative};
-use super::text::TextBook;
+use super::text::{FALLBACK_LANG, TextBook};
 use crate::engine::checker_for;
 use crate::model::{Channel, Lang, Persona, Policy};
 use crate::safety::{Category, SafetyChecker};
@@ -216,7 +216,7 @@ impl Population {
                 places.push(PlaceRef {
                     zone,
                     locale: place.locale.clone(),
-                    lang: Lang::from_locale(&place.locale).unwrap_or(Lang::En),
+                    lang: Lang::from_locale(&place.locale).unwrap_or(FALLBACK_LANG),
                 });
             }
             let week: f64 = archetype.weekdays.iter().sum();

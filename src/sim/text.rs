@@ -14,6 +14,9 @@ use crate::engine::facts::{SITTING_MESSAGES, fold_opt_out, is_opt_out};
 use crate::model::{Lang, Persona, Policy};
 use crate::safety::{Category, SafetyChecker, stated_age};
 
+/// The language a simulated user writes when their locale's is not one Relance has texts in.
+pub(crate) const FALLBACK_LANG: Lang = Lang::En;
+
 /// Which facts a synthetic user message carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessageKind {
@@ -73,9 +76,10 @@ impl TextBook {
                             && !is_opt_out(p, &out.opt_out_words)
                     });
                 // Any other category must stay one: not read as a crisis.
-                let (kept, crisis): (Vec<&String>, Vec<&String>) = flagged
-                    .into_iter()
-                    .partition(|p| *category == Category::SelfHarm || is_no_crisis(checker, p));
+                let (kept, crisis): (Vec<&String>, Vec<&String>) =
+                    flagged.into_iter().partition(|p| {
+                        *category == Category::SelfHarm || is_no_crisis(checker, p, Some(*lang))
+                    });
                 if !crisis.is_empty() {
                     warnings.push(format!(
                         "phrase book: {} could be read as a crisis by the classifier, not as {}; left out",
@@ -113,7 +117,7 @@ impl TextBook {
                 list(&book.age).into_iter().partition(|p| {
                     (13..=17u32).all(|age| {
                         let text = p.replace("{age}", &age.to_string());
-                        stated_age(&text) == Some(age) && out.is_plain_but_age(checker, &text)
+                        stated_age(&text) == Some(age) && out.is_plain_but_age(checker, &text, lang)
                     })
                 });
             for p in dropped {
@@ -138,7 +142,7 @@ impl TextBook {
             ] {
                 let (kept, dropped): (Vec<String>, Vec<String>) = list(source)
                     .into_iter()
-                    .partition(|p| is_plain(checker, &out.opt_out_words, p));
+                    .partition(|p| is_plain(checker, &out.opt_out_words, p, lang));
                 for p in dropped {
                     warnings.push(format!(
                         "phrase book: the {field} phrase \"{p}\" {UNUSABLE}; left out"
@@ -164,7 +168,7 @@ impl TextBook {
                 .collect();
         }
         // The first of the policy's words the check reads as nothing else (a very short text
-        // may not pass the classifier's bound for three in a sitting).
+        // may not pass the classifier's bound for three in a sitting), in any language.
         out.opt_out = policy
             .opt_out_words
             .iter()
@@ -173,7 +177,7 @@ impl TextBook {
                 is_opt_out(w, &out.opt_out_words)
                     && checker.first_blocking(w).is_none()
                     && stated_age(w).is_none()
-                    && is_no_crisis(checker, w)
+                    && is_no_crisis(checker, w, None)
             });
         if out.opt_out.is_none()
             && mix
@@ -281,7 +285,7 @@ impl TextBook {
         let usable = (0..or_one(mentions)).any(|m| {
             (0..or_one(topics)).any(|t| {
                 let text = filled(phrase, mentions.get(m), topics.get(t));
-                is_plain(checker, &self.opt_out_words, &text)
+                is_plain(checker, &self.opt_out_words, &text, Lang::ALL[l])
             })
         });
         if usable {
@@ -300,10 +304,10 @@ impl TextBook {
         }
     }
 
-    fn is_plain_but_age(&self, checker: &SafetyChecker, text: &str) -> bool {
+    fn is_plain_but_age(&self, checker: &SafetyChecker, text: &str, lang: Lang) -> bool {
         checker.first_blocking(text).is_none()
             && !is_opt_out(text, &self.opt_out_words)
-            && is_no_crisis(checker, text)
+            && is_no_crisis(checker, text, Some(lang))
     }
 
     /// Whether some verified phrase of `lang` is flagged as `category`.
@@ -356,7 +360,7 @@ impl TextBook {
                     let Some(text) = self.fill(&phrase, l, rng) else {
                         continue;
                     };
-                    if is_plain(checker, &self.opt_out_words, &text) {
+                    if is_plain(checker, &self.opt_out_words, &text, Lang::ALL[l]) {
                         return text;
                     }
                 }
@@ -427,13 +431,13 @@ fn quote_all(phrases: &[&String]) -> String {
     quoted.join(", ")
 }
 
-/// A text the engine reads as an ordinary message: no blocking flag, no stated age, no opt-out,
-/// and no crisis for the classifier.
-fn is_plain(checker: &SafetyChecker, opt_out_words: &[String], text: &str) -> bool {
+/// A text in `lang` the engine reads as an ordinary message: no blocking flag, no stated age, no
+/// opt-out, and no crisis for the classifier.
+fn is_plain(checker: &SafetyChecker, opt_out_words: &[String], text: &str, lang: Lang) -> bool {
     checker.first_blocking(text).is_none()
         && stated_age(text).is_none()
         && !is_opt_out(text, opt_out_words)
-        && is_no_crisis(checker, text)
+        && is_no_crisis(checker, text, Some(lang))
 }
 
 /// Whether the crisis classifier can never read `text` as a crisis, alone or in a sitting of
@@ -441,6 +445,11 @@ fn is_plain(checker: &SafetyChecker, opt_out_words: &[String], text: &str) -> bo
 /// message's facts without reading its text, so a text it writes must give the engine no catch
 /// it did not draw. (A sitting that still reads a message flagged `self_harm` gives no catch
 /// of its own.)
-fn is_no_crisis(checker: &SafetyChecker, text: &str) -> bool {
-    checker.is_ordinary_in_any_sitting(checker.read_message(text).crisis, SITTING_MESSAGES)
+///
+/// A text in `lang` is written by users whose locale is in that language, and, for the
+/// language users of other locales write ([`FALLBACK_LANG`]), by those users too, whom the
+/// engine reads at the strictest threshold; `None` asks for every reader.
+fn is_no_crisis(checker: &SafetyChecker, text: &str, lang: Option<Lang>) -> bool {
+    let reader = lang.filter(|&l| l != FALLBACK_LANG);
+    checker.is_ordinary_in_any_sitting(checker.read_message(text).crisis, SITTING_MESSAGES, reader)
 }

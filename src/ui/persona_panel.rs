@@ -531,23 +531,34 @@ fn safety_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
 
 /// The crisis classifier is always on; a persona may only lower its threshold (stricter).
 fn crisis_threshold_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
+    let classifier = Classifier::builtin();
     let floor = SafetyChecker::crisis_floor();
     // Above the prior, where a message the model finds nothing in would be a crisis.
-    let lowest = ((Classifier::builtin().prior() * 100.0).floor() + 1.0) / 100.0;
+    let lowest = ((classifier.prior() * 100.0).floor() + 1.0) / 100.0;
     let mut stricter = p.safety.crisis_threshold.is_some();
+    let shipped: Vec<String> = Lang::ALL
+        .iter()
+        .map(|&l| format!("{:.2} {}", classifier.threshold(Some(l)), l.native_name()))
+        .collect();
     let toggled = ui
         .checkbox(
             &mut stricter,
-            format!("stricter crisis classifier (the shipped threshold is {floor:.2})"),
+            format!(
+                "stricter crisis classifier (shipped thresholds: {})",
+                shipped.join(", ")
+            ),
         )
         .on_hover_text(
-            "The crisis classifier is always on. A lower threshold holds more follow-ups back \
-             as crisis cases; a higher one is not allowed.",
+            "The crisis classifier is always on, and reads each user's messages at the \
+             threshold of the user's language. A persona's threshold applies in every language \
+             whose own is higher: a lower threshold holds more follow-ups back as crisis cases; \
+             one above every language's is not allowed.",
         )
         .changed();
     if toggled {
-        // Ticked, a threshold a little under the floor, so that the file asks for a stricter
-        // check than the one it would get anyway.
+        // Ticked, a threshold a little under the highest, so that the file asks for a stricter
+        // check than the one it would get anyway, at a cost the designer can accept (lower,
+        // the linter warns about it).
         p.safety.crisis_threshold = stricter.then_some(((floor - 0.05) * 100.0).round() / 100.0);
     }
     let mut moved = false;
@@ -579,10 +590,9 @@ fn crisis_threshold_ui(ui: &mut Ui, p: &mut Persona, form: &mut Form<'_>) {
         && !cost.is_costly()
     {
         ui.weak(format!(
-            "ordinary dev chat read as a crisis: {} % ({} % at {:.2})",
+            "ordinary dev chat read as a crisis: {} % ({} % at the shipped thresholds)",
             percent_of_bp(cost.flagged_bp),
             percent_of_bp(cost.flagged_at_floor_bp),
-            cost.floor
         ))
         .on_hover_text(
             "The share of the team's development chat (ordinary messages to persona bots) that \
