@@ -2,8 +2,8 @@
 //!
 //! A logistic regression over hashed features of a text in matching form (see
 //! [`crate::safety::fold`]: letters and digits between single spaces): word unigrams, word
-//! bigrams and byte 3-, 4- and 5-grams (across word boundaries, so `" rope "` and `"kill my"`
-//! are features too). Each feature is hashed on the fly into one of [`BUCKETS`] weights;
+//! bigrams, skip-bigrams (a word and the one two places after it: "take … life") and byte 3-,
+//! 4- and 5-grams (across word boundaries, so `" rope "` and `"kill my"` are features too). Each feature is hashed on the fly into one of [`BUCKETS`] weights;
 //! nothing is allocated per feature. The weight sum is divided by the square root of the
 //! number of features (at least `MIN_FEATURES`, so that two n-grams of a very short text do not
 //! decide alone), so long and short texts are on one scale, and the probability is the
@@ -46,6 +46,7 @@ const CURVE_POINTS: usize = 99;
 const SEED_WORD: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 const SEED_BIGRAM: u64 = 0x2f_17_9a_4e_63_d1_05_b3;
 const SEED_CHARS: u64 = 0x6c_8e_94_4d_1f_3a_b2_07;
+const SEED_SKIP: u64 = 0x3b_d4_19_e2_75_0c_8f_61;
 const MIX: u64 = 0x9E37_79B9_7F4A_7C15;
 const FINAL: u64 = 0xD6E8_FEB8_6659_FD93;
 
@@ -79,18 +80,25 @@ fn for_each_feature(folded: &[u8], mut visit: impl FnMut(usize, usize, usize)) {
             }
         }
     }
-    // Words and bigrams.
-    let mut prev: Option<(u64, usize)> = None;
+    // Words, bigrams and skip-bigrams (a word with the one two places before it): the hash and
+    // start of the two words before, the farther first.
+    let mut before: [Option<(u64, usize)>; 2] = [None, None];
+    let mut word = |h: u64, s: usize, e: usize| {
+        visit(bucket(h), s, e);
+        if let Some((ph, ps)) = before[1] {
+            visit(bucket(mix(mix(SEED_BIGRAM, ph), h)), ps, e);
+        }
+        if let Some((bh, bs)) = before[0] {
+            visit(bucket(mix(mix(SEED_SKIP, bh), h)), bs, e);
+        }
+        before = [before[1], Some((h, s))];
+    };
     let mut start = None;
     let mut h = SEED_WORD;
     for (i, &b) in folded.iter().enumerate() {
         if b == b' ' {
             if let Some(s) = start.take() {
-                visit(bucket(h), s, i);
-                if let Some((ph, ps)) = prev {
-                    visit(bucket(mix(mix(SEED_BIGRAM, ph), h)), ps, i);
-                }
-                prev = Some((h, s));
+                word(h, s, i);
             }
             h = SEED_WORD;
         } else {
@@ -99,10 +107,7 @@ fn for_each_feature(folded: &[u8], mut visit: impl FnMut(usize, usize, usize)) {
         }
     }
     if let Some(s) = start {
-        visit(bucket(h), s, folded.len());
-        if let Some((ph, ps)) = prev {
-            visit(bucket(mix(mix(SEED_BIGRAM, ph), h)), ps, folded.len());
-        }
+        word(h, s, folded.len());
     }
 }
 
