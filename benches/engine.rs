@@ -1,7 +1,8 @@
 //! The engine's decision on one user history: a heavy synthetic user (an engaged fan with
 //! hundreds of messages over 90 days), opened as a scenario with texts.
 //!
-//! `cargo bench --bench engine`
+//! `cargo bench --bench engine` (`-- crisis_evidence` for the crisis classifier's cost per
+//! message alone)
 
 use std::hint::black_box;
 
@@ -70,6 +71,25 @@ fn engine(c: &mut Criterion) {
                 })
             },
         );
+        if name == "omni" {
+            // The crisis classifier's share of reading a message: folding it and summing the
+            // weights of its n-grams (divide by the messages for the cost of one).
+            let classifier = checker.classifier();
+            let texts: Vec<&str> = user
+                .events
+                .iter()
+                .filter(|e| e.from == relance::model::Sender::User)
+                .map(|e| e.text.as_str())
+                .collect();
+            c.bench_function(&format!("crisis_evidence/{messages}_messages"), |b| {
+                b.iter(|| {
+                    texts
+                        .iter()
+                        .map(|t| classifier.evidence(black_box(t)).sum)
+                        .sum::<i64>()
+                })
+            });
+        }
         let facts = UserFacts::from_user(&user, &policy, &checker);
         let profile = Profile::of(&user);
         c.bench_function(
