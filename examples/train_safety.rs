@@ -136,16 +136,17 @@ fn run() -> anyhow::Result<()> {
             .collect()
     };
     let rates = |t: f32| rates_of(t, None);
+    // The share of `lang`'s ordinary dev chat flagged at `t` (0 without any).
+    let chat_rate = |t: f32, lang: &str| {
+        let is_chat = |r: &Labelled| !r.crisis && r.kind.as_deref() == Some("chat");
+        share(&scored, t, lang, &is_chat).unwrap_or(0.0)
+    };
     // Candidate thresholds on a 0.01 grid, highest first.
     let grid: Vec<f32> = (1..100).rev().map(|i| i as f32 / 100.0).collect();
     // The rule in one language: its threshold, and the highest keeping the dev recall.
     let choose = |lang: &str| -> anyhow::Result<(f32, f32)> {
         let rate = |t: f32| rates(t)[lang];
-        let chat_ok = |t: f32| {
-            rates_of(t, Some("chat"))
-                .get(lang)
-                .is_none_or(|&(_, f)| f <= DEV_CHAT_FALSE_POSITIVES)
-        };
+        let chat_ok = |t: f32| chat_rate(t, lang) <= DEV_CHAT_FALSE_POSITIVES;
         let highest = grid
             .iter()
             .copied()
@@ -209,8 +210,7 @@ fn run() -> anyhow::Result<()> {
     // it or at its own, whichever is lower), for the designer who lowers it.
     let classifier = classifier.with_chat_curve(|t| {
         langs.iter().fold(0.0, |worst: f64, &lang| {
-            let at = t.min(at_chosen(lang));
-            worst.max(rates_of(at, Some("chat")).get(lang).map_or(0.0, |c| c.1))
+            worst.max(chat_rate(t.min(at_chosen(lang)), lang))
         })
     });
     let eval_scored = score(&classifier, &eval_rows);
@@ -239,7 +239,7 @@ fn run() -> anyhow::Result<()> {
     );
     for (&lang, &t) in &chosen {
         let (recall, fpr) = rates(t)[lang];
-        let chat = rates_of(t, Some("chat")).get(lang).map_or(0.0, |c| c.1);
+        let chat = chat_rate(t, lang);
         println!(
             "dev {lang} at {t:.2}: recall {:.1} %, false positives {:.1} % (ordinary chat {:.1} %)",
             recall * 100.0,
@@ -309,29 +309,31 @@ fn print_curve(scored: &[(&Labelled, bool, f32)], chosen: &BTreeMap<&str, f32>) 
             .unwrap_or(1.0)
     };
     println!("eval ({} lines):", scored.len());
-    // Each line: its name and the threshold of each language.
-    type PerLang<'a> = Box<dyn Fn(&str) -> f32 + 'a>;
-    let mut settings: Vec<(String, PerLang)> = [0.3f32, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    // Each line: its name and the threshold of each language, in `langs` order.
+    let mut settings: Vec<(String, Vec<f32>)> = [0.3f32, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
         .into_iter()
-        .map(|t| (format!("{t:.2}"), Box::new(move |_: &str| t) as PerLang))
+        .map(|t| (format!("{t:.2}"), vec![t; langs.len()]))
         .collect();
     let named = |name: &str, at: &dyn Fn(&str) -> f32| {
-        let each: Vec<String> = langs.iter().map(|&l| format!("{l} {:.2}", at(l))).collect();
-        format!("{} ({name})", each.join(", "))
+        let each: Vec<f32> = langs.iter().map(|&l| at(l)).collect();
+        let shown: Vec<String> = langs
+            .iter()
+            .zip(&each)
+            .map(|(l, t)| format!("{l} {t:.2}"))
+            .collect();
+        (format!("{} ({name})", shown.join(", ")), each)
     };
-    let at_chosen = |lang: &str| chosen.get(lang).copied().unwrap_or(1.0);
-    settings.push((named("chosen", &at_chosen), Box::new(at_chosen)));
+    settings.push(named("chosen", &|lang| {
+        chosen.get(lang).copied().unwrap_or(1.0)
+    }));
     if has_chat {
-        settings.push((
-            named("2 % of chat", &at_chat_bound),
-            Box::new(at_chat_bound),
-        ));
+        settings.push(named("2 % of chat", &at_chat_bound));
     }
     for (name, at) in settings {
         let line: Vec<String> = langs
             .iter()
-            .map(|&lang| {
-                let t = at(lang);
+            .zip(at)
+            .map(|(&lang, t)| {
                 format!(
                     "{lang} recall {:.1} % fp {:.1} % chat {:.1} % film {:.1} %",
                     100.0 * share(t, lang, &|r| r.crisis),

@@ -549,7 +549,8 @@ fn a_message_is_read_at_the_threshold_of_its_users_language() {
 fn safety_eval_reads_a_line_without_a_language_in_the_one_detected() {
     let dir = scratch("safety-eval-lang");
     let file = dir.join("nolang.jsonl");
-    // The English line sits between the two thresholds: caught only when read as English.
+    // A line long enough to tell its language (English: counted and read as English), and one
+    // too short ("ok": counted under "?", read at the strictest threshold).
     std::fs::write(
         &file,
         concat!(
@@ -561,7 +562,11 @@ fn safety_eval_reads_a_line_without_a_language_in_the_one_detected() {
     let out = relance(&["safety-eval", path_str(&file)]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("\nen "), "counted as English: {text}");
+    let english = text
+        .lines()
+        .find(|l| l.starts_with("en "))
+        .unwrap_or_else(|| panic!("counted as English: {text}"));
+    assert!(english.contains("recall 100.0 % (1/1)"), "{english}");
     assert!(text.contains("\n? "), "too short to tell: {text}");
     assert!(
         text.contains(

@@ -56,16 +56,11 @@ impl Lang {
 
     /// The language of a locale such as `fr`, `fr-FR`, `en_US`; `None` for others.
     pub fn from_locale(locale: &str) -> Option<Lang> {
-        let primary = locale
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        match primary.as_str() {
-            "fr" => Some(Lang::Fr),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
+        // Without allocating: the engine and the composer ask it for every user.
+        let primary = locale.split(['-', '_']).next().unwrap_or("");
+        Lang::ALL
+            .into_iter()
+            .find(|l| primary.eq_ignore_ascii_case(l.code()))
     }
 
     /// The language's own name ("français", "English").

@@ -8,7 +8,7 @@ use std::sync::{Arc, LazyLock};
 use serde::{Deserialize, Serialize};
 
 use super::age::{stated_age_folded, states_minor};
-use super::classifier::{Classifier, Evidence, is_probability};
+use super::classifier::{Classifier, Evidence, is_probability, threshold_for};
 use super::error::SafetyError;
 use super::fold::Folded;
 use super::lexicon::{Builder, Compiled, Target};
@@ -336,14 +336,7 @@ impl SafetyChecker {
     /// language of its user's locale); for another language or none, the lowest of them (the
     /// strictest).
     pub fn crisis_threshold(&self, lang: Option<Lang>) -> f32 {
-        match lang {
-            Some(l) => self.crisis_thresholds[l.index()],
-            None => self
-                .crisis_thresholds
-                .iter()
-                .copied()
-                .fold(f32::MAX, f32::min),
-        }
+        threshold_for(&self.crisis_thresholds, lang)
     }
 
     /// The crisis classifier this checker uses (the embedded one).

@@ -295,10 +295,7 @@ impl Classifier {
     /// The threshold chosen on `lang`'s development split, or the lowest of them (the
     /// strictest) for a language the model has none for (`--crisis-threshold model`).
     pub fn threshold(&self, lang: Option<Lang>) -> f32 {
-        match lang {
-            Some(l) => self.thresholds[l.index()],
-            None => self.thresholds.iter().copied().fold(1.0, f32::min),
-        }
+        threshold_for(&self.thresholds, lang)
     }
 
     /// The highest threshold of any language: a persona's threshold above it would make the
@@ -477,6 +474,16 @@ const MIN_FEATURES: usize = 48;
 /// The factor of the weight sum of a text of `features` features.
 fn norm(features: usize) -> f32 {
     1.0 / (features.max(MIN_FEATURES) as f32).sqrt()
+}
+
+/// Of per-language `thresholds` (in [`Lang::ALL`] order), `lang`'s, or the lowest (the
+/// strictest) for another language or none: the one rule for reading a message whose language
+/// has no threshold of its own.
+pub(crate) fn threshold_for(thresholds: &[f32; LANGS], lang: Option<Lang>) -> f32 {
+    match lang {
+        Some(l) => thresholds[l.index()],
+        None => thresholds.iter().copied().fold(f32::INFINITY, f32::min),
+    }
 }
 
 /// Whether `t` is a probability a threshold may be: finite, above 0, at most 1.
