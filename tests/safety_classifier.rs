@@ -238,7 +238,7 @@ fn the_classifier_is_on_and_a_persona_may_only_make_it_stricter() {
 }
 
 /// Two messages that are not flagged alone but are together.
-const SITTING: (&str, &str) = ("it's all planned", "after dinner, the bridge");
+const SITTING: (&str, &str) = ("it's all planned", "tonight, the river");
 
 #[test]
 fn a_sitting_is_scored_whole() {
@@ -512,9 +512,9 @@ fn the_memory_leaves_out_a_crisis_only_the_classifier_caught() {
 
 #[test]
 fn a_message_is_read_at_the_threshold_of_its_users_language() {
-    // Between the English and the French thresholds: English ordinary chat scores lower, so
-    // English is read at a lower threshold (see `assets/safety/MODEL.md`).
-    let text = "I'm so tired of everything";
+    // Between the English and the French thresholds (0.45 and 0.46 since the model of
+    // 2026-12-07 late; see `assets/safety/MODEL.md`), so the two languages read it apart.
+    let text = "I'm so tired of everything lately";
     let checker = SafetyChecker::builtin();
     let p = checker.classifier().score(text);
     assert!(

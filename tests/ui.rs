@@ -488,9 +488,9 @@ fn a_persona_makes_the_crisis_classifier_stricter_from_the_persona_tab() {
     .expect("the shipped model carries its curve");
     assert!(!ticked_cost.is_costly(), "{ticked_cost:?}");
     assert!(harness.state().document().persona_dirty());
-    set_crisis_threshold(&mut harness, 0.4);
+    set_crisis_threshold(&mut harness, 0.35);
     let t = harness.state().document().persona().safety.crisis_threshold;
-    assert!(t.is_some_and(|t| (t - 0.4).abs() < 1e-6), "{t:?}");
+    assert!(t.is_some_and(|t| (t - 0.35).abs() < 1e-6), "{t:?}");
     assert!(harness.state().error().is_none());
     // Costly (more than twice the shipped threshold's share of ordinary chat), it is warned
     // about under the slider.
@@ -502,10 +502,10 @@ fn a_persona_makes_the_crisis_classifier_stricter_from_the_persona_tab() {
         .crisis_threshold_cost()
         .expect("the shipped model carries its curve")
     };
-    assert!(cost(0.4).is_costly());
+    assert!(cost(0.35).is_costly());
     harness.get_by_label_contains(&format!(
-        "crisis_threshold 0.4 reads about {} % of ordinary chat as a crisis",
-        percent_of_bp(cost(0.4).flagged_bp)
+        "crisis_threshold 0.35 reads about {} % of ordinary chat as a crisis",
+        percent_of_bp(cost(0.35).flagged_bp)
     ));
     // Under it, a quiet line beside the slider says it.
     let cheap = floor - 0.02;
@@ -521,7 +521,7 @@ fn a_persona_makes_the_crisis_classifier_stricter_from_the_persona_tab() {
             .query_by_label_contains("times the shipped")
             .is_none()
     );
-    set_crisis_threshold(&mut harness, 0.4);
+    set_crisis_threshold(&mut harness, 0.35);
     // The demo's outcomes stay: a stricter check only adds holds, and it has none to add here.
     assert_eq!(harness.state().totals(), Some((2, 5)));
 }

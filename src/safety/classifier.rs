@@ -32,7 +32,7 @@ use super::fold::Folded;
 use crate::model::Lang;
 
 /// Bits of the feature hash.
-pub const BITS: u32 = 18;
+pub const BITS: u32 = 20;
 /// Number of weights (hash buckets).
 pub const BUCKETS: usize = 1 << BITS;
 
