@@ -32,8 +32,7 @@ fn event_time(user: &User, event: u32) -> String {
 }
 
 /// " by the crisis classifier (score 0.91, threshold 0.40 for en (English), …; weighed most
-/// "rope", …)": why
-/// the classifier held a message back, recomputed from the texts it scored.
+/// "rope", …)": why the classifier held a message back, recomputed from the texts it scored.
 fn classifier_sentence(user: &User, event: u32, caught: &CrisisCatch) -> String {
     let texts: Vec<&str> = user
         .events

@@ -29,8 +29,8 @@ pub struct SafetyAdditions {
     /// that is not a probability, or one above every shipped threshold (a weaker check), is
     /// reported and the shipped thresholds are used. Written as a number
     /// (`crisis_threshold: 0.62`) or, as RON writes options, `Some(0.62)`; `None` or no field
-    /// means none. Anything else where the number goes (a word,
-    /// a typo such as `O.6`, `()` or a JSON `null`) is an error, not a threshold left out.
+    /// means none. Anything else where the number goes (a word, a typo such as `O.6`, `()` or a
+    /// JSON `null`) is an error, not a threshold left out.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
