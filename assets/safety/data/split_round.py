@@ -20,7 +20,9 @@ here = os.path.dirname(os.path.abspath(__file__))
 
 
 def fold(text):
-    text = unicodedata.normalize("NFKD", text.lower())
+    # As `relance::safety::fold` (and `tests/safety_data.rs`): the ligatures spelled out.
+    text = text.lower().replace("œ", "oe").replace("æ", "ae")
+    text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(re.findall(r"[a-z0-9]+", text))
 
