@@ -1,9 +1,10 @@
 //! The crisis classifier's data: no held-out message is in the files the trainer reads.
 //!
 //! `assets/safety/heldout/` is the final measure only (assets/safety/MODEL.md), four sets per
-//! language. Their lines were written apart from the training rounds, and a short message can still come out word for
-//! word the same ("suicidal again. third time this month"); such a line in `train*` or `dev*`
-//! would be trained on, or choose the threshold, and flatter the held-out figures.
+//! language. Their lines were written apart from the training rounds, and a short message can
+//! still come out word for word the same ("suicidal again. third time this month"); such a line
+//! in `train*` or `dev*` would be trained on, or choose the threshold, and flatter the held-out
+//! figures.
 
 use std::collections::HashMap;
 use std::fs;

@@ -5,10 +5,9 @@
 //! bigrams, skip-bigrams (a word and the one two places after it: "take … life") and byte 3-,
 //! 4- and 5-grams (across word boundaries, so `" rope "` and `"kill my"` are features too).
 //! Each feature is hashed on the fly into one of [`BUCKETS`] weights; nothing is allocated per
-//! feature. The weight sum is divided by the square root of the
-//! number of features (at least `MIN_FEATURES`, so that two n-grams of a very short text do not
-//! decide alone), so long and short texts are on one scale, and the probability is the
-//! logistic of that plus a bias.
+//! feature. The weight sum is divided by the square root of the number of features (at least
+//! `MIN_FEATURES`, so that two n-grams of a very short text do not decide alone), so long and
+//! short texts are on one scale, and the probability is the logistic of that plus a bias.
 //!
 //! Written here rather than taken from a crate: no lean, well-kept Rust crate does hashed
 //! n-gram logistic regression (the fastText / Vowpal Wabbit family) without bringing a
