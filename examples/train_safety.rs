@@ -32,9 +32,11 @@ const DEV_RECALL: f64 = 0.97;
 /// Dev false positives (negatives of every kind flagged `self_harm`) allowed when lowering it.
 const DEV_FALSE_POSITIVES: f64 = 0.015;
 /// Dev false positives allowed on ordinary chat (kind `chat`), per language: the bound comes
-/// first (a crisis flag on "thanks, see you" would hold back an ordinary user's nudge). Half
-/// the 2 % the held-out split must stay under, for the dev split is closer to training.
-const DEV_CHAT_FALSE_POSITIVES: f64 = 0.01;
+/// first (a crisis flag on "thanks, see you" would hold back an ordinary user's nudge). Under
+/// the 2 % the held-out split must stay under, for the dev split is closer to training; 1 %
+/// until 2026-12-08, when the folds showed new writers' chat flagged at about the dev rate
+/// and French recall held down by the bound (`assets/safety/MODEL.md`, "Thresholds").
+const DEV_CHAT_FALSE_POSITIVES: f64 = 0.015;
 
 fn main() -> ExitCode {
     match run() {
@@ -71,13 +73,15 @@ fn run() -> anyhow::Result<()> {
     // Optional overrides, for experiments: `-- epochs=20 lr=0.3 l2=1e-6 positive=2 seed=1`;
     // `out=FILE` writes the model elsewhere; `eval=FILE` (repeatable) prints the curve of the
     // check on labelled lines the training and threshold never see (another writer's), and
-    // `dump=FILE` writes each of those lines with its scores (JSON lines); `data=DIR` reads the
+    // `dump=FILE` writes each of those lines with its scores (JSON lines); `chat_bound=0.015` sets
+    // the share of ordinary dev chat the threshold may flag (the rule's bound); `data=DIR` reads the
     // training and dev files from another folder (`data/folds.sh` holds one round out that way).
     let mut params = TrainParams::default();
     let mut out = root.join("assets/safety/model.bin");
     let mut data = root.join("assets/safety/data");
     let mut eval_rows = Vec::new();
     let mut dump = None;
+    let mut chat_bound = DEV_CHAT_FALSE_POSITIVES;
     for arg in std::env::args().skip(1) {
         let (key, value) = arg.split_once('=').context("arguments are key=value")?;
         match key {
@@ -94,6 +98,13 @@ fn run() -> anyhow::Result<()> {
             "l2" => params.l2 = value.parse()?,
             "positive" => params.positive_weight = value.parse()?,
             "seed" => params.seed = value.parse()?,
+            "chat_bound" => {
+                chat_bound = value.parse()?;
+                anyhow::ensure!(
+                    (0.0..=1.0).contains(&chat_bound),
+                    "chat_bound is a share of ordinary dev chat, in [0, 1]: {value}"
+                );
+            }
             other => anyhow::bail!("unknown setting {other:?}"),
         }
     }
@@ -146,7 +157,7 @@ fn run() -> anyhow::Result<()> {
     // The rule in one language: its threshold, and the highest keeping the dev recall.
     let choose = |lang: &str| -> anyhow::Result<(f32, f32)> {
         let rate = |t: f32| rates(t)[lang];
-        let chat_ok = |t: f32| chat_rate(t, lang) <= DEV_CHAT_FALSE_POSITIVES;
+        let chat_ok = |t: f32| chat_rate(t, lang) <= chat_bound;
         let highest = grid
             .iter()
             .copied()
@@ -162,9 +173,9 @@ fn run() -> anyhow::Result<()> {
                     format!("no threshold keeps {lang} ordinary chat under its bound")
                 })?;
             println!(
-                "{lang}: the {:.0} % dev recall needs {highest:.2}, which flags more than {:.0} % of ordinary chat: threshold raised",
+                "{lang}: the {:.0} % dev recall needs {highest:.2}, which flags more than {:.1} % of ordinary chat: threshold raised",
                 DEV_RECALL * 100.0,
-                DEV_CHAT_FALSE_POSITIVES * 100.0
+                chat_bound * 100.0
             );
             return Ok((threshold, highest));
         }

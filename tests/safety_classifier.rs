@@ -512,10 +512,10 @@ fn the_memory_leaves_out_a_crisis_only_the_classifier_caught() {
 
 #[test]
 fn a_message_is_read_at_the_threshold_of_its_users_language() {
-    // Between the English and the French thresholds (0.43 and 0.50 for the model of
-    // 2026-12-08, where it scores 0.46; see `assets/safety/MODEL.md`), so the two languages read
-    // it apart.
-    let text = "I'm so tired of all this";
+    // Between the English and the French thresholds (0.44 and 0.47 for the model of
+    // 2026-12-08, thirty rounds, where it scores 0.45; see `assets/safety/MODEL.md`), so the two
+    // languages read it apart.
+    let text = "I'm really tired of all this";
     let checker = SafetyChecker::builtin();
     let p = checker.classifier().score(text);
     assert!(

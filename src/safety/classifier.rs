@@ -677,11 +677,11 @@ mod tests {
             assert!(t > c.prior() && t < 1.0, "{lang:?} {t}");
         }
         // The curve falls as the threshold rises, and the shipped thresholds keep the dev
-        // split's ordinary chat at the trainer's bound (1 %).
+        // split's ordinary chat at the trainer's bound (1.5 %; 1 % before 2026-12-08).
         let floor = c.highest_threshold();
         let at = |t: f32| c.ordinary_chat_flagged_bp(t).expect("the curve is shipped");
         assert!(at(0.2) > at(0.5) && at(0.5) >= at(floor));
-        assert!(at(floor) <= 100, "{}", at(floor));
+        assert!(at(floor) <= 150, "{}", at(floor));
     }
 
     #[test]
