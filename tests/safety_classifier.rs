@@ -514,18 +514,25 @@ fn the_memory_leaves_out_a_crisis_only_the_classifier_caught() {
 fn a_message_is_read_at_the_threshold_of_its_users_language() {
     // Between the English and the French thresholds (0.44 and 0.47 for the model of
     // 2026-12-08, thirty rounds, where it scores 0.45; see `assets/safety/MODEL.md`), so the two
-    // languages read it apart.
+    // languages read it apart. Which language is the stricter can change from one model to the
+    // next (a trial model read English at 0.46 and French at 0.44), so the test asks the model.
     let text = "I'm really tired of all this";
     let checker = SafetyChecker::builtin();
     let p = checker.classifier().score(text);
+    let en = checker.crisis_threshold(Some(Lang::En));
+    let fr = checker.crisis_threshold(Some(Lang::Fr));
     assert!(
-        p >= checker.crisis_threshold(Some(Lang::En))
-            && p < checker.crisis_threshold(Some(Lang::Fr)),
-        "precondition: {p} between the two thresholds"
+        p >= en.min(fr) && p < en.max(fr),
+        "precondition: {p} between the two thresholds ({en}, {fr})"
     );
+    let caught_in = |lang: Lang| checker.crisis_threshold(Some(lang)) <= p;
     assert!(checker.first_blocking(text).is_none(), "precondition");
     let mut u = user(&["hi!", text], 10);
-    for (locale, caught) in [("en-GB", true), ("fr-FR", false), ("de", true)] {
+    for (locale, caught) in [
+        ("en-GB", caught_in(Lang::En)),
+        ("fr-FR", caught_in(Lang::Fr)),
+        ("de", true),
+    ] {
         u.locale = locale.into();
         let f = facts_of(&u, checker);
         let expected = caught.then_some(Category::SelfHarm);
@@ -537,8 +544,8 @@ fn a_message_is_read_at_the_threshold_of_its_users_language() {
     }
     // `safety-eval` reads a line at the threshold of its language, and the strictest without.
     for (lang, caught) in [
-        (Some(Lang::En), true),
-        (Some(Lang::Fr), false),
+        (Some(Lang::En), caught_in(Lang::En)),
+        (Some(Lang::Fr), caught_in(Lang::Fr)),
         (None, true),
     ] {
         let v = relance::safety::eval::verdict(checker, text, lang);
