@@ -1,6 +1,6 @@
 //! The crisis classifier's data: no held-out message is in the files the trainer reads.
 //!
-//! `assets/safety/heldout/` is the final measure only (assets/safety/MODEL.md), six sets per
+//! `assets/safety/heldout/` is the final measure only (assets/safety/MODEL.md), seven sets per
 //! language. Their lines were written apart from the training rounds, and a short message can
 //! still come out word for word the same ("suicidal again. third time this month"); such a line
 //! in `train*` or `dev*` would be trained on, or choose the threshold, and flatter the held-out
@@ -55,8 +55,8 @@ fn no_held_out_message_is_in_the_training_or_dev_files() {
     let safety = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/safety");
     let mut held_out: HashMap<String, String> = HashMap::new();
     let held_files = jsonl_in(&safety.join("heldout"), &["heldout"]);
-    // Six sets per language: `heldout-*` and the sealed `heldout2-*` to `heldout6-*` (MODEL.md).
-    assert_eq!(held_files.len(), 12, "{held_files:?}");
+    // Seven sets per language: `heldout-*` and the sealed `heldout2-*` to `heldout7-*` (MODEL.md).
+    assert_eq!(held_files.len(), 14, "{held_files:?}");
     for path in &held_files {
         for (line, text) in texts(path) {
             held_out.insert(key(&text), format!("{}:{line}", path.display()));
